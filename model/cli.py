@@ -1,0 +1,106 @@
+"""The ``rccsim`` command.
+
+    rccsim run --region GM --scenario baseline --years 10 --seed 1 [--json] [--start 2024] [--out FILE]
+
+Bad input (an unknown region or LA, an unknown scenario key, an impossible parameter, negative
+years) prints one line naming the problem and exits with code 2; nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .errors import InputError
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line and exit code 2."""
+
+    def error(self, message: str):  # noqa: D401
+        raise InputError(message)
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="rccsim", description="Simulate the regional market for children's care placements in England.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    run = sub.add_parser("run", help="run one scenario for one region", description="Run one scenario for one region and print its metrics.")
+    run.add_argument("--region", default="GM", help="GM, SE, england, a region name (e.g. 'North West') or comma-separated LA codes (default GM)")
+    run.add_argument("--scenario", default="baseline", help="a bundled scenario name or the path of a scenario YAML file (default baseline)")
+    run.add_argument("--years", type=_int, default=10, help="horizon in years, 1-50 (default 10)")
+    run.add_argument("--seed", type=_int, default=1, help="random seed, a non-negative whole number (default 1)")
+    run.add_argument("--start", type=_int, default=2024, help="start from the published state at 31 March of this year, 2020-2024 (default 2024)")
+    run.add_argument("--json", action="store_true", help="print one JSON object instead of the summary table")
+    run.add_argument("--out", type=Path, help="also write the JSON result to this file")
+    run.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    return parser
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def cmd_run(args) -> int:
+    from .engine import CareMarket
+
+    if args.years < 1:
+        raise InputError(f"--years must be at least 1, got {args.years}")
+    if args.seed < 0:
+        raise InputError(f"--seed must be non-negative, got {args.seed}")
+    model = CareMarket(
+        region=args.region, scenario=args.scenario, years=args.years, seed=args.seed, start_year=args.start,
+        verbose=not args.quiet,
+    )
+    if not args.quiet:
+        print(
+            f"rccsim: {model.region.label}, {len(model.region.la_index)} LAs, "
+            f"{int(model.children.in_care[: model.children.n].sum()):,} children in care at {model.start_year}-03-31; "
+            f"scenario {model.scenario.name}, seed {model.seed}, {model.years} years",
+            file=sys.stderr, flush=True,
+        )
+    result = model.run()
+    text = result.to_json()
+    if args.out:
+        _write_atomic(args.out, text + "\n")
+    print(text if args.json else result.summary_table())
+    if not args.quiet:
+        print(f"rccsim: done in {model.wall_seconds:.1f}s", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_BAD_INPUT
+        if args.command == "run":
+            return cmd_run(args)
+        raise InputError(f"unknown command {args.command}")
+    except InputError as exc:
+        print(f"rccsim: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("rccsim: interrupted; nothing written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,390 @@
+"""The placement market: who searches, over whose vacancies, and what it costs.
+
+Vacancies sit in *pools*. A pool is either one LA's own provision (its approved foster carers, its
+own children's homes), wherever the units are, or the independent provision of one type located
+in one LA (agency foster carers, private and voluntary children's homes, supported
+accommodation). Each pool keeps its free places by the need level they can meet and a list of
+units that may have a free place.
+
+Every day the children who need a placement are matched in rounds, like referrals circulating:
+
+1. Each referral is sent to its few best pools (the *circulation*): the buyer ranks pools by the
+   price it expects to pay, its distance from the child's home and how well the kind of placement
+   fits the care plan, preferring its own provision.
+2. Each independent pool sees how many distinct buyers are chasing its free places and raises its
+   quote when several chase the same few places (scarcity pricing). It ranks the referrals by the
+   margin they promise (price less the cost and risk of meeting the child's needs) and accepts the
+   best it has room for, refusing any whose margin is negative (cherry-picking). LA provision
+   takes its own children in order of waiting time.
+3. A child with several offers takes the one the buyer ranks best; the placement goes to the
+   nearest suitable unit in the pool.
+
+Referrals not placed within the LA's neighbourhood are searched again across England; children
+still without a place go to an emergency or unregistered setting at a high price and are searched
+for again each week.
+
+What the RCC levers change is concentrated in :class:`SearchPolicy`: who the buyer is, which
+pools count as own provision, and how much purchasing weight a buyer brings to a price.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+from .codes import N_NEEDS, Kind, Sector, UnitType
+
+
+class PoolType(IntEnum):
+    LA_FOSTER = 0
+    IFA_FOSTER = 1
+    LA_HOME = 2
+    IND_HOME = 3
+    SUPPORTED = 4
+
+
+N_POOL_TYPES = len(PoolType)
+POOL_KIND = np.array([Kind.FOSTER_LA, Kind.FOSTER_IFA, Kind.HOME_LA, Kind.HOME_IND, Kind.SUPPORTED], dtype=np.int64)
+OWN_TYPES = (PoolType.LA_FOSTER, PoolType.LA_HOME)
+MARKET_TYPES = (PoolType.IFA_FOSTER, PoolType.IND_HOME, PoolType.SUPPORTED)
+
+
+class SearchPolicy:
+    """Who searches, over whose vacancies, at what price.
+
+    The default is today's market: every LA buys for itself, sees only its own provision as its
+    own, and brings no purchasing weight beyond its own referral. RCC levers replace this object.
+    """
+
+    def __init__(self, n_la: int):
+        self.n_la = n_la
+
+    def buyer(self, la: np.ndarray) -> np.ndarray:
+        """The buying body for referrals from ``la`` (an LA index, or a shared buyer id)."""
+        return la
+
+    def own_pools(self, market: Market, la: np.ndarray) -> np.ndarray:
+        """Pools each referral's buyer treats as its own provision, shape (n, k)."""
+        return np.stack([market.pool_id(PoolType.LA_FOSTER, la), market.pool_id(PoolType.LA_HOME, la)], axis=1)
+
+    def price_factor(self, buyer: np.ndarray) -> np.ndarray:
+        """Multiplier on quotes for each buyer's purchasing weight (1: none)."""
+        return np.ones(len(buyer))
+
+
+class Market:
+    """Pools of vacancies and the daily matching of referrals to them."""
+
+    def __init__(self, model):
+        self.model = model
+        self.geo = model.geo
+        p = model.p
+        n_la = self.geo.n
+        self.n_la = n_la
+        self.n_pools = N_POOL_TYPES * n_la
+        self.pool_type = np.repeat(np.arange(N_POOL_TYPES), n_la)
+        self.pool_area = np.tile(np.arange(n_la), N_POOL_TYPES)
+        self.pool_kind = POOL_KIND[self.pool_type]
+        own = np.isin(self.pool_type, OWN_TYPES)
+        self.pool_owner = np.where(own, self.pool_area, -1)
+        self.cap = np.zeros((self.n_pools, N_NEEDS), dtype=np.int64)
+        self.freelist: list[list[int]] = [[] for _ in range(self.n_pools)]
+        self.policy = SearchPolicy(n_la)
+
+        # prices: list price per pool (independent pools) or LA cost per child (own pools)
+        pr = p.prices
+        hp = self.geo.las.house_price.to_numpy(float)
+        area = 1.0 + pr.area_price_elasticity * np.log(hp / np.median(hp))
+        base = np.array([pr.la_foster_gbp, pr.ifa_foster_gbp, pr.la_home_marginal_gbp, pr.ind_home_gbp, pr.supported_gbp])
+        self.list_price = base[self.pool_type] * np.where(own, 1.0, area[self.pool_area])
+        self.need_mult = np.array([pr.need_multiplier_foster, pr.need_multiplier_foster,
+                                   pr.need_multiplier_home, pr.need_multiplier_home, pr.need_multiplier_supported])
+        self.serve_cost = np.array([pr.serve_cost_foster_gbp, pr.serve_cost_foster_gbp,
+                                    pr.serve_cost_home_gbp, pr.serve_cost_home_gbp, pr.serve_cost_supported_gbp])
+        self._build_candidates()
+
+    # -- pools and capacity ----------------------------------------------------------------------
+    def pool_id(self, ptype: int, area: np.ndarray) -> np.ndarray:
+        return ptype * self.n_la + np.asarray(area)
+
+    def pool_of_units(self, ids: np.ndarray) -> np.ndarray:
+        """The pool each unit belongs to (-1: not in the market, e.g. kinship carers)."""
+        u = self.model.units
+        utype, sector = u.utype[ids], u.sector[ids]
+        la_owned = sector == Sector.LA
+        ptype = np.select(
+            [
+                (utype == UnitType.FOSTER) & la_owned,
+                utype == UnitType.FOSTER,
+                (utype == UnitType.HOME) & la_owned,
+                utype == UnitType.HOME,
+                utype == UnitType.SUPPORTED,
+            ],
+            [PoolType.LA_FOSTER, PoolType.IFA_FOSTER, PoolType.LA_HOME, PoolType.IND_HOME, PoolType.SUPPORTED],
+        )
+        area = np.where(la_owned & (utype != UnitType.SUPPORTED), u.owner_la[ids], u.la[ids])
+        pool = ptype * self.n_la + area
+        return np.where(u.kinship[ids], -1, pool)
+
+    def refresh(self, ids: np.ndarray) -> None:
+        """Bring pool capacity and free lists up to date after units ``ids`` changed."""
+        ids = np.unique(np.asarray(ids, dtype=np.int64))
+        if len(ids) == 0:
+            return
+        u = self.model.units
+        pool = u.pool[ids]
+        ok = pool >= 0
+        ids, pool = ids[ok], pool[ok]
+        free = np.maximum(
+            (u.places[ids] - u.unavailable[ids] - u.occupied[ids] - u.bg_occupied[ids] - u.staying_put[ids])
+            * u.open[ids],
+            0,
+        ).astype(np.int64)
+        delta = free - self._counted[ids]
+        self._counted[ids] = free
+        changed = delta != 0
+        if changed.any():
+            mn = u.max_need[ids]
+            for k in range(N_NEEDS):
+                m = changed & (mn >= k)
+                np.add.at(self.cap[:, k], pool[m], delta[m])
+        newly = (free > 0) & ~self._listed[ids]
+        for unit, pl in zip(ids[newly].tolist(), pool[newly].tolist()):
+            self.freelist[pl].append(unit)
+        self._listed[ids[newly]] = True
+
+    def attach_units(self, ids: np.ndarray) -> None:
+        """Register new units with the market (assign pools, count their free places)."""
+        u = self.model.units
+        self._ensure_size(u.n)
+        u.pool[ids] = self.pool_of_units(ids)
+        self.refresh(ids)
+
+    def _ensure_size(self, n: int) -> None:
+        if not hasattr(self, "_counted"):
+            self._counted = np.zeros(0, dtype=np.int64)
+            self._listed = np.zeros(0, dtype=bool)
+        if len(self._counted) < n:
+            grow = max(n, 2 * len(self._counted))
+            self._counted = np.concatenate([self._counted, np.zeros(grow - len(self._counted), dtype=np.int64)])
+            self._listed = np.concatenate([self._listed, np.zeros(grow - len(self._listed), dtype=bool)])
+
+    # -- candidate pools per LA --------------------------------------------------------------------
+    def _build_candidates(self) -> None:
+        k = int(min(self.model.p.market.neighbour_las, self.n_la))
+        near = self.geo.neighbours[:, :k]  # (n_la, k)
+        cols = [self.pool_id(t, near) for t in MARKET_TYPES]
+        self.near_pools = np.concatenate(cols, axis=1)
+        self.near_dist = np.concatenate([self.geo.distance[np.arange(self.n_la)[:, None], near]] * len(MARKET_TYPES), axis=1)
+        every = np.arange(self.n_la)
+        self.wide_pools = np.concatenate([self.pool_id(t, every) for t in MARKET_TYPES])
+
+    # -- matching --------------------------------------------------------------------------------
+    def clear(self, ids: np.ndarray, day: int, pen: np.ndarray | None = None, initial: bool = False) -> np.ndarray:
+        """Place as many of children ``ids`` as the market allows today; returns those left unplaced.
+
+        Args:
+            ids: children needing a placement.
+            day: today.
+            pen: care-plan penalties per kind (defaults to :func:`children.care_plan`).
+            initial: building the start state (no scarcity markup, providers keep the children
+                they already have).
+        """
+        from . import children as ch
+
+        if len(ids) == 0:
+            return ids
+        model = self.model
+        c = model.children
+        if pen is None:
+            pen = ch.care_plan(model, ids, day)
+        la = c.la[ids].astype(np.int64)
+        own = self.policy.own_pools(self, la)
+        own_dist = self.geo.distance[la, la][:, None].repeat(own.shape[1], axis=1)
+        cand = np.concatenate([own, self.near_pools[la]], axis=1)
+        dist = np.concatenate([own_dist, self.near_dist[la]], axis=1)
+        left = self._rounds(ids, cand, dist, pen, day, initial)
+        if len(left):
+            keep = np.isin(ids, left)
+            la_l = la[keep]
+            own_l = own[keep]
+            wide = np.broadcast_to(self.wide_pools, (len(left), len(self.wide_pools)))
+            cand_w = np.concatenate([own_l, wide], axis=1)
+            dist_w = np.concatenate(
+                [self.geo.distance[la_l, la_l][:, None].repeat(own_l.shape[1], axis=1),
+                 self.geo.distance[la_l][:, self.pool_area[self.wide_pools]]],
+                axis=1,
+            )
+            left = self._rounds(left, cand_w, dist_w, pen[keep], day, initial)
+        return left
+
+    def _rounds(self, ids, cand, dist, pen, day, initial) -> np.ndarray:
+        model = self.model
+        p = model.p.market
+        c = model.children
+        n = len(ids)
+        need = c.need[ids].astype(np.int64)
+        buyer = self.policy.buyer(c.la[ids].astype(np.int64))
+        pool_kind = self.pool_kind[cand]
+        pool_type = self.pool_type[cand]
+        quote0 = self.list_price[cand] * self.need_mult[pool_type, need[:, None]]
+        is_own = self.pool_owner[cand] == c.la[ids][:, None]
+        score = (
+            quote0
+            + p.distance_weight_gbp_per_mile * dist
+            + pen[np.arange(n)[:, None], pool_kind]
+            - np.where(is_own, p.own_provision_bonus_gbp, 0.0)
+        )
+        score[self.cap[cand, need[:, None]] <= 0] = np.inf
+        unmatched = np.ones(n, dtype=bool)
+        m = int(max(1, min(p.circulation, cand.shape[1])))
+        risk = self._risk(ids, day)
+        noise_rng = model.streams["acceptance"]
+        for _ in range(int(p.rounds)):
+            rows = np.flatnonzero(unmatched & np.isfinite(score).any(axis=1))
+            if len(rows) == 0:
+                break
+            sub = score[rows]
+            if sub.shape[1] > m:
+                top = np.argpartition(sub, m - 1, axis=1)[:, :m]
+            else:
+                top = np.broadcast_to(np.arange(sub.shape[1]), sub.shape).copy()
+            prow = np.repeat(rows, top.shape[1])
+            pcol = top.ravel()
+            ok = np.isfinite(score[prow, pcol])
+            prow, pcol = prow[ok], pcol[ok]
+            if len(prow) == 0:
+                break
+            pool = cand[prow, pcol]
+            ptype = self.pool_type[pool]
+            own_prop = self.pool_owner[pool] >= 0
+            free = self.cap[pool, 0]
+            # scarcity: distinct buyers chasing this pool's free places in this round
+            if initial:
+                markup = np.zeros(len(pool))
+            else:
+                pb = np.unique(np.stack([pool, buyer[prow]], axis=1), axis=0)
+                n_buyers = np.bincount(pb[:, 0], minlength=self.n_pools)[pool]
+                markup = np.minimum(p.max_markup, p.competition_markup * np.maximum(n_buyers - 1, 0) / np.maximum(free, 1))
+                markup = np.where(own_prop, 0.0, markup)
+            quote = quote0[prow, pcol] * (1.0 + markup) * self.policy.price_factor(buyer[prow])
+            # providers rank referrals by margin and refuse those that do not pay
+            if initial:
+                margin = np.where(own_prop, np.inf, 1.0)
+            else:
+                cost = self.serve_cost[ptype, need[prow]] + p.risk_cost_gbp * risk[prow]
+                noise = noise_rng.normal(0.0, p.acceptance_noise_gbp, len(prow))
+                margin = np.where(own_prop, np.inf, quote - cost + noise)
+                priority = (day - c.waiting_since[ids[prow]]).astype(float)  # own provision: longest wait first
+                margin = np.where(own_prop, 1e9 + priority, margin)
+            refused = margin <= 0
+            score[prow[refused], pcol[refused]] = np.inf
+            keep = ~refused
+            prow, pcol, pool, quote, margin = prow[keep], pcol[keep], pool[keep], quote[keep], margin[keep]
+            if len(prow) == 0:
+                continue
+            order = np.lexsort((-margin, pool))
+            prow, pcol, pool, quote, margin = prow[order], pcol[order], pool[order], quote[order], margin[order]
+            first = np.r_[0, np.flatnonzero(np.diff(pool)) + 1]
+            rank = np.arange(len(pool)) - np.repeat(first, np.diff(np.r_[first, len(pool)]))
+            offered = rank < self.cap[pool, 0]
+            score[prow[~offered], pcol[~offered]] = np.inf  # not this round: the pool is full
+            prow, pcol, pool, quote = prow[offered], pcol[offered], pool[offered], quote[offered]
+            if len(prow) == 0:
+                continue
+            # each child takes its best offer
+            best = np.lexsort((score[prow, pcol], prow))
+            prow, pcol, pool, quote = prow[best], pcol[best], pool[best], quote[best]
+            firsts = np.r_[True, prow[1:] != prow[:-1]]
+            prow, pcol, pool, quote = prow[firsts], pcol[firsts], pool[firsts], quote[firsts]
+            # highest needs first within a pool, then assign units
+            order = np.lexsort((-need[prow], pool))
+            prow, pcol, pool, quote = prow[order], pcol[order], pool[order], quote[order]
+            placed_rows, placed_units, placed_price = self._assign(ids, prow, pcol, pool, quote, need, score)
+            if placed_rows:
+                pr = np.array(placed_rows)
+                unmatched[pr] = False
+                units = np.array(placed_units)
+                model.place(ids[pr], units, self.model.units.kind[units].astype(np.int64),
+                            np.array(placed_price), day, initial=initial)
+                self.refresh(units)
+                score[:, :][self.cap[cand, need[:, None]] <= 0] = np.inf
+        return ids[unmatched]
+
+    def _assign(self, ids, prow, pcol, pool, quote, need, score):
+        """Pick a unit for each accepted referral; referrals with no suitable unit are refused."""
+        u = self.model.units
+        c = self.model.children
+        places, unavail, occ, bg, sp, opn, mneed = u.places, u.unavailable, u.occupied, u.bg_occupied, u.staying_put, u.open, u.max_need
+        ue, un = u.e, u.n
+        placed_rows, placed_units, placed_price = [], [], []
+        scan = int(self.model.p.market.unit_scan)
+        for r, col, pl, q in zip(prow.tolist(), pcol.tolist(), pool.tolist(), quote.tolist()):
+            lst = self.freelist[pl]
+            nd = need[r]
+            child = ids[r]
+            ce, cn = c.home_e[child], c.home_n[child]
+            best, bestd, seen, i = -1, np.inf, 0, 0
+            while i < len(lst):
+                unit = lst[i]
+                free = (places[unit] - unavail[unit] - occ[unit] - bg[unit] - sp[unit]) if opn[unit] else 0
+                if free <= 0:
+                    lst[i] = lst[-1]
+                    lst.pop()
+                    self._listed[unit] = False
+                    continue
+                if mneed[unit] >= nd:
+                    d = (ue[unit] - ce) ** 2 + (un[unit] - cn) ** 2
+                    if d < bestd:
+                        best, bestd = unit, d
+                    seen += 1
+                    if seen >= scan:
+                        break
+                i += 1
+            if best < 0:
+                score[r, col] = np.inf
+                continue
+            occ[best] += 1
+            placed_rows.append(r)
+            placed_units.append(best)
+            placed_price.append(q)
+        return placed_rows, placed_units, placed_price
+
+    def _risk(self, ids: np.ndarray, day: int) -> np.ndarray:
+        """Risk points a provider sees in a referral: flags and a history of breakdowns."""
+        from .codes import FLAG_EXPLOITATION, FLAG_JUSTICE, FLAG_MENTAL_HEALTH
+
+        c = self.model.children
+        f = c.flags[ids]
+        return (
+            ((f & FLAG_JUSTICE) > 0).astype(float)
+            + ((f & FLAG_EXPLOITATION) > 0)
+            + ((f & FLAG_MENTAL_HEALTH) > 0)
+            + 0.5 * np.minimum(c.n_breakdowns[ids], 4)
+            + c.need[ids]
+        )
+
+    # -- prices over time --------------------------------------------------------------------------
+    def update_prices(self, months: float = 1.0) -> None:
+        """List prices follow occupancy: tight local markets push prices up, slack ones down."""
+        p = self.model.p.prices
+        u = self.model.units
+        n = u.n
+        pool = u.pool[:n]
+        ok = (pool >= 0) & u.open[:n]
+        avail = (u.places[:n] - u.unavailable[:n]).astype(float)
+        filled = (u.occupied[:n] + u.bg_occupied[:n] + u.staying_put[:n]).astype(float)
+        cap = np.bincount(pool[ok], weights=avail[ok], minlength=self.n_pools)
+        fil = np.bincount(pool[ok], weights=filled[ok], minlength=self.n_pools)
+        # smooth over each LA's neighbourhood (same pool type)
+        k = int(p.price_neighbourhood_las)
+        near = self.geo.neighbours[:, :k]
+        cap_t = cap.reshape(N_POOL_TYPES, self.n_la)[:, near].sum(axis=2).ravel()
+        fil_t = fil.reshape(N_POOL_TYPES, self.n_la)[:, near].sum(axis=2).ravel()
+        occ = np.where(cap_t > 0, fil_t / np.maximum(cap_t, 1), p.target_occupancy)
+        market = self.pool_owner < 0
+        change = np.exp(p.price_adjustment_per_year * months / 12.0 * (occ - p.target_occupancy))
+        change *= (1.0 + p.inflation_per_year) ** (months / 12.0)
+        self.list_price = np.where(market, self.list_price * change, self.list_price * (1.0 + p.inflation_per_year) ** (months / 12.0))
+        self.occupancy = occ

@@ -1,0 +1,188 @@
+"""Metrics from the run's records, with DfE's definitions where DfE publishes the figure.
+
+All are computed for the run's LAs (the simulated children) per run year (1 April to 31 March):
+
+* stocks at 31 March: children in care, shares by placement group (fostering, residential,
+  supported, with parents, other);
+* flows in the year: children starting and ceasing care;
+* cost: placement spend in the year (weekly prices pro rata to days, plus the running cost of the
+  LAs' own children's homes, which are staffed whether full or empty), and per child-week in care;
+* distance at 31 March: mean miles from home to placement, share more than 20 miles away, share
+  placed outside the responsible LA (as DfE, straight-line distance between postcodes);
+* stability: placement moves per child-year in care; share of children in care at 31 March with
+  three or more placements during the year; share of children under 16 in care for 2.5 years or
+  more who have been in the same placement for 2 years (DfE long-term stability);
+* sufficiency: share of new placements that were emergency or unregistered, children waiting in
+  such settings at 31 March, children's homes and fostering households in the run's LAs, homes
+  opened and closed, carers approved and leaving.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .codes import GROUP_OF_KIND, GROUPS, Kind, Sector, UnitType
+
+NEVER = 2**31 - 1
+HEADLINE = (
+    "children_in_care_end",
+    "entries_per_year",
+    "exits_per_year",
+    "share_fostering_end",
+    "share_residential_end",
+    "share_supported_end",
+    "cost_total_gbp",
+    "cost_per_child_week_gbp",
+    "mean_distance_miles",
+    "share_over_20_miles",
+    "share_out_of_la",
+    "moves_per_child_year",
+    "share_3plus_placements",
+    "share_emergency_placements",
+    "children_homes_end",
+    "foster_households_end",
+)
+GROUP_INDEX = np.array([GROUPS.index(GROUP_OF_KIND[Kind(k)]) for k in range(len(Kind))])
+
+
+def _safe(num: float, den: float) -> float:
+    return float(num) / float(den) if den > 0 else 0.0
+
+
+def compute(model) -> tuple[dict, list[dict]]:
+    """Whole-run metrics and one dict of metrics per year."""
+    c, log, u = model.children, model.recorder.placements, model.units
+    n, m = c.n, log.n
+    entered, exited, initial = c.entered[:n].astype(np.int64), c.exited[:n].astype(np.int64), c.initial[:n]
+    exited_eff = np.where(exited < 0, NEVER, exited)
+    l_child = log.child[:m].astype(np.int64)
+    l_start = log.start[:m].astype(np.int64)
+    l_end = np.minimum(log.end[:m].astype(np.int64), model.horizon)
+    l_kind = log.kind[:m].astype(np.int64)
+    l_price = log.price[:m]
+    l_first = log.first[:m]
+    l_initial = log.initial[:m]
+    l_dist = log.distance[:m]
+    l_place_la = log.place_la[:m].astype(np.int64)
+    la = c.la[:n].astype(np.int64)
+    dob = c.dob[:n].astype(np.int64)
+
+    # LA-run homes of the run's LAs: fixed running costs
+    un = u.n
+    la_home = (u.utype[:un] == UnitType.HOME) & (u.sector[:un] == Sector.LA) & (u.owner_la[:un] >= 0)
+    la_home &= model.world.simulated[np.maximum(u.owner_la[:un], 0)]
+    h_open = np.maximum(u.opened[:un][la_home].astype(np.int64), 0)
+    h_close = np.where(u.closed[:un][la_home] < 0, model.horizon, u.closed[:un][la_home]).astype(np.int64)
+    h_cost = u.weekly_cost[:un][la_home]
+
+    years = []
+    bounds = model.year_bounds
+    for k in range(model.years):
+        y0, y1 = int(bounds[k]), int(bounds[k + 1])
+        d = y1 - 1  # 31 March
+        in_care = (entered <= d) & (exited_eff > d)
+        stock = int(in_care.sum())
+        open_rows = (l_start <= d) & (l_end > d) & (log.end[:m] > d)
+        kinds_at = l_kind[open_rows]
+        groups = np.bincount(GROUP_INDEX[kinds_at], minlength=len(GROUPS))
+        dist = l_dist[open_rows]
+        out_la = l_place_la[open_rows] != la[l_child[open_rows]]
+        # placements during the year, per child in care at 31 March
+        during = (l_start <= d) & (np.minimum(log.end[:m].astype(np.int64), NEVER) > y0)
+        per_child = np.bincount(l_child[during], minlength=n)
+        three_plus = int((per_child[in_care] >= 3).sum())
+        # child-days in care during the year
+        lo = np.maximum(entered, y0)
+        hi = np.minimum(exited_eff, y1)
+        child_days = float(np.maximum(hi - lo, 0).sum())
+        # spend: placement prices pro rata, plus LA homes' running costs
+        o_lo = np.maximum(l_start, y0)
+        o_hi = np.minimum(l_end, y1)
+        overlap = np.maximum(o_hi - o_lo, 0)
+        spend_kind = np.bincount(l_kind, weights=l_price * overlap / 7.0, minlength=len(Kind))
+        home_days = np.maximum(np.minimum(h_close, y1) - np.maximum(h_open, y0), 0)
+        la_home_cost = float((h_cost * home_days / 7.0).sum())
+        spend_kind[Kind.HOME_LA] += la_home_cost
+        cost = float(spend_kind.sum())
+        starts_in_year = (l_start >= y0) & (l_start < y1) & ~l_initial
+        moves = int((starts_in_year & ~l_first).sum())
+        emergency = int((starts_in_year & (l_kind == Kind.UNREGISTERED)).sum())
+        # long-term stability (DfE): under 16, in care 2.5+ years, same placement 2+ years
+        age_d = (d - dob) / 365.25
+        long_term = in_care & (age_d < 16) & ((d - entered) >= 913)
+        cur_start = np.full(n, NEVER, dtype=np.int64)
+        cur_start[l_child[open_rows]] = l_start[open_rows]
+        stable = long_term & ((d - cur_start) >= 730)
+        snap = model.recorder.snapshots[k] if k < len(model.recorder.snapshots) else {}
+        counts = model.recorder.counts
+        years.append(
+            {
+                "year": k + 1,
+                "year_ending": f"{model.start_year + k + 1}-03-31",
+                "children_in_care_end": stock,
+                "entries_per_year": int(((entered >= y0) & (entered < y1) & ~initial).sum()),
+                "exits_per_year": int(((exited >= y0) & (exited < y1)).sum()),
+                "share_fostering_end": _safe(groups[GROUPS.index("fostering")], stock),
+                "share_residential_end": _safe(groups[GROUPS.index("residential")], stock),
+                "share_supported_end": _safe(groups[GROUPS.index("supported")], stock),
+                "share_with_parents_end": _safe(groups[GROUPS.index("with_parents")], stock),
+                "share_other_end": _safe(groups[GROUPS.index("other")], stock),
+                "cost_total_gbp": cost,
+                "cost_per_child_week_gbp": _safe(cost, child_days / 7.0),
+                "mean_distance_miles": float(dist.mean()) if len(dist) else 0.0,
+                "share_over_20_miles": _safe((dist > 20.0).sum(), len(dist)),
+                "share_out_of_la": _safe(out_la.sum(), len(dist)),
+                "moves_per_child_year": _safe(moves, child_days / 365.25),
+                "share_3plus_placements": _safe(three_plus, stock),
+                "share_long_term_stable": _safe(stable.sum(), long_term.sum()),
+                "share_emergency_placements": _safe(emergency, starts_in_year.sum()),
+                "placements_started": int(starts_in_year.sum()),
+                "children_waiting_end": int(snap.get("waiting", 0)),
+                "children_homes_end": int(snap.get("children_homes", 0)),
+                "foster_households_end": int(snap.get("foster_households", 0)),
+                "homes_opened": int(counts.get("homes_opened", {}).get(k + 1, np.zeros(3)).sum()),
+                "homes_closed": int(counts.get("homes_closed", {}).get(k + 1, np.zeros(3)).sum()),
+                "carers_approved": int(counts.get("carers_approved", {}).get(k + 1, np.zeros(3)).sum()),
+                "carers_left": int(counts.get("carers_left", {}).get(k + 1, np.zeros(3)).sum()),
+                "spend_by_kind_gbp": {Kind(i).name.lower(): float(v) for i, v in enumerate(spend_kind)},
+            }
+        )
+
+    last = years[-1]
+    total_cost = float(sum(y["cost_total_gbp"] for y in years))
+    child_weeks = float(sum(_safe(y["cost_total_gbp"], y["cost_per_child_week_gbp"]) for y in years))
+    started_all = ~l_initial & (l_start < model.horizon)
+    weekly_price = {}
+    for kind in Kind:
+        sel = started_all & (l_kind == kind) & (l_price > 0)
+        weekly_price[kind.name.lower()] = float(l_price[sel].mean()) if sel.any() else 0.0
+    n_initial = int(initial.sum())
+    metrics = {
+        "children_in_care_start": n_initial,
+        "children_in_care_end": last["children_in_care_end"],
+        "entries_per_year": float(np.mean([y["entries_per_year"] for y in years])),
+        "exits_per_year": float(np.mean([y["exits_per_year"] for y in years])),
+        "share_fostering_end": last["share_fostering_end"],
+        "share_residential_end": last["share_residential_end"],
+        "share_supported_end": last["share_supported_end"],
+        "share_with_parents_end": last["share_with_parents_end"],
+        "share_other_end": last["share_other_end"],
+        "cost_total_gbp": total_cost,
+        "cost_per_child_week_gbp": _safe(total_cost, child_weeks),
+        "mean_distance_miles": float(np.mean([y["mean_distance_miles"] for y in years])),
+        "share_over_20_miles": float(np.mean([y["share_over_20_miles"] for y in years])),
+        "share_out_of_la": float(np.mean([y["share_out_of_la"] for y in years])),
+        "moves_per_child_year": float(np.mean([y["moves_per_child_year"] for y in years])),
+        "share_3plus_placements": float(np.mean([y["share_3plus_placements"] for y in years])),
+        "share_long_term_stable": float(np.mean([y["share_long_term_stable"] for y in years])),
+        "share_emergency_placements": float(np.mean([y["share_emergency_placements"] for y in years])),
+        "children_waiting_end": last["children_waiting_end"],
+        "children_homes_end": last["children_homes_end"],
+        "foster_households_end": last["foster_households_end"],
+        "homes_opened": int(sum(y["homes_opened"] for y in years)),
+        "homes_closed": int(sum(y["homes_closed"] for y in years)),
+        "carers_approved": int(sum(y["carers_approved"] for y in years)),
+        "carers_left": int(sum(y["carers_left"] for y in years)),
+        "weekly_price_gbp_by_kind": weekly_price,
+    }
+    return metrics, years

@@ -1,0 +1,231 @@
+"""Parameters and scenarios: one typed, validated parameter set per run.
+
+Every parameter is declared once, in ``calibration/parameters.yaml``, with its default value, unit,
+plausible range, and either its source (publication, table, year) or the words ``first guess``
+(no statistic gives it; the calibration issue fits it). A run's parameters are the defaults with
+a scenario's overrides applied. Unknown names and values outside a parameter's hard bounds are
+errors, never silently ignored.
+
+A scenario is a YAML file::
+
+    name: my_scenario
+    description: what it tests
+    parameters:              # overrides of the defaults, by dotted name
+      demand.entry_multiplier: 1.1
+    levers: {}               # RCC policy levers (see experiments/scenarios/README.md)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import InputError
+from .geography import data_dir
+
+SCENARIO_DIR = Path(__file__).resolve().parents[1] / "experiments" / "scenarios"
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One parameter's declaration."""
+
+    name: str
+    value: Any
+    unit: str
+    range: tuple[float, float]
+    source: str
+    description: str = ""
+    bounds: tuple[float, float] | None = None  # hard limits: a value outside is impossible
+
+    @property
+    def fitted(self) -> bool:
+        return self.source.strip().lower().startswith(("first guess", "fitted"))
+
+
+def _registry_path() -> Path:
+    return data_dir().parent / "parameters.yaml"
+
+
+def load_registry(path: Path | None = None) -> dict[str, ParamSpec]:
+    """Read every parameter's declaration."""
+    raw = yaml.safe_load((path or _registry_path()).read_text())
+    specs = {}
+    for name, entry in raw.items():
+        missing = {"value", "unit", "range", "source"} - set(entry)
+        if missing:
+            raise RuntimeError(f"parameter {name} lacks {sorted(missing)} in parameters.yaml")
+        bounds = entry.get("bounds")
+        specs[name] = ParamSpec(
+            name=name,
+            value=entry["value"],
+            unit=str(entry["unit"]),
+            range=tuple(entry["range"]),
+            source=str(entry["source"]),
+            description=str(entry.get("description", "")),
+            bounds=tuple(bounds) if bounds is not None else None,
+        )
+    return specs
+
+
+def _check_value(spec: ParamSpec, value: Any) -> Any:
+    default = spec.value
+    if isinstance(default, list):
+        if not isinstance(value, list) or len(value) != len(default):
+            raise InputError(f"parameter {spec.name} needs a list of {len(default)} numbers")
+        values = value
+    else:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(f"parameter {spec.name} needs a number, got {value!r}")
+        values = [value]
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise InputError(f"parameter {spec.name} needs numbers, got {v!r}")
+        if v != v:  # NaN
+            raise InputError(f"parameter {spec.name} is NaN")
+        lo, hi = spec.bounds if spec.bounds is not None else (float("-inf"), float("inf"))
+        if not lo <= v <= hi:
+            raise InputError(f"parameter {spec.name}={v} is impossible: it must lie in [{lo}, {hi}] ({spec.unit})")
+    return value
+
+
+class ParamSet(Mapping):
+    """An immutable set of parameter values, readable by dotted name or attribute.
+
+    Example:
+        >>> p = ParamSet.defaults()
+        >>> p["demand.entry_multiplier"] == p.demand.entry_multiplier
+        True
+    """
+
+    def __init__(self, values: dict[str, Any], specs: dict[str, ParamSpec]):
+        self._values = dict(values)
+        self._specs = specs
+        tree: dict[str, Any] = {}
+        for name, value in self._values.items():
+            node = tree
+            *groups, leaf = name.split(".")
+            for g in groups:
+                node = node.setdefault(g, {})
+            node[leaf] = value
+        self._tree = _namespace(tree)
+
+    @classmethod
+    def defaults(cls) -> ParamSet:
+        specs = load_registry()
+        return cls({n: s.value for n, s in specs.items()}, specs)
+
+    def updated(self, overrides: Mapping[str, Any]) -> ParamSet:
+        """A copy with ``overrides`` applied; unknown names and impossible values raise InputError."""
+        values = dict(self._values)
+        for name, value in overrides.items():
+            spec = self._specs.get(name)
+            if spec is None:
+                close = [n for n in self._specs if n.split(".")[-1] == name.split(".")[-1]]
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise InputError(f"unknown parameter '{name}'{hint}")
+            values[name] = _check_value(spec, value)
+        return ParamSet(values, self._specs)
+
+    @property
+    def specs(self) -> dict[str, ParamSpec]:
+        return self._specs
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._tree, name)
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self._values)
+
+    def digest(self) -> str:
+        """A short hash of every value: the run's parameter hash."""
+        text = json.dumps(self._values, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _namespace(tree: dict[str, Any]) -> SimpleNamespace:
+    return SimpleNamespace(**{k: _namespace(v) if isinstance(v, dict) else v for k, v in tree.items()})
+
+
+class Levers(BaseModel):
+    """RCC policy levers. None exists yet in the simulation core; any key is rejected."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Scenario(BaseModel):
+    """A scenario file: parameter overrides and policy levers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str = ""
+    parameters: dict[str, float | int | list[float]] = Field(default_factory=dict)
+    levers: Levers = Field(default_factory=Levers)
+
+    def canonical(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+def bundled_scenarios() -> list[str]:
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
+
+
+def load_scenario(spec: str | Path) -> Scenario:
+    """Load a bundled scenario by name, or a YAML file by path."""
+    text_spec = str(spec)
+    path = Path(text_spec)
+    if not (text_spec.endswith((".yaml", ".yml")) or path.exists()):
+        path = SCENARIO_DIR / f"{text_spec}.yaml"
+        if not path.exists():
+            raise InputError(
+                f"unknown scenario '{text_spec}': bundled scenarios are {', '.join(bundled_scenarios())}, "
+                "or give the path of a YAML file"
+            )
+    if not path.is_file():
+        raise InputError(f"scenario file not found: {path}")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f" at line {where.line + 1}" if where is not None else ""
+        raise InputError(f"scenario {path} is not valid YAML{at}") from None
+    if not isinstance(raw, dict):
+        raise InputError(f"scenario {path} must be a YAML mapping with at least a 'name'")
+    raw.setdefault("name", path.stem)
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"])
+        kind = "unknown scenario key" if err["type"] == "extra_forbidden" else "bad value for"
+        raise InputError(f"scenario {path}: {kind} '{loc}' ({err['msg']})") from None
+    return scenario
+
+
+def resolve_parameters(scenario: Scenario, base: ParamSet | None = None) -> ParamSet:
+    """The defaults with the scenario's overrides applied."""
+    base = base or ParamSet.defaults()
+    try:
+        return base.updated(scenario.parameters)
+    except InputError as exc:
+        raise InputError(f"scenario '{scenario.name}': {exc}") from None

@@ -1,0 +1,163 @@
+"""Providers: what homes cost to run, where new homes open and which close.
+
+A home's weekly running cost is its staff (fixed: a home is staffed whether full or empty, and
+more heavily for higher needs), plus its property: a share of the local average house price at an
+annual cost of capital. Property is cheap in much of the North and dear in London and the South
+East, so for the same price a home earns more where property is cheap.
+
+Every quarter (a SimPy process) providers review their homes:
+
+* Closing: an independent home whose occupancy over the review period fell below the break-even
+  level closes with some probability; any home can also close for reasons outside the market
+  (standards, the manager leaving) at a small base rate. Children in a closing home move (reason
+  CLOSE).
+* Opening: for each LA, a provider expects to earn the local price times the local occupancy, less
+  staff and property costs. Where that margin clears the providers' hurdle rate, new homes are
+  planned in proportion to the excess margin and to local demand. A planned home opens after a
+  purchase and Ofsted registration lag (a SimPy timeout), so supply answers to demand with a delay.
+  The planner is an existing provider (large ones grow) or a new entrant.
+
+LAs open and close their own homes more rarely (see :func:`la_home_review`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .codes import Kind, Sector, UnitType
+
+
+def home_weekly_cost(model, ids: np.ndarray) -> np.ndarray:
+    """Weekly running cost (GBP) of homes or supported units ``ids``: staff plus property."""
+    p = model.p.providers
+    u = model.units
+    hp = model.geo.las.house_price.to_numpy(float)[u.la[ids]]
+    places = u.places[ids].astype(float)
+    supported = u.utype[ids] == UnitType.SUPPORTED
+    staff_per_place = np.where(
+        supported,
+        np.asarray(p.supported_staff_cost_per_place_gbp)[u.max_need[ids]],
+        np.asarray(p.home_staff_cost_per_place_gbp)[u.max_need[ids]],
+    )
+    wage = 1.0 + p.wage_house_price_elasticity * np.log(hp / np.median(model.geo.las.house_price))
+    property_cost = hp * p.property_value_ratio * p.property_cost_rate / 52.0 * (places / 4.0) ** 0.5
+    return staff_per_place * places * wage + property_cost
+
+
+def expected_margin(model, utype: int) -> tuple[np.ndarray, np.ndarray]:
+    """Expected weekly profit margin of a typical new 4-place unit in each LA, and local demand."""
+    from .market import PoolType
+
+    p = model.p.providers
+    geo = model.geo
+    m = model.market
+    ptype = PoolType.IND_HOME if utype == UnitType.HOME else PoolType.SUPPORTED
+    pools = m.pool_id(ptype, np.arange(geo.n))
+    price = m.list_price[pools] * (1.0 if utype == UnitType.HOME else 1.0)
+    occ = getattr(m, "occupancy", None)
+    occ = np.full(geo.n, model.p.prices.target_occupancy) if occ is None else occ[pools]
+    hp = geo.las.house_price.to_numpy(float)
+    places = 4.0
+    staff = np.asarray(p.home_staff_cost_per_place_gbp if utype == UnitType.HOME else p.supported_staff_cost_per_place_gbp)[1]
+    wage = 1.0 + p.wage_house_price_elasticity * np.log(hp / np.median(hp))
+    cost = staff * places * wage + hp * p.property_value_ratio * p.property_cost_rate / 52.0
+    revenue = price * places * np.minimum(occ, 0.98)
+    margin = (revenue - cost) / np.maximum(revenue, 1.0)
+    return margin, occ
+
+
+def review(model, day: int) -> None:
+    """Quarterly provider review: close failing homes, plan new ones."""
+    _close_homes(model, day)
+    for utype in (UnitType.HOME, UnitType.SUPPORTED):
+        _plan_openings(model, day, utype)
+    u = model.units
+    u.occ_days[: u.n] = 0.0
+    model.review_start = day
+
+
+def _close_homes(model, day: int) -> None:
+    p = model.p.providers
+    u = model.units
+    n = u.n
+    rng = model.streams["provider_exit"]
+    homes = np.flatnonzero(u.open[:n] & (u.utype[:n] != UnitType.FOSTER))
+    if len(homes) == 0:
+        return
+    days = max(1, day - getattr(model, "review_start", 0))
+    avail = np.maximum(u.places[homes] - u.unavailable[homes], 1).astype(float)
+    occ = u.occ_days[homes] / (avail * days)
+    independent = u.sector[homes] != Sector.LA
+    young = day - u.opened[homes] < 365  # new homes get a year to fill
+    failing = independent & ~young & (occ < p.closure_occupancy)
+    quarter = days / 91.0
+    prob = 1 - np.exp(-quarter * np.where(independent, p.base_closure_rate, p.la_home_closure_rate))
+    prob = np.where(failing, 1 - (1 - prob) * (1 - p.failing_closure_probability), prob)
+    close = homes[rng.random(len(homes)) < prob]
+    if len(close):
+        model.close_units(close, day)
+
+
+def _plan_openings(model, day: int, utype: int) -> None:
+    p = model.p.providers
+    geo = model.geo
+    rng = model.streams["provider_entry"]
+    margin, occ = expected_margin(model, utype)
+    hurdle = p.hurdle_margin
+    excess = np.maximum(margin - hurdle, 0.0) / max(p.reference_margin - hurdle, 1e-6)
+    # demand: children in care of the LA's neighbourhood, relative to the national mean
+    cla = geo.las[f"cla_{model.start_year}"].fillna(0).to_numpy(float)
+    k = int(model.p.prices.price_neighbourhood_las)
+    demand = cla[geo.neighbours[:, :k]].sum(axis=1)
+    demand = demand / demand.mean()
+    rate = p.home_openings_per_year if utype == UnitType.HOME else p.supported_openings_per_year
+    lam = rate / 4.0 * excess * demand / geo.n
+    counts = rng.poisson(lam)
+    las = np.repeat(np.arange(geo.n), counts)
+    if len(las) == 0:
+        return
+    for la in las.tolist():
+        provider = _choose_opener(model, rng, utype, la)
+        places = int(rng.choice(np.arange(1, 7), p=np.asarray(p.new_home_places_shares) / np.sum(p.new_home_places_shares)))
+        lag = int(rng.uniform(*p.registration_lag_days))
+        max_need = int(rng.choice(3, p=np.asarray(p.home_need_shares) / np.sum(p.home_need_shares)))
+        model.env.process(_register(model, provider, utype, la, places, max_need, lag))
+
+
+def _choose_opener(model, rng, utype: int, la: int) -> int:
+    """An existing provider of that type (weighted by size) or a new entrant."""
+    p = model.p.providers
+    candidates = [pid for pid, pr in enumerate(model.providers) if pr.utype == utype]
+    if candidates and rng.random() < p.existing_provider_share:
+        u = model.units
+        sizes = np.bincount(u.provider[: u.n][u.provider[: u.n] >= 0], minlength=len(model.providers))[candidates] + 1.0
+        return int(candidates[rng.choice(len(candidates), p=sizes / sizes.sum())])
+    from .world import _new_provider
+
+    sector = Sector.VOLUNTARY if rng.random() < p.new_entrant_voluntary_share else Sector.PRIVATE
+    label = "children's homes" if utype == UnitType.HOME else "supported accommodation"
+    return _new_provider(model, f"New {label} provider {len(model.providers) + 1}", int(sector), utype, la)
+
+
+def _register(model, provider: int, utype: int, la: int, places: int, max_need: int, lag: int):
+    """SimPy process: a planned home opens after purchase and registration."""
+    yield model.env.timeout(lag)
+    model.open_unit(provider=provider, utype=utype, la=la, places=places, max_need=max_need, day=int(model.env.now))
+
+
+def la_home_review(model, day: int) -> None:
+    """Yearly: LAs with many children in distant independent homes may open a home of their own."""
+    p = model.p.providers
+    c = model.children
+    rng = model.streams["la_homes"]
+    geo = model.geo
+    active = np.flatnonzero(c.in_care[: c.n] & (c.kind[: c.n] == Kind.HOME_IND))
+    far = active[c.distance[active] > 20.0]
+    counts = np.bincount(c.la[far], minlength=geo.n).astype(float)
+    counts[~model.world.simulated] = 0.0
+    lam = p.la_home_openings_per_far_child * counts
+    for la in np.repeat(np.arange(geo.n), rng.poisson(lam)).tolist():
+        places = int(rng.integers(2, 6))
+        lag = int(rng.uniform(*p.registration_lag_days))
+        max_need = int(rng.choice(3, p=np.asarray(p.home_need_shares) / np.sum(p.home_need_shares)))
+        model.env.process(_register(model, -1 - la, UnitType.HOME, la, places, max_need, lag))

@@ -1,0 +1,302 @@
+"""The world at the start date: LAs, providers, homes, foster households and children in care.
+
+Built from published figures for 31 March of the start year:
+
+* LAs: the 153 children's services authorities; children looked after and starts per LA (DfE).
+* Children's homes: every home Ofsted lists, in its LA, with its sector, places and owner,
+  rolled back to the start year with Ofsted's joiners and leavers (:func:`model.data.homes_at`).
+* Fostering: households of each LA and of each of Ofsted's 313 independent fostering agencies,
+  sized to the national counts of mainstream households, approved places and filled places
+  (Ofsted fostering statistics via ``published_figures.csv``). No published table gives
+  households by LA, so they follow each LA's children in foster care (LA carers) and each agency's
+  neighbourhood (agency carers): an assumption, stated in the parameters.
+* Supported accommodation: synthetic units sized to the national number of children placed
+  there; no provider-level table is bundled (assumption).
+* Children: each simulated LA's published count at 31 March, with the national joint mix of age
+  band and placement kind (iterative proportional fitting of the published age and placement
+  margins around a prior of which ages each kind serves). Children are then placed by the same
+  market that runs the simulation, so where they live at the start follows where the places are.
+
+In a regional run the rest of England's LAs are not simulated, but their children still fill
+places: free places left after the region's children are placed are filled at the national
+occupancy rate as *background* occupancy, which turns over weekly (see :mod:`model.background`).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from . import children as ch
+from .agents import LocalAuthority, Provider
+from .codes import FLAG_UASC, Kind, Sector, UnitType
+from .data import fostering_agencies, homes_at, national_stock
+
+KIND_PRIOR = {  # relative weight of each age band (<1, 1-4, 5-9, 10-15, 16-17) in each kind
+    Kind.FOSTER_KIN: [1, 1, 1, 0.8, 0.5],
+    Kind.FOSTER_LA: [1, 1, 1, 0.9, 0.7],
+    Kind.FOSTER_IFA: [0.6, 0.8, 1, 1, 0.8],
+    Kind.HOME_LA: [0, 0, 0.05, 1, 0.8],
+    Kind.HOME_IND: [0, 0, 0.05, 1, 0.8],
+    Kind.SUPPORTED: [0, 0, 0, 0, 1],
+    Kind.WITH_PARENTS: [1, 1, 1, 1, 1],
+    Kind.ADOPTION: [1, 1.5, 0.2, 0, 0],
+    Kind.UNREGISTERED: [0, 0, 0, 1, 1],
+    Kind.OTHER: [1, 0.3, 0.3, 1, 1.5],
+}
+
+
+def ipf(prior: np.ndarray, rows: np.ndarray, cols: np.ndarray, iters: int = 200) -> np.ndarray:
+    """Iterative proportional fitting of ``prior`` to row and column totals."""
+    m = prior.astype(float).copy()
+    for _ in range(iters):
+        m *= (rows / np.maximum(m.sum(axis=1), 1e-12))[:, None]
+        m *= (cols / np.maximum(m.sum(axis=0), 1e-12))[None, :]
+    return m
+
+
+class World:
+    """What the builder made, for the engine: per-LA rates and the simulated mask."""
+
+    def __init__(self, starts_per_year: np.ndarray, simulated: np.ndarray):
+        self.starts_per_year = starts_per_year
+        self.simulated = simulated
+
+
+def build(model) -> None:
+    """Populate ``model`` with its start state."""
+    geo, p = model.geo, model.p
+    year = model.start_year
+    rng = model.streams["world"]
+    simulated = np.zeros(geo.n, dtype=bool)
+    simulated[model.region.la_index] = True
+    starts = geo.las[f"starts_{year}"].fillna(0.0).to_numpy(float)
+    model.world = World(starts, simulated)
+
+    model.las = [
+        LocalAuthority(model, i, r.la_code, r.la_name, r.region_name, bool(simulated[i]))
+        for i, r in enumerate(geo.las.itertuples())
+    ]
+    _build_homes(model, rng, year)
+    _build_supported(model, rng)
+    _build_fostering(model, rng, year)
+    model.market.attach_units(np.arange(model.units.n))
+    _build_children(model, rng, year)
+    if not simulated.all():
+        model.background.seed_occupancy()
+
+
+def _new_provider(model, name: str, sector: int, utype: int, base_la: int) -> int:
+    prov = Provider(model, name, sector, utype, base_la)
+    pid = len(model.providers)
+    model.providers.append(prov)
+    model.provider_index[prov] = pid
+    return pid
+
+
+def _sector_code(text: str) -> int:
+    return {"Private": Sector.PRIVATE, "Voluntary": Sector.VOLUNTARY}.get(text, Sector.LA)
+
+
+def _draw_max_need(rng, n: int, shares) -> np.ndarray:
+    shares = np.asarray(shares, float) / np.sum(shares)
+    return rng.choice(3, size=n, p=shares).astype(np.int8)
+
+
+def _build_homes(model, rng, year: int) -> None:
+    geo, p = model.geo, model.p
+    homes = homes_at(year)
+    la = homes.la_code.map(geo.code_to_index).to_numpy(np.int64)
+    sector = np.array([_sector_code(s) for s in homes.sector], dtype=np.int64)
+    owners = homes.owner.fillna("").to_numpy(str)
+    # providers: one agent per owning organisation; homes with no recorded owner are single-home providers
+    pid = np.full(len(homes), -1, dtype=np.int64)
+    by_owner: dict[str, int] = {}
+    for i in np.flatnonzero(sector != Sector.LA):
+        key = owners[i] or f"home {homes.URN.iloc[i]}"
+        if key not in by_owner:
+            by_owner[key] = _new_provider(model, key, int(sector[i]), UnitType.HOME, int(la[i]))
+        pid[i] = by_owner[key]
+    pc = geo.sample_points(la, rng.random(len(homes)))
+    max_need = _draw_max_need(rng, len(homes), p.providers.home_need_shares)
+    max_need[homes.secure.to_numpy(bool)] = 2
+    places = homes.places.to_numpy(np.int64)
+    kind = np.where(sector == Sector.LA, Kind.HOME_LA, Kind.HOME_IND)
+    ids = model.units.append(
+        len(homes), utype=UnitType.HOME, kind=kind, sector=sector, owner_la=np.where(sector == Sector.LA, la, -1),
+        provider=pid, la=la, pc=pc, e=geo.pc_e[pc], n=geo.pc_n[pc], places=places, max_need=max_need,
+        open=True, opened=-365 * 5,
+    )
+    from .providers import home_weekly_cost
+
+    model.units.weekly_cost[ids] = home_weekly_cost(model, ids)
+
+
+def _build_supported(model, rng) -> None:
+    """Synthetic supported accommodation: enough beds for the national stock at the target occupancy."""
+    geo, p = model.geo, model.p
+    stock = national_stock(model.start_year)["kinds"][Kind.SUPPORTED]
+    beds_needed = stock / p.providers.supported_occupancy
+    size = p.providers.supported_beds_per_unit
+    n_units = int(round(beds_needed / size))
+    # located with the older children in care, leaning to cheaper property (assumption)
+    hp = geo.las.house_price.to_numpy(float)
+    weight = geo.las[f"cla_{model.start_year}"].fillna(0).to_numpy(float) * (np.median(hp) / hp) ** p.providers.supported_cheapness
+    la = rng.choice(geo.n, size=n_units, p=weight / weight.sum())
+    places = np.maximum(1, rng.poisson(size - 1, n_units) + 1)
+    n_prov = max(1, int(n_units / p.providers.supported_units_per_provider))
+    sector_u = rng.random(n_prov)
+    sectors = np.where(sector_u < p.providers.supported_voluntary_share, Sector.VOLUNTARY, Sector.PRIVATE)
+    base = rng.choice(geo.n, size=n_prov, p=weight / weight.sum())
+    pids = [_new_provider(model, f"Supported accommodation provider {i + 1}", int(sectors[i]), UnitType.SUPPORTED, int(base[i]))
+            for i in range(n_prov)]
+    # each unit belongs to a provider based nearby
+    owner = np.array([pids[j] for j in rng.integers(0, n_prov, n_units)])
+    pc = geo.sample_points(la, rng.random(n_units))
+    ids = model.units.append(
+        n_units, utype=UnitType.SUPPORTED, kind=Kind.SUPPORTED, sector=np.array([model.providers[o].sector for o in owner]),
+        provider=owner, la=la, pc=pc, e=geo.pc_e[pc], n=geo.pc_n[pc], places=places,
+        max_need=_draw_max_need(rng, n_units, p.providers.supported_need_shares), open=True, opened=-365 * 3,
+    )
+    from .providers import home_weekly_cost
+
+    model.units.weekly_cost[ids] = home_weekly_cost(model, ids)
+
+
+def _draw_households(rng, n: int, p) -> dict:
+    places = rng.choice(np.arange(1, 5), size=n, p=np.asarray(p.places_shares) / np.sum(p.places_shares))
+    unavailable = rng.binomial(places, p.unavailable_share)
+    skill = _draw_max_need(rng, n, p.skill_shares)
+    return {"places": places, "unavailable": unavailable, "max_need": skill}
+
+
+def _build_fostering(model, rng, year: int) -> None:
+    geo, p = model.geo, model.p.carers
+    households = p.mainstream_households
+    la_share = p.la_household_share
+    n_la_hh = int(round(households * la_share))
+    n_ifa_hh = households - n_la_hh
+    cla = geo.las[f"cla_{year}"].fillna(0).to_numpy(float) + 1.0
+    # LA carers: in proportion to each LA's children in care; most live in the LA
+    owner = rng.choice(geo.n, size=n_la_hh, p=cla / cla.sum())
+    la = _nearby(model, rng, owner, p.la_carers_outside_share, 6)
+    attrs = _draw_households(rng, n_la_hh, p)
+    pc = geo.sample_points(la, rng.random(n_la_hh))
+    model.units.append(
+        n_la_hh, utype=UnitType.FOSTER, kind=Kind.FOSTER_LA, sector=Sector.LA, owner_la=owner, la=la, pc=pc,
+        e=geo.pc_e[pc], n=geo.pc_n[pc], open=True, opened=-365 * 5, **attrs,
+    )
+    # agency carers: agencies sized log-normally, households around each agency's base
+    ifas = fostering_agencies()
+    base = ifas.la_code.map(geo.code_to_index).to_numpy(np.int64)
+    size = rng.lognormal(0.0, p.agency_size_sigma, len(ifas))
+    counts = rng.multinomial(n_ifa_hh, size / size.sum())
+    pids = [
+        _new_provider(model, str(r.owner), _sector_code(r.sector), UnitType.FOSTER, int(b))
+        for r, b in zip(ifas.itertuples(), base)
+    ]
+    provider = np.repeat(pids, counts)
+    home = np.repeat(base, counts)
+    pop = geo.las.population_0_17.to_numpy(float)
+    k = int(p.agency_reach_las)
+    la = np.empty(len(home), dtype=np.int64)
+    near = geo.neighbours[home, :k]
+    w = pop[near]
+    cum = np.cumsum(w, axis=1)
+    pick = (rng.random(len(home))[:, None] * cum[:, -1:] > cum).sum(axis=1)
+    la = near[np.arange(len(home)), np.minimum(pick, k - 1)]
+    attrs = _draw_households(rng, len(home), p)
+    pc = geo.sample_points(la, rng.random(len(home)))
+    sectors = np.array([model.providers[i].sector for i in provider], dtype=np.int64) if len(provider) else np.zeros(0)
+    model.units.append(
+        len(home), utype=UnitType.FOSTER, kind=Kind.FOSTER_IFA, sector=sectors, provider=provider, la=la, pc=pc,
+        e=geo.pc_e[pc], n=geo.pc_n[pc], open=True, opened=-365 * 5, **attrs,
+    )
+
+
+def _nearby(model, rng, la: np.ndarray, outside_share: float, k: int) -> np.ndarray:
+    """The LA itself, or with probability ``outside_share`` one of its ``k`` nearest neighbours."""
+    geo = model.geo
+    out = rng.random(len(la)) < outside_share
+    nb = geo.neighbours[la, 1 + rng.integers(0, k - 1, len(la))]
+    return np.where(out, nb, la)
+
+
+def _build_children(model, rng, year: int) -> None:
+    """Children in care at 31 March of the start year, for the simulated LAs, and their placements."""
+    geo, p = model.geo, model.p
+    stock = national_stock(year)
+    joint = ipf(np.array([KIND_PRIOR[Kind(k)] for k in range(len(Kind))]).T, stock["age"], stock["kinds"])
+    joint_p = joint / joint.sum()
+    sim = model.region.la_index
+    counts = geo.las[f"cla_{year}"].fillna(0).to_numpy(np.int64)[sim]
+    la = np.repeat(sim, counts)
+    n = len(la)
+    cell = rng.choice(joint_p.size, size=n, p=joint_p.ravel())
+    band, kind = np.divmod(cell, len(Kind))
+    edges = ch.AGE_EDGES
+    age = edges[band] + rng.random(n) * (edges[band + 1] - edges[band])
+    age = np.minimum(age, 18.0 - 2.0 / ch.DAYS_PER_YEAR)
+    attrs = ch.draw_attributes(model, rng, band, age, n)
+    need = attrs["need"]
+    # the start placement implies the need it meets (assumption, see parameters)
+    q = p.initial
+    u = rng.random(n)
+    homes = np.isin(kind, [Kind.HOME_LA, Kind.HOME_IND, Kind.UNREGISTERED])
+    need = np.where(homes, np.where(u < q.home_intensive_share, 2, 1), need)
+    foster = np.isin(kind, [Kind.FOSTER_LA, Kind.FOSTER_IFA])
+    need = np.where(foster, np.where((u < q.foster_complex_share) & (age >= 5), 1, 0), need)
+    need = np.where(np.isin(kind, [Kind.FOSTER_KIN, Kind.WITH_PARENTS, Kind.ADOPTION]), 0, need)
+    need = np.where(kind == Kind.SUPPORTED, np.where(u < q.supported_complex_share, 1, 0), need)
+    attrs["need"] = need.astype(np.int8)
+    uasc_p = np.where(kind == Kind.SUPPORTED, q.uasc_share_supported,
+                      np.where(foster & (age >= 16), q.uasc_share_foster_16, np.where(foster & (age >= 12), q.uasc_share_foster_12, 0.0)))
+    uasc = rng.random(n) < uasc_p
+    attrs["flags"] = np.where(uasc, attrs["flags"] | FLAG_UASC, attrs["flags"] & ~FLAG_UASC).astype(np.int16)
+    tic = np.minimum(rng.exponential(q.time_in_care_mean_years, n), age)
+    pc = geo.sample_points(la, rng.random(n))
+    start = 0
+    ids = model.children.append(
+        n, la=la, home_pc=pc, home_e=geo.pc_e[pc], home_n=geo.pc_n[pc],
+        dob=start - np.round(age * ch.DAYS_PER_YEAR).astype(np.int64),
+        entered=start - np.round(tic * ch.DAYS_PER_YEAR).astype(np.int64),
+        in_care=True, initial=True, **attrs,
+    )
+    c = model.children
+    c.plan_parents[ids] = kind == Kind.WITH_PARENTS
+    c.plan_kin[ids] = kind == Kind.FOSTER_KIN
+    # placement start: how long each has been in the current placement
+    mean_dur = np.asarray(q.placement_age_mean_years)[kind]
+    in_place = np.minimum(rng.exponential(1.0, n) * mean_dur, tic)
+    c.n_placements[ids] = 0
+    ch.schedule_exits(model, ids, 0)
+
+    # direct placements (no market): kinship, with parents, adoption, other, unregistered
+    model.place_direct(ids, kind, 0, initial=True)
+    # market placements, most constrained first
+    order = [Kind.HOME_LA, Kind.HOME_IND, Kind.SUPPORTED, Kind.FOSTER_LA, Kind.FOSTER_IFA]
+    unplaced = []
+    for k in order:
+        sel = ids[kind == k]
+        if len(sel) == 0:
+            continue
+        sel = sel[np.argsort(-c.need[sel], kind="stable")]
+        pen = np.full((len(sel), len(Kind)), np.inf)
+        pen[:, k] = 0.0
+        left = model.market.clear(sel, 0, pen=pen, initial=True)
+        if len(left):
+            # no place of that kind left anywhere: fall back to the care plan
+            left = model.market.clear(left, 0, initial=True)
+        unplaced.append(left)
+    unplaced = np.concatenate(unplaced) if unplaced else np.empty(0, dtype=np.int64)
+    if len(unplaced):
+        model.place_direct(unplaced, np.full(len(unplaced), Kind.UNREGISTERED), 0, initial=True)
+        if model.verbose:
+            print(f"start state: {len(unplaced)} children found no place of their published kind and start unregistered",
+                  file=sys.stderr)
+    # back-date the start placements
+    placed = ids[c.kind[ids] >= 0]
+    back = np.round(in_place[np.searchsorted(ids, placed)] * ch.DAYS_PER_YEAR).astype(np.int64)
+    c.place_start[placed] = -back
+    model.recorder.backdate_open_placements(placed, -back)
