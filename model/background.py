@@ -22,6 +22,7 @@ from .codes import Sector, UnitType
 class Background:
     def __init__(self, model):
         self.model = model
+        self.region_code = model.geo.las.region_name.astype("category").cat.codes.to_numpy().astype(np.int64)
 
     def _eligible(self) -> np.ndarray:
         """Units other LAs' children can fill: independent provision and supported accommodation."""
@@ -48,7 +49,6 @@ class Background:
         p = self.model.p.background
         u = self.model.units
         rng = self.model.streams["background"]
-        geo = self.model.geo
         ids = self._eligible()
         occ = u.bg_occupied[ids]
         has = occ > 0
@@ -59,7 +59,7 @@ class Background:
         left = rng.binomial(occ[has], leave_p)
         u.bg_occupied[ids_h] -= left.astype(np.int16)
         # arrivals: the same number per (unit type, region), into free places there
-        region = geo.las.region_name.astype("category").cat.codes.to_numpy()
+        region = self.region_code
         key_left = u.utype[ids_h].astype(np.int64) * 100 + region[u.la[ids_h]]
         demand = np.bincount(key_left, weights=left, minlength=400).astype(np.int64)
         free = np.maximum(

@@ -36,7 +36,11 @@ def _leave(model, day: int) -> None:
     u = model.units
     n = u.n
     rng = model.streams["carers_leave"]
-    hh = np.flatnonzero(u.open[:n] & (u.utype[:n] == UnitType.FOSTER) & ~u.kinship[:n])
+    hh = u.open[:n] & (u.utype[:n] == UnitType.FOSTER) & ~u.kinship[:n]
+    # LA carers of LAs outside the run are not recruited either: leave them as they are
+    la_carer = u.sector[:n] == Sector.LA
+    hh &= ~la_carer | model.world.simulated[np.maximum(u.owner_la[:n], 0)]
+    hh = np.flatnonzero(hh)
     if len(hh) == 0:
         return
     rate = p.leave_rate_per_year * (1.0 + p.leave_breakdown_effect * u.breakdowns[hh])
@@ -44,80 +48,127 @@ def _leave(model, day: int) -> None:
     leave = hh[rng.random(len(hh)) < 1 - np.exp(-rate / 12.0)]
     if len(leave):
         model.close_units(leave, day)
-        model.recorder.count("carers_left", day, u.sector[leave])
+        model.recorder.count("carers_left", day, u.sector[leave], u.la[leave])
+
+
+def recruitment_signals(model) -> tuple[np.ndarray, np.ndarray]:
+    """Each LA's need for in-house carers and each agency's occupancy (drivers of recruitment).
+
+    LA: the LA's children in mainstream foster care (its own carers' and agencies') over the
+    places its own carers offer; above 1, it needs more carers of its own. Agency: filled over
+    available places.
+    """
+    u, c = model.units, model.children
+    n = u.n
+    geo = model.geo
+    hh = u.open[:n] & (u.utype[:n] == UnitType.FOSTER) & ~u.kinship[:n]
+    la_hh = hh & (u.sector[:n] == Sector.LA)
+    avail = (u.places[:n] - u.unavailable[:n]).astype(float)
+    la_avail = np.bincount(u.owner_la[:n][la_hh], weights=avail[la_hh], minlength=geo.n)
+    kind = c.kind[: c.n]
+    fostered = c.in_care[: c.n] & ((kind == Kind.FOSTER_LA) | (kind == Kind.FOSTER_IFA))
+    la_need = np.bincount(c.la[: c.n][fostered], minlength=geo.n).astype(float)
+    la_ratio = (la_need + 1.0) / (la_avail + 1.0)
+    ag_hh = hh & (u.sector[:n] != Sector.LA)
+    prov = u.provider[:n][ag_hh]
+    ag_avail = np.bincount(prov, weights=avail[ag_hh], minlength=len(model.providers))
+    ag_filled = np.bincount(prov, weights=(u.occupied[:n] + u.bg_occupied[:n] + u.staying_put[:n])[ag_hh],
+                            minlength=len(model.providers))
+    ag_occ = ag_filled / np.maximum(ag_avail, 1.0)
+    return la_ratio, ag_occ
 
 
 def _apply(model, day: int) -> None:
-    """Applications this month; each cohort is assessed and approved after a lag."""
+    """This month's applications; each is assessed and approved after a lag.
+
+    LA applications come from the LA's population, more when the LA is short of carers of its
+    own relative to where it stood at the start; agency applications come in proportion to the
+    agency's size, more when its carers are fuller than at the start and when fees leave a wider
+    margin. Both responses are self-limiting: new carers fill the gap that drew them.
+    """
     p = model.p.carers
     u = model.units
     n = u.n
     rng = model.streams["carers_recruit"]
+    geo = model.geo
+    la_ratio, ag_occ = recruitment_signals(model)
+    ref = model.recruitment_reference
+    pop = geo.las.population_0_17.to_numpy(float)
+    la_effort = np.clip((la_ratio / ref["la_ratio"]) ** p.recruitment_response, 0.25, 4.0)
+    la_rate = p.la_approvals_per_1000_children * pop / 1000.0 * la_effort
+    la_rate[~model.world.simulated] = 0.0
+    la_apps = rng.poisson(la_rate / 12.0)
     hh = u.open[:n] & (u.utype[:n] == UnitType.FOSTER) & ~u.kinship[:n]
-    # LA recruitment: in proportion to the LA's households (simulated LAs only)
-    la_owner = u.owner_la[:n][hh & (u.sector[:n] == Sector.LA)]
-    la_size = np.bincount(la_owner, minlength=model.geo.n).astype(float)
-    la_size[~model.world.simulated] = 0.0
-    # keep a floor so an LA that lost its carers can recruit again
-    la_base = np.where(model.world.simulated, np.maximum(la_size, p.la_min_households), 0.0)
-    la_apps = rng.poisson(la_base * p.la_approval_rate_per_year / 12.0)
-    # agency recruitment: in proportion to size, stronger where fees leave a wider margin
     prov = u.provider[:n][hh & (u.sector[:n] != Sector.LA)]
-    agencies = np.array([i for i, pr in enumerate(model.providers) if pr.utype == UnitType.FOSTER], dtype=np.int64)
+    agencies = model.agency_ids
     ag_size = np.bincount(prov, minlength=len(model.providers)).astype(float)[agencies]
-    fee = model.market.list_price[model.market.pool_id(1, np.arange(model.geo.n))].mean()
+    fee = model.market.list_price[model.market.pool_id(1, np.arange(geo.n))].mean()
     margin_factor = max(0.0, 1.0 + p.agency_margin_response * ((fee - p.carer_fee_gbp) / fee - p.agency_reference_margin))
-    ag_apps = rng.poisson(np.maximum(ag_size, 1.0) * p.agency_approval_rate_per_year / 12.0 * margin_factor)
+    ag_effort = np.clip((ag_occ[agencies] / ref["agency_occupancy"]) ** p.recruitment_response, 0.25, 4.0)
+    ag_apps = rng.poisson(np.maximum(ag_size, 1.0) * p.agency_approval_rate_per_year / 12.0 * margin_factor * ag_effort)
+    who = np.concatenate([
+        np.repeat(-1 - np.arange(model.geo.n), la_apps),
+        np.repeat(agencies, ag_apps),
+    ]).astype(np.int64)
+    if len(who) == 0:
+        return
     lag_lo, lag_hi = p.assessment_lag_days
-    cohort = []
-    for la in np.flatnonzero(la_apps).tolist():
-        for _ in range(int(la_apps[la])):
-            cohort.append((int(rng.uniform(lag_lo, lag_hi)), -1 - la))
-    for j in np.flatnonzero(ag_apps).tolist():
-        for _ in range(int(ag_apps[j])):
-            cohort.append((int(rng.uniform(lag_lo, lag_hi)), int(agencies[j])))
-    if cohort:
-        cohort.sort()
-        model.env.process(_assess(model, cohort))
+    # assessment panels sit weekly: approvals come in weekly batches
+    lags = 7 * np.round(rng.integers(int(lag_lo), int(lag_hi) + 1, size=len(who)) / 7).astype(np.int64)
+    model.env.process(_assess(model, who, lags))
 
 
-def _assess(model, cohort: list[tuple[int, int]]):
-    """SimPy process: approve each application of a cohort when its assessment ends."""
+def _assess(model, who: np.ndarray, lags: np.ndarray):
+    """SimPy process: a month's applications, each approved when its assessment ends."""
+    order = np.argsort(lags, kind="stable")
+    who, lags = who[order], lags[order]
+    cut = np.flatnonzero(np.diff(lags)) + 1
     waited = 0
-    for lag, who in cohort:
-        if lag > waited:
-            yield model.env.timeout(lag - waited)
-            waited = lag
-        approve(model, who, int(model.env.now))
+    for lag, group in zip(lags[np.r_[0, cut]].tolist(), np.split(who, cut)):
+        yield model.env.timeout(lag - waited)
+        waited = lag
+        approve(model, group, int(model.env.now))
 
 
-def approve(model, who: int, day: int) -> int:
-    """A new mainstream household for an LA (``who`` = -1 - LA index) or an agency (provider id)."""
+def approve(model, who: np.ndarray, day: int) -> np.ndarray:
+    """New mainstream households for LAs (``who`` = -1 - LA index) or agencies (provider ids)."""
     p = model.p.carers
     geo = model.geo
     rng = model.streams["carers_recruit"]
-    if who < 0:
-        owner = -1 - who
-        la = owner if rng.random() >= p.la_carers_outside_share else int(geo.neighbours[owner, 1 + rng.integers(0, 5)])
-        extra = {"sector": Sector.LA, "owner_la": owner, "kind": Kind.FOSTER_LA, "provider": -1}
-    else:
-        base = model.providers[who].base_la
+    who = np.asarray(who, dtype=np.int64)
+    n = len(who)
+    is_la = who < 0
+    owner = np.where(is_la, -1 - who, -1)
+    # LA carers: in the LA or one of its nearest neighbours
+    own_la = np.maximum(owner, 0)
+    outside = rng.random(n) < p.la_carers_outside_share
+    nb = geo.neighbours[own_la, 1 + rng.integers(0, 5, n)]
+    la = np.where(outside, nb, own_la)
+    # agency carers: around the agency's office, weighted by population
+    ag = np.flatnonzero(~is_la)
+    if len(ag):
+        base = np.array([model.providers[w].base_la for w in who[ag]], dtype=np.int64)
         k = int(p.agency_reach_las)
         near = geo.neighbours[base, :k]
         w = geo.las.population_0_17.to_numpy(float)[near]
-        la = int(near[rng.choice(k, p=w / w.sum())])
-        extra = {"sector": model.providers[who].sector, "owner_la": -1, "kind": Kind.FOSTER_IFA, "provider": who}
-    places = int(rng.choice(np.arange(1, 5), p=np.asarray(p.places_shares) / np.sum(p.places_shares)))
-    unavailable = int(rng.binomial(places, p.unavailable_share))
-    skill = int(rng.choice(3, p=np.asarray(p.skill_shares) / np.sum(p.skill_shares)))
-    pc = int(geo.sample_points(np.array([la]), rng.random(1))[0])
+        cum = np.cumsum(w, axis=1)
+        pick = (rng.random(len(ag))[:, None] * cum[:, -1:] > cum).sum(axis=1)
+        la[ag] = near[np.arange(len(ag)), np.minimum(pick, k - 1)]
+    sector = np.full(n, Sector.LA, dtype=np.int64)
+    if len(ag):
+        sector[ag] = [model.providers[w].sector for w in who[ag]]
+    places = rng.choice(np.arange(1, 5), size=n, p=np.asarray(p.places_shares) / np.sum(p.places_shares))
+    unavailable = rng.binomial(places, p.unavailable_share)
+    skill = rng.choice(3, size=n, p=np.asarray(p.skill_shares) / np.sum(p.skill_shares))
+    pc = geo.sample_points(la, rng.random(n))
     ids = model.units.append(
-        1, utype=UnitType.FOSTER, la=la, pc=pc, e=geo.pc_e[pc], n=geo.pc_n[pc], places=places,
-        unavailable=unavailable, max_need=skill, open=True, opened=day, **extra,
+        n, utype=UnitType.FOSTER, kind=np.where(is_la, Kind.FOSTER_LA, Kind.FOSTER_IFA), sector=sector,
+        owner_la=owner, provider=np.where(is_la, -1, who), la=la, pc=pc, east=geo.pc_e[pc], north=geo.pc_n[pc],
+        places=places, unavailable=unavailable, max_need=skill, open=True, opened=day,
     )
     model.market.attach_units(ids)
-    model.recorder.count("carers_approved", day, np.array([extra["sector"]]))
-    return int(ids[0])
+    model.recorder.count("carers_approved", day, sector, la)
+    return ids
 
 
 def new_kinship_carers(model, ids: np.ndarray, day: int) -> np.ndarray:
@@ -136,7 +187,7 @@ def new_kinship_carers(model, ids: np.ndarray, day: int) -> np.ndarray:
     pc = geo.sample_points(la, u2)
     unit = model.units.append(
         n, utype=UnitType.FOSTER, kind=Kind.FOSTER_KIN, sector=Sector.LA, owner_la=la_home, la=la, pc=pc,
-        e=geo.pc_e[pc], n=geo.pc_n[pc], places=1, occupied=1, max_need=1, open=True, opened=day,
+        east=geo.pc_e[pc], north=geo.pc_n[pc], places=1, occupied=1, max_need=1, open=True, opened=day,
         kinship=True, for_child=ids,
     )
     model.market.attach_units(unit)

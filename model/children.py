@@ -73,13 +73,21 @@ def draw_entry_days(model, year_start: int, year_days: int, la_index: np.ndarray
     return days, las
 
 
-def create_entrants(model, las: np.ndarray, day: int) -> np.ndarray:
-    """Create children entering care today in LAs ``las``; returns their ids."""
+def create_entrants(model, las: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Create the children who will enter care on ``days`` in LAs ``las``; returns their ids.
+
+    A year's entrants are created in one batch when the year begins (stream
+    ``entry_attributes``), and come into care on their day. Their exits are drawn from their
+    entry day.
+    """
     p = model.p.entries
     rng = model.streams["entry_attributes"]
     n = len(las)
+    days = np.asarray(days, dtype=np.int64)
     band = rng.choice(5, size=n, p=np.asarray(p.age_shares) / np.sum(p.age_shares))
-    age = AGE_EDGES[band] + rng.random(n) * (AGE_EDGES[band + 1] - AGE_EDGES[band])
+    within = rng.random(n)
+    within = np.where(band == 0, within ** p.infant_age_skew, within)  # many babies enter at birth
+    age = AGE_EDGES[band] + within * (AGE_EDGES[band + 1] - AGE_EDGES[band])
     age = np.minimum(age, 18.0 - 1.0 / DAYS_PER_YEAR)
     attrs = draw_attributes(model, rng, band, age, n)
     pc = model.geo.sample_points(las, rng.random(n))
@@ -89,23 +97,21 @@ def create_entrants(model, las: np.ndarray, day: int) -> np.ndarray:
         home_pc=pc,
         home_e=model.geo.pc_e[pc],
         home_n=model.geo.pc_n[pc],
-        dob=day - np.round(age * DAYS_PER_YEAR).astype(np.int64),
-        entered=day,
-        in_care=True,
+        dob=days - np.round(age * DAYS_PER_YEAR).astype(np.int64),
+        entered=days,
+        in_care=False,
         **attrs,
     )
     uasc = (attrs["flags"] & FLAG_UASC) > 0
-    young = age < 16
-    family = ~uasc
     plan_u = rng.random(n)
-    parents = family & (plan_u < p.parents_share)
-    kin = family & ~parents & (plan_u < p.parents_share + p.kin_share) & (attrs["need"] < 2)
+    parents = ~uasc & (plan_u < p.parents_share)
+    kin = ~uasc & ~parents & (plan_u < p.parents_share + p.kin_share) & (attrs["need"] < 2)
     other = ~parents & ~kin & (rng.random(n) < np.asarray(p.other_share_by_band)[band])
     c = model.children
     c.plan_parents[ids] = parents
     c.plan_kin[ids] = kin
-    c.plan_other[ids] = other & young | (other & ~uasc)
-    schedule_exits(model, ids, day)
+    c.plan_other[ids] = other
+    schedule_exits(model, ids, days)
     return ids
 
 
@@ -145,11 +151,12 @@ def _hazard_table(model) -> np.ndarray:
     return table
 
 
-def schedule_exits(model, ids: np.ndarray, day: int) -> None:
+def schedule_exits(model, ids: np.ndarray, day: int | np.ndarray) -> None:
     """Draw when and how each child leaves care (competing piecewise-constant hazards).
 
-    Children in care since ``entered`` are followed from their age and time in care on ``day``.
-    Draws are keyed to the child id, so they are common across scenarios.
+    Children in care since ``entered`` are followed from their age and time in care on ``day``
+    (one day for all, or one per child). Draws are keyed to the child id, so they are common
+    across scenarios.
     """
     if len(ids) == 0:
         return
@@ -210,7 +217,7 @@ def schedule_exits(model, ids: np.ndarray, day: int) -> None:
         )
         move = exit_day[adopt] - np.round(lead * DAYS_PER_YEAR / 12).astype(np.int64)
         c.adopt_move_day[ai] = move
-        later = move > day
+        later = move > np.broadcast_to(day, ids.shape)[adopt]
         model.calendar.schedule("adoption_move", move[later], ai[later])
 
 
@@ -222,8 +229,10 @@ def exit_code_at_18(model, ids: np.ndarray) -> np.ndarray:
     u = model.streams.keyed_uniform("exit_at_18", ids)
     foster = np.isin(kind, [Kind.FOSTER_KIN, Kind.FOSTER_LA, Kind.FOSTER_IFA])
     stay = foster & (u < p.staying_put_share)
-    supported = ~stay & (u < p.staying_put_share + (1 - p.staying_put_share) * p.independent_supported_share_at_18)
-    code = np.where(stay, EXIT["E17"], np.where(supported, EXIT["E5"], EXIT["E6"]))
+    u2 = model.streams.keyed_uniform("exit_at_18_route", ids)
+    shares = np.cumsum(p.route_shares_at_18) / np.sum(p.route_shares_at_18)
+    route = np.array([EXIT["E5"], EXIT["E6"], EXIT["E8"]])[np.searchsorted(shares, u2).clip(0, 2)]
+    code = np.where(stay, EXIT["E17"], route)
     return code.astype(np.int8)
 
 
@@ -278,50 +287,72 @@ def care_plan(model, ids: np.ndarray, day: int) -> np.ndarray:
 # Placement endings
 # --------------------------------------------------------------------------------------------
 
-def schedule_placement_end(model, ids: np.ndarray, day: int) -> None:
-    """Draw the end of each child's new placement: breakdown or planned move, with its reason."""
+def _piecewise_wait(e: np.ndarray, rate: np.ndarray, elapsed: np.ndarray, settle: float, mult: float) -> np.ndarray:
+    """Years until an event with unit-exponential draw ``e``, for a hazard that is ``rate`` until
+    the placement is ``settle`` years old and ``rate * mult`` after, starting ``elapsed`` years in."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        early_left = np.maximum(settle - elapsed, 0.0)
+        early_mass = rate * early_left
+        t_early = np.where(rate > 0, e / rate, np.inf)
+        late_rate = rate * mult
+        t_late = early_left + np.where(late_rate > 0, (e - early_mass) / late_rate, np.inf)
+        return np.where(e < early_mass, t_early, t_late)
+
+
+def schedule_placement_end(model, ids: np.ndarray, day: int, elapsed: np.ndarray | None = None) -> None:
+    """Draw the end of each child's placement: breakdown or planned move, with its reason.
+
+    Both hazards fall once a placement has lasted ``stability.settle_years`` (placements that
+    survive the first year are the stable ones). ``elapsed`` is how long the placement has already
+    lasted (years; the start state's placements began before the run).
+    """
     if len(ids) == 0:
         return
     p = model.p.stability
     c = model.children
     kind = c.kind[ids].astype(np.int64)
     age = ages(model, ids, day)
+    elapsed = np.zeros(len(ids)) if elapsed is None else np.asarray(elapsed, dtype=float)
     base_u = np.asarray(p.unplanned_rate)[kind]
     base_p = np.asarray(p.planned_rate)[kind]
-    skill = np.where(c.unit[ids] >= 0, model.units.max_need[np.maximum(c.unit[ids], 0)], 2)
-    misfit = c.need[ids] > skill
+    unit = c.unit[ids]
+    skill = np.where(unit >= 0, model.units.max_need[np.maximum(unit, 0)], 2)
+    need = c.need[ids]
+    misfit = need > skill
     mult = (
         np.where(age >= 11, p.teen_multiplier, 1.0)
         * np.where(misfit, p.misfit_multiplier, 1.0)
         * (1.0 + p.distance_effect * np.minimum(c.distance[ids], 200.0) / 20.0)
         * (1.0 + p.breakdown_history * np.minimum(c.n_breakdowns[ids], 5))
-        * np.where(~misfit & (skill > c.need[ids]), p.skill_protection, 1.0)
+        * np.where(~misfit & (skill > need), p.skill_protection, 1.0)
     )
     rate_u = base_u * mult
     # 16-17-year-olds in family or residential care may move on to supported accommodation
-    rate_p = base_p + np.where((age >= 16) & np.isin(kind, [Kind.FOSTER_LA, Kind.FOSTER_IFA, Kind.HOME_LA, Kind.HOME_IND]),
-                               p.move_on_rate_16, 0.0)
+    movable = (kind == Kind.FOSTER_LA) | (kind == Kind.FOSTER_IFA) | (kind == Kind.HOME_LA) | (kind == Kind.HOME_IND)
+    rate_p = base_p + np.where((age >= 16) & movable, p.move_on_rate_16, 0.0)
     counter = c.n_placements[ids]
-    u1 = model.streams.keyed_uniform("breakdown", ids, counter)
-    u2 = model.streams.keyed_uniform("planned_move", ids, counter)
-    with np.errstate(divide="ignore"):
-        t_u = np.where(rate_u > 0, -np.log(u1) / rate_u, np.inf)
-        t_p = np.where(rate_p > 0, -np.log(u2) / rate_p, np.inf)
-    t = np.minimum(t_u, t_p)
+    e1 = -np.log(model.streams.keyed_uniform("breakdown", ids, counter))
+    e2 = -np.log(model.streams.keyed_uniform("planned_move", ids, counter))
+    t_u = _piecewise_wait(e1, rate_u, elapsed, p.settle_years, p.settled_multiplier)
+    t_p = _piecewise_wait(e2, rate_p, elapsed, p.settle_years, p.settled_multiplier)
+    t = np.minimum(t_u, t_p) - elapsed
     finite = np.isfinite(t)
     end = np.full(len(ids), NEVER, dtype=np.int64)
     end[finite] = day + np.maximum(np.ceil(t[finite] * DAYS_PER_YEAR), 1).astype(np.int64)
     unplanned = t_u < t_p
     u3 = model.streams.keyed_uniform("end_reason", ids, counter)
     shares = np.cumsum(np.asarray(p.unplanned_reason_shares) / np.sum(p.unplanned_reason_shares))
-    reason_unplanned = np.array([REASON[r] for r in UNPLANNED_REASONS])[np.searchsorted(shares, u3).clip(0, 5)]
+    reason_unplanned = _UNPLANNED_CODES[np.searchsorted(shares, u3).clip(0, 5)]
     reason = np.where(unplanned, reason_unplanned, REASON["CARPL"])
     # a placement that outlasts the child's time in care never "ends" as a placement change
     end = np.where(end >= c.exit_day[ids], NEVER, end)
-    c.end_day[ids] = np.minimum(end, NEVER)
+    c.end_day[ids] = end
     c.end_reason[ids] = reason
     due = end < NEVER
     model.calendar.schedule("end", end[due], ids[due])
+
+
+_UNPLANNED_CODES = np.array([REASON[r] for r in UNPLANNED_REASONS])
 
 
 def is_breakdown(reason: np.ndarray) -> np.ndarray:

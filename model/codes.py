@@ -8,10 +8,18 @@ REASON_PLACE_CHANGE, 149 REC, 144 LS).
 
 from __future__ import annotations
 
-from enum import IntEnum
+
+class _Codes:
+    """Plain integer constants (faster than enum members on hot paths), with names."""
+
+    NAMES: tuple[str, ...] = ()
+
+    @classmethod
+    def name(cls, value: int) -> str:
+        return cls.NAMES[int(value)]
 
 
-class Kind(IntEnum):
+class Kind(_Codes):
     """What a child is placed in (the model's placement kinds)."""
 
     FOSTER_KIN = 0  # foster placement with a relative or friend (connected person)
@@ -24,9 +32,11 @@ class Kind(IntEnum):
     ADOPTION = 7  # placed for adoption
     UNREGISTERED = 8  # emergency, unregistered or otherwise unregulated setting
     OTHER = 9  # other residential settings, residential schools, custody, NHS
+    NAMES = ("foster_kin", "foster_la", "foster_ifa", "home_la", "home_ind", "supported", "with_parents",
+             "adoption", "unregistered", "other")
 
 
-N_KINDS = len(Kind)
+N_KINDS = len(Kind.NAMES)
 
 #: DfE publication groups (placement group at 31 March), as used in outputs
 GROUP_OF_KIND = {
@@ -44,29 +54,32 @@ GROUP_OF_KIND = {
 GROUPS = ("fostering", "residential", "supported", "with_parents", "other")
 
 
-class UnitType(IntEnum):
+class UnitType(_Codes):
     """What a unit of provision is."""
 
     FOSTER = 0  # a fostering household (places = approved places)
     HOME = 1  # a children's home (places = registered beds)
     SUPPORTED = 2  # supported accommodation (places = beds)
+    NAMES = ("foster", "home", "supported")
 
 
-class Sector(IntEnum):
+class Sector(_Codes):
     LA = 0
     PRIVATE = 1
     VOLUNTARY = 2
+    NAMES = ("la", "private", "voluntary")
 
 
-class Need(IntEnum):
+class Need(_Codes):
     """Need levels: what a placement must be able to meet."""
 
     STANDARD = 0
     COMPLEX = 1  # complex behaviour, exploitation risk, mental-health needs
     INTENSIVE = 2  # needs that only specialist residential provision meets
+    NAMES = ("standard", "complex", "intensive")
 
 
-N_NEEDS = len(Need)
+N_NEEDS = len(Need.NAMES)
 
 # Risk flags (bit mask on each child)
 FLAG_UASC = 1  # unaccompanied asylum-seeking child

@@ -15,7 +15,7 @@ import functools
 import numpy as np
 import pandas as pd
 
-from .codes import Kind
+from .codes import N_KINDS, Kind
 from .geography import data_dir
 from .errors import InputError
 
@@ -112,7 +112,7 @@ def national_stock(year: int) -> dict:
     mainstream = foster - kin
     scale = mainstream / max(la_foster + ifa, 1)
     unregistered = _unregistered_children(year)
-    kinds = np.zeros(len(Kind))
+    kinds = np.zeros(N_KINDS)
     kinds[Kind.FOSTER_KIN] = kin
     kinds[Kind.FOSTER_LA] = la_foster * scale
     kinds[Kind.FOSTER_IFA] = ifa * scale

@@ -100,7 +100,7 @@ class CareMarket(mesa.Model):
         self.background = Background(self)
         self.recorder = Recorder(self)
         self.exit_hazards = ch._hazard_table(self)
-        self.review_start = 0
+        self.occ_samples = 0
         world.build(self)
         from .agents import RCC
 
@@ -134,8 +134,10 @@ class CareMarket(mesa.Model):
             yield self.env.timeout(period)
 
     def _accrue_occupancy(self, day: int) -> None:
+        """Monthly sample of filled places, for providers' quarterly reviews."""
         u = self.units
-        u.occ_days[: u.n] += u.occupied[: u.n] + u.bg_occupied[: u.n] * 30
+        u.occ_days[: u.n] += u.occupied[: u.n] + u.bg_occupied[: u.n] + u.staying_put[: u.n]
+        self.occ_samples += 1
 
     # -- placing children -----------------------------------------------------------------------
     def place(self, ids: np.ndarray, units: np.ndarray, kinds: np.ndarray, prices: np.ndarray, day: int, initial: bool = False) -> None:
@@ -281,7 +283,7 @@ class CareMarket(mesa.Model):
         self.market.refresh(ids)
         homes = ids[u.utype[ids] != UnitType.FOSTER]
         if len(homes):
-            self.recorder.count("homes_closed", day, u.sector[homes])
+            self.recorder.count("homes_closed", day, u.sector[homes], u.la[homes])
 
     def open_unit(self, provider: int, utype: int, la: int, places: int, max_need: int, day: int) -> int:
         from .codes import Sector
@@ -295,11 +297,11 @@ class CareMarket(mesa.Model):
         pc = int(geo.sample_points(np.array([la]), self.streams["provider_entry"].random(1))[0])
         ids = self.units.append(
             1, utype=utype, kind=kind, sector=sector, owner_la=owner, provider=pid, la=la, pc=pc,
-            e=geo.pc_e[pc], n=geo.pc_n[pc], places=places, max_need=max_need, open=True, opened=day,
+            east=geo.pc_e[pc], north=geo.pc_n[pc], places=places, max_need=max_need, open=True, opened=day,
         )
         self.units.weekly_cost[ids] = providers.home_weekly_cost(self, ids)
         self.market.attach_units(ids)
-        self.recorder.count("homes_opened", day, np.array([sector]))
+        self.recorder.count("homes_opened", day, np.array([sector]), np.array([la]))
         return int(ids[0])
 
     # -- the day --------------------------------------------------------------------------------
@@ -357,9 +359,9 @@ class CareMarket(mesa.Model):
             if len(research):
                 referrals.append(research)
 
-        las = self._entries.pop(day, None)
-        if las is not None and len(las):
-            new = ch.create_entrants(self, las, day)
+        new = self._entries.pop(day, None)
+        if new is not None and len(new):
+            c.in_care[new] = True
             direct = np.select(
                 [c.plan_parents[new], c.plan_kin[new], c.plan_other[new]],
                 [Kind.WITH_PARENTS, Kind.FOSTER_KIN, Kind.OTHER],
@@ -378,12 +380,14 @@ class CareMarket(mesa.Model):
         self.day += 1
 
     def _draw_year_entries(self, year_index: int) -> None:
+        """Create this year's entrants (they come into care on their day)."""
         start, stop = int(self.year_bounds[year_index]), int(self.year_bounds[year_index + 1])
         days, las = ch.draw_entry_days(self, start, stop - start, self.region.la_index)
         order = np.argsort(days, kind="stable")
         days, las = days[order], las[order]
+        ids = ch.create_entrants(self, las, days)
         cut = np.flatnonzero(np.diff(days)) + 1
-        for d, chunk in zip(days[np.r_[0, cut]] if len(days) else [], np.split(las, cut) if len(days) else []):
+        for d, chunk in zip(days[np.r_[0, cut]] if len(days) else [], np.split(ids, cut) if len(days) else []):
             self._entries[int(d)] = chunk
 
     def run(self, progress: bool | None = None):

@@ -29,14 +29,12 @@ pools count as own provision, and how much purchasing weight a buyer brings to a
 
 from __future__ import annotations
 
-from enum import IntEnum
-
 import numpy as np
 
 from .codes import N_NEEDS, Kind, Sector, UnitType
 
 
-class PoolType(IntEnum):
+class PoolType:
     LA_FOSTER = 0
     IFA_FOSTER = 1
     LA_HOME = 2
@@ -44,7 +42,7 @@ class PoolType(IntEnum):
     SUPPORTED = 4
 
 
-N_POOL_TYPES = len(PoolType)
+N_POOL_TYPES = 5
 POOL_KIND = np.array([Kind.FOSTER_LA, Kind.FOSTER_IFA, Kind.HOME_LA, Kind.HOME_IND, Kind.SUPPORTED], dtype=np.int64)
 OWN_TYPES = (PoolType.LA_FOSTER, PoolType.LA_HOME)
 MARKET_TYPES = (PoolType.IFA_FOSTER, PoolType.IND_HOME, PoolType.SUPPORTED)
@@ -89,7 +87,9 @@ class Market:
         own = np.isin(self.pool_type, OWN_TYPES)
         self.pool_owner = np.where(own, self.pool_area, -1)
         self.cap = np.zeros((self.n_pools, N_NEEDS), dtype=np.int64)
-        self.freelist: list[list[int]] = [[] for _ in range(self.n_pools)]
+        # per pool and need level: units that can meet that need and may have a free place
+        # (entries are removed lazily when found full)
+        self.freelist: list[list[list[int]]] = [[[] for _ in range(N_NEEDS)] for _ in range(self.n_pools)]
         self.policy = SearchPolicy(n_la)
 
         # prices: list price per pool (independent pools) or LA cost per child (own pools)
@@ -98,6 +98,9 @@ class Market:
         area = 1.0 + pr.area_price_elasticity * np.log(hp / np.median(hp))
         base = np.array([pr.la_foster_gbp, pr.ifa_foster_gbp, pr.la_home_marginal_gbp, pr.ind_home_gbp, pr.supported_gbp])
         self.list_price = base[self.pool_type] * np.where(own, 1.0, area[self.pool_area])
+        # what the LA's own placements are worth (the local independent list price), for judging referrals
+        ind_type = np.where(self.pool_type == PoolType.LA_FOSTER, PoolType.IFA_FOSTER, PoolType.IND_HOME)
+        self.own_value = np.where(own, base[ind_type] * area[self.pool_area], 0.0)
         self.need_mult = np.array([pr.need_multiplier_foster, pr.need_multiplier_foster,
                                    pr.need_multiplier_home, pr.need_multiplier_home, pr.need_multiplier_supported])
         self.serve_cost = np.array([pr.serve_cost_foster_gbp, pr.serve_cost_foster_gbp,
@@ -150,9 +153,13 @@ class Market:
                 m = changed & (mn >= k)
                 np.add.at(self.cap[:, k], pool[m], delta[m])
         newly = (free > 0) & ~self._listed[ids]
-        for unit, pl in zip(ids[newly].tolist(), pool[newly].tolist()):
-            self.freelist[pl].append(unit)
-        self._listed[ids[newly]] = True
+        if newly.any():
+            fl = self.freelist
+            for unit, pl, top in zip(ids[newly].tolist(), pool[newly].tolist(), u.max_need[ids[newly]].tolist()):
+                lists = fl[pl]
+                for k in range(top + 1):
+                    lists[k].append(unit)
+            self._listed[ids[newly]] = True
 
     def attach_units(self, ids: np.ndarray) -> None:
         """Register new units with the market (assign pools, count their free places)."""
@@ -269,15 +276,19 @@ class Market:
                 markup = np.minimum(p.max_markup, p.competition_markup * np.maximum(n_buyers - 1, 0) / np.maximum(free, 1))
                 markup = np.where(own_prop, 0.0, markup)
             quote = quote0[prow, pcol] * (1.0 + markup) * self.policy.price_factor(buyer[prow])
-            # providers rank referrals by margin and refuse those that do not pay
+            # providers rank referrals by margin and refuse those that do not pay; the LA's own
+            # carers and homes judge a referral the same way, valuing the placement at the local
+            # independent price (they too decline children they cannot manage), and take the
+            # children they accept in order of waiting time
             if initial:
                 margin = np.where(own_prop, np.inf, 1.0)
             else:
                 cost = self.serve_cost[ptype, need[prow]] + p.risk_cost_gbp * risk[prow]
                 noise = noise_rng.normal(0.0, p.acceptance_noise_gbp, len(prow))
-                margin = np.where(own_prop, np.inf, quote - cost + noise)
-                priority = (day - c.waiting_since[ids[prow]]).astype(float)  # own provision: longest wait first
-                margin = np.where(own_prop, 1e9 + priority, margin)
+                value = np.where(own_prop, self.own_value[pool] * self.need_mult[ptype, need[prow]], quote)
+                margin = value - cost + noise
+                priority = (day - c.waiting_since[ids[prow]]).astype(float)
+                margin = np.where(own_prop & (margin > 0), 1e9 + priority, margin)
             refused = margin <= 0
             score[prow[refused], pcol[refused]] = np.inf
             keep = ~refused
@@ -301,7 +312,7 @@ class Market:
             # highest needs first within a pool, then assign units
             order = np.lexsort((-need[prow], pool))
             prow, pcol, pool, quote = prow[order], pcol[order], pool[order], quote[order]
-            placed_rows, placed_units, placed_price = self._assign(ids, prow, pcol, pool, quote, need, score)
+            placed_rows, placed_units, placed_price = self._assign(ids, prow, pcol, pool, quote, need, score, initial)
             if placed_rows:
                 pr = np.array(placed_rows)
                 unmatched[pr] = False
@@ -312,35 +323,43 @@ class Market:
                 score[:, :][self.cap[cand, need[:, None]] <= 0] = np.inf
         return ids[unmatched]
 
-    def _assign(self, ids, prow, pcol, pool, quote, need, score):
-        """Pick a unit for each accepted referral; referrals with no suitable unit are refused."""
+    def _assign(self, ids, prow, pcol, pool, quote, need, score, initial=False):
+        """Pick a unit for each accepted referral; referrals with no suitable unit are refused.
+
+        The unit is the nearest to the child's home among the first ``unit_scan`` suitable units
+        with a free place in the pool's list for the child's need level. When the start state is
+        built, the emptiest of those units is taken instead, so that the children already in care
+        are spread over the homes that hold them (as they are: most homes are partly full).
+        """
         u = self.model.units
         c = self.model.children
-        places, unavail, occ, bg, sp, opn, mneed = u.places, u.unavailable, u.occupied, u.bg_occupied, u.staying_put, u.open, u.max_need
-        ue, un = u.e, u.n
+        places, unavail, occ, bg, sp, opn = u.places, u.unavailable, u.occupied, u.bg_occupied, u.staying_put, u.open
+        ue, un = u.east, u.north
+        listed = self._listed
         placed_rows, placed_units, placed_price = [], [], []
         scan = int(self.model.p.market.unit_scan)
-        for r, col, pl, q in zip(prow.tolist(), pcol.tolist(), pool.tolist(), quote.tolist()):
-            lst = self.freelist[pl]
-            nd = need[r]
-            child = ids[r]
-            ce, cn = c.home_e[child], c.home_n[child]
+        children = ids[prow]
+        ce_all, cn_all = c.home_e[children].tolist(), c.home_n[children].tolist()
+        for j, (r, col, pl, q) in enumerate(zip(prow.tolist(), pcol.tolist(), pool.tolist(), quote.tolist())):
+            lst = self.freelist[pl][need[r]]
+            ce, cn = ce_all[j], cn_all[j]
             best, bestd, seen, i = -1, np.inf, 0, 0
             while i < len(lst):
                 unit = lst[i]
-                free = (places[unit] - unavail[unit] - occ[unit] - bg[unit] - sp[unit]) if opn[unit] else 0
-                if free <= 0:
+                if not opn[unit] or places[unit] - unavail[unit] - occ[unit] - bg[unit] - sp[unit] <= 0:
                     lst[i] = lst[-1]
                     lst.pop()
-                    self._listed[unit] = False
+                    listed[unit] = False
                     continue
-                if mneed[unit] >= nd:
+                if initial:
+                    d = -(places[unit] - unavail[unit] - occ[unit] - bg[unit] - sp[unit]) / places[unit]
+                else:
                     d = (ue[unit] - ce) ** 2 + (un[unit] - cn) ** 2
-                    if d < bestd:
-                        best, bestd = unit, d
-                    seen += 1
-                    if seen >= scan:
-                        break
+                if d < bestd:
+                    best, bestd = unit, d
+                seen += 1
+                if seen >= scan:
+                    break
                 i += 1
             if best < 0:
                 score[r, col] = np.inf

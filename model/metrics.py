@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .codes import GROUP_OF_KIND, GROUPS, Kind, Sector, UnitType
+from .codes import GROUP_OF_KIND, GROUPS, N_KINDS, Kind, Sector, UnitType
 
 NEVER = 2**31 - 1
 HEADLINE = (
@@ -42,7 +42,7 @@ HEADLINE = (
     "children_homes_end",
     "foster_households_end",
 )
-GROUP_INDEX = np.array([GROUPS.index(GROUP_OF_KIND[Kind(k)]) for k in range(len(Kind))])
+GROUP_INDEX = np.array([GROUPS.index(GROUP_OF_KIND[k]) for k in range(N_KINDS)])
 
 
 def _safe(num: float, den: float) -> float:
@@ -99,7 +99,7 @@ def compute(model) -> tuple[dict, list[dict]]:
         o_lo = np.maximum(l_start, y0)
         o_hi = np.minimum(l_end, y1)
         overlap = np.maximum(o_hi - o_lo, 0)
-        spend_kind = np.bincount(l_kind, weights=l_price * overlap / 7.0, minlength=len(Kind))
+        spend_kind = np.bincount(l_kind, weights=l_price * overlap / 7.0, minlength=N_KINDS)
         home_days = np.maximum(np.minimum(h_close, y1) - np.maximum(h_open, y0), 0)
         la_home_cost = float((h_cost * home_days / 7.0).sum())
         spend_kind[Kind.HOME_LA] += la_home_cost
@@ -144,18 +144,57 @@ def compute(model) -> tuple[dict, list[dict]]:
                 "homes_closed": int(counts.get("homes_closed", {}).get(k + 1, np.zeros(3)).sum()),
                 "carers_approved": int(counts.get("carers_approved", {}).get(k + 1, np.zeros(3)).sum()),
                 "carers_left": int(counts.get("carers_left", {}).get(k + 1, np.zeros(3)).sum()),
-                "spend_by_kind_gbp": {Kind(i).name.lower(): float(v) for i, v in enumerate(spend_kind)},
+                "spend_by_kind_gbp": {Kind.NAMES[i]: float(v) for i, v in enumerate(spend_kind)},
             }
         )
 
     last = years[-1]
+    d_end = int(bounds[-1]) - 1
+    in_care_end = (entered <= d_end) & (exited_eff > d_end)
+    open_end = (l_start <= d_end) & (l_end > d_end)
+    by_group = {}
+    ended = (log.end[:m] < model.horizon) & (log.end[:m] >= 0) & ~l_initial
+    duration = (log.end[:m].astype(np.int64) - l_start)
+    for g, name in enumerate(GROUPS):
+        at_end = open_end & (GROUP_INDEX[l_kind] == g)
+        done = ended & (GROUP_INDEX[l_kind] == g)
+        by_group[name] = {
+            "children_end": int(at_end.sum()),
+            "share_over_20_miles": _safe((l_dist[at_end] > 20.0).sum(), at_end.sum()),
+            "share_out_of_la": _safe((l_place_la[at_end] != la[l_child[at_end]]).sum(), at_end.sum()),
+            "mean_duration_days": float(duration[done].mean()) if done.any() else 0.0,
+            "median_duration_days": float(np.median(duration[done])) if done.any() else 0.0,
+        }
+    # by LA (the run's LAs): stock, flows, distance and stability over the run
+    by_la = {}
+    codes = model.geo.las.la_code.to_numpy()
+    stock_la = np.bincount(la[in_care_end], minlength=model.geo.n)
+    starts_la = np.bincount(la[~initial & (entered < model.horizon)], minlength=model.geo.n)
+    ceases_la = np.bincount(la[(exited >= 0)], minlength=model.geo.n)
+    rows_la = la[l_child[open_end]]
+    out_la = np.bincount(rows_la, weights=(l_place_la[open_end] != rows_la), minlength=model.geo.n)
+    far_la = np.bincount(rows_la, weights=(l_dist[open_end] > 20.0), minlength=model.geo.n)
+    placed_la = np.bincount(rows_la, minlength=model.geo.n)
+    y0 = int(bounds[-2])
+    during = (l_start <= d_end) & (np.minimum(log.end[:m].astype(np.int64), NEVER) > y0)
+    per_child = np.bincount(l_child[during], minlength=n)
+    three_la = np.bincount(la[in_care_end & (per_child >= 3)], minlength=model.geo.n)
+    for i in model.region.la_index:
+        by_la[str(codes[i])] = {
+            "children_in_care_end": int(stock_la[i]),
+            "starts": int(starts_la[i]),
+            "ceases": int(ceases_la[i]),
+            "share_out_of_la": _safe(out_la[i], placed_la[i]),
+            "share_over_20_miles": _safe(far_la[i], placed_la[i]),
+            "share_3plus_placements": _safe(three_la[i], stock_la[i]),
+        }
     total_cost = float(sum(y["cost_total_gbp"] for y in years))
     child_weeks = float(sum(_safe(y["cost_total_gbp"], y["cost_per_child_week_gbp"]) for y in years))
     started_all = ~l_initial & (l_start < model.horizon)
     weekly_price = {}
-    for kind in Kind:
+    for kind in range(N_KINDS):
         sel = started_all & (l_kind == kind) & (l_price > 0)
-        weekly_price[kind.name.lower()] = float(l_price[sel].mean()) if sel.any() else 0.0
+        weekly_price[Kind.NAMES[kind]] = float(l_price[sel].mean()) if sel.any() else 0.0
     n_initial = int(initial.sum())
     metrics = {
         "children_in_care_start": n_initial,
@@ -184,5 +223,7 @@ def compute(model) -> tuple[dict, list[dict]]:
         "carers_approved": int(sum(y["carers_approved"] for y in years)),
         "carers_left": int(sum(y["carers_left"] for y in years)),
         "weekly_price_gbp_by_kind": weekly_price,
+        "by_placement_type": by_group,
+        "by_la": by_la,
     }
     return metrics, years

@@ -44,26 +44,44 @@ def home_weekly_cost(model, ids: np.ndarray) -> np.ndarray:
     return staff_per_place * places * wage + property_cost
 
 
-def expected_margin(model, utype: int) -> tuple[np.ndarray, np.ndarray]:
-    """Expected weekly profit margin of a typical new 4-place unit in each LA, and local demand."""
-    from .market import PoolType
+def expected_margin(model, utype: int) -> np.ndarray:
+    """Expected operating margin of a typical new unit in each LA, as providers read the market.
 
+    Revenue per place is what existing independent units of that type earn in the LA's
+    neighbourhood (weekly prices of the children placed, over the places they can offer: so
+    prices, the mix of needs and occupancy all count). The cost is that of a new unit there:
+    staff for the usual mix of needs (dearer where wages are high) plus local property.
+    """
     p = model.p.providers
     geo = model.geo
-    m = model.market
+    u, c = model.units, model.children
+    n = u.n
+    is_type = u.open[:n] & (u.utype[:n] == utype) & (u.sector[:n] != Sector.LA)
+    placed = np.flatnonzero(c.in_care[: c.n] & (c.unit[: c.n] >= 0))
+    placed = placed[is_type[c.unit[placed]]]
+    revenue = np.bincount(u.la[c.unit[placed]], weights=c.price[placed], minlength=geo.n)
+    # background children (other LAs, regional runs) pay the local list price
+    bg = np.flatnonzero(is_type & (u.bg_occupied[:n] > 0))
+    from .market import PoolType
+
     ptype = PoolType.IND_HOME if utype == UnitType.HOME else PoolType.SUPPORTED
-    pools = m.pool_id(ptype, np.arange(geo.n))
-    price = m.list_price[pools] * (1.0 if utype == UnitType.HOME else 1.0)
-    occ = getattr(m, "occupancy", None)
-    occ = np.full(geo.n, model.p.prices.target_occupancy) if occ is None else occ[pools]
+    list_price = model.market.list_price[model.market.pool_id(ptype, np.arange(geo.n))]
+    revenue += np.bincount(u.la[bg], weights=u.bg_occupied[bg] * list_price[u.la[bg]], minlength=geo.n)
+    avail = np.bincount(u.la[:n][is_type], weights=(u.places[:n] - u.unavailable[:n])[is_type], minlength=geo.n)
+    k = int(model.p.prices.price_neighbourhood_las)
+    near = geo.neighbours[:, :k]
+    rev_place = revenue[near].sum(axis=1) / np.maximum(avail[near].sum(axis=1), 1.0)
+    national = revenue.sum() / max(avail.sum(), 1.0)
+    rev_place = np.where(avail[near].sum(axis=1) > 0, rev_place, national)
     hp = geo.las.house_price.to_numpy(float)
+    mix = np.asarray(p.home_need_shares if utype == UnitType.HOME else p.supported_need_shares, float)
+    staff_table = np.asarray(p.home_staff_cost_per_place_gbp if utype == UnitType.HOME else p.supported_staff_cost_per_place_gbp)
+    staff = float((staff_table * mix).sum() / mix.sum())
     places = 4.0
-    staff = np.asarray(p.home_staff_cost_per_place_gbp if utype == UnitType.HOME else p.supported_staff_cost_per_place_gbp)[1]
     wage = 1.0 + p.wage_house_price_elasticity * np.log(hp / np.median(hp))
     cost = staff * places * wage + hp * p.property_value_ratio * p.property_cost_rate / 52.0
-    revenue = price * places * np.minimum(occ, 0.98)
-    margin = (revenue - cost) / np.maximum(revenue, 1.0)
-    return margin, occ
+    revenue_new = rev_place * places
+    return (revenue_new - cost) / np.maximum(revenue_new, 1.0)
 
 
 def review(model, day: int) -> None:
@@ -73,7 +91,7 @@ def review(model, day: int) -> None:
         _plan_openings(model, day, utype)
     u = model.units
     u.occ_days[: u.n] = 0.0
-    model.review_start = day
+    model.occ_samples = 0
 
 
 def _close_homes(model, day: int) -> None:
@@ -84,14 +102,15 @@ def _close_homes(model, day: int) -> None:
     homes = np.flatnonzero(u.open[:n] & (u.utype[:n] != UnitType.FOSTER))
     if len(homes) == 0:
         return
-    days = max(1, day - getattr(model, "review_start", 0))
+    samples = max(1, model.occ_samples)
     avail = np.maximum(u.places[homes] - u.unavailable[homes], 1).astype(float)
-    occ = u.occ_days[homes] / (avail * days)
+    occ = u.occ_days[homes] / (avail * samples)
     independent = u.sector[homes] != Sector.LA
     young = day - u.opened[homes] < 365  # new homes get a year to fill
-    failing = independent & ~young & (occ < p.closure_occupancy)
-    quarter = days / 91.0
-    prob = 1 - np.exp(-quarter * np.where(independent, p.base_closure_rate, p.la_home_closure_rate))
+    below = independent & ~young & (occ < p.closure_occupancy) & (model.occ_samples > 0)
+    u.failing[homes] = np.where(below, np.minimum(u.failing[homes] + 1, 100), 0)
+    failing = u.failing[homes] >= p.closure_reviews
+    prob = 1 - np.exp(-0.25 * np.where(independent, p.base_closure_rate, p.la_home_closure_rate))
     prob = np.where(failing, 1 - (1 - prob) * (1 - p.failing_closure_probability), prob)
     close = homes[rng.random(len(homes)) < prob]
     if len(close):
@@ -102,9 +121,9 @@ def _plan_openings(model, day: int, utype: int) -> None:
     p = model.p.providers
     geo = model.geo
     rng = model.streams["provider_entry"]
-    margin, occ = expected_margin(model, utype)
+    margin = expected_margin(model, utype)
     hurdle = p.hurdle_margin
-    excess = np.maximum(margin - hurdle, 0.0) / max(p.reference_margin - hurdle, 1e-6)
+    excess = np.clip((margin - hurdle) / max(p.reference_margin - hurdle, 1e-6), 0.0, p.max_opening_response)
     # demand: children in care of the LA's neighbourhood, relative to the national mean
     cla = geo.las[f"cla_{model.start_year}"].fillna(0).to_numpy(float)
     k = int(model.p.prices.price_neighbourhood_las)
@@ -116,21 +135,22 @@ def _plan_openings(model, day: int, utype: int) -> None:
     las = np.repeat(np.arange(geo.n), counts)
     if len(las) == 0:
         return
+    u = model.units
+    candidates = np.array([pid for pid, pr in enumerate(model.providers) if pr.utype == utype], dtype=np.int64)
+    owned = u.provider[: u.n][u.open[: u.n] & (u.provider[: u.n] >= 0)]
+    sizes = np.bincount(owned, minlength=len(model.providers))[candidates] + 1.0 if len(candidates) else None
     for la in las.tolist():
-        provider = _choose_opener(model, rng, utype, la)
+        provider = _choose_opener(model, rng, utype, la, candidates, sizes)
         places = int(rng.choice(np.arange(1, 7), p=np.asarray(p.new_home_places_shares) / np.sum(p.new_home_places_shares)))
         lag = int(rng.uniform(*p.registration_lag_days))
         max_need = int(rng.choice(3, p=np.asarray(p.home_need_shares) / np.sum(p.home_need_shares)))
         model.env.process(_register(model, provider, utype, la, places, max_need, lag))
 
 
-def _choose_opener(model, rng, utype: int, la: int) -> int:
-    """An existing provider of that type (weighted by size) or a new entrant."""
+def _choose_opener(model, rng, utype: int, la: int, candidates: np.ndarray, sizes) -> int:
+    """An existing provider of that type (weighted by its open units) or a new entrant."""
     p = model.p.providers
-    candidates = [pid for pid, pr in enumerate(model.providers) if pr.utype == utype]
-    if candidates and rng.random() < p.existing_provider_share:
-        u = model.units
-        sizes = np.bincount(u.provider[: u.n][u.provider[: u.n] >= 0], minlength=len(model.providers))[candidates] + 1.0
+    if len(candidates) and rng.random() < p.existing_provider_share:
         return int(candidates[rng.choice(len(candidates), p=sizes / sizes.sum())])
     from .world import _new_provider
 

@@ -71,11 +71,15 @@ class Recorder:
         rows = self.row_of_child[ids]
         self.placements.start[rows] = start
 
-    def count(self, name: str, day: int, sector: np.ndarray) -> None:
-        """Tally an organisational event by run year and sector."""
+    def count(self, name: str, day: int, sector: np.ndarray, la: np.ndarray) -> None:
+        """Tally an organisational event in the run's LAs, by run year and sector."""
+        sector = np.asarray(sector, dtype=np.int64)
+        inside = self.model.world.simulated[np.asarray(la, dtype=np.int64)]
+        if not inside.any():
+            return
         year = self.model.year_of_day(day)
         arr = self.counts[name].setdefault(year, np.zeros(3, dtype=np.int64))
-        np.add.at(arr, np.asarray(sector, dtype=np.int64), 1)
+        np.add.at(arr, sector[inside], 1)
 
     def snapshot(self, year: int, day: int) -> None:
         """The state at the end of ``day`` (31 March): units open in the run's LAs."""

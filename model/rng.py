@@ -25,13 +25,30 @@ def _name_key(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
+_C1 = np.uint64(0x9E3779B97F4A7C15)
+_C2 = np.uint64(0xBF58476D1CE4E5B9)
+_C3 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+
+
 def _splitmix64(x: np.ndarray) -> np.ndarray:
-    """The SplitMix64 finaliser (Steele, Lea and Flood 2014) on an array of uint64."""
-    with np.errstate(over="ignore"):
-        x = x + np.uint64(0x9E3779B97F4A7C15)
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return x ^ (x >> np.uint64(31))
+    """The SplitMix64 finaliser (Steele, Lea and Flood 2014) on an array of uint64.
+
+    Integer arrays wrap around silently in numpy, which is what the mixer needs.
+    """
+    x = x + _C1
+    x = (x ^ (x >> _S30)) * _C2
+    x = (x ^ (x >> _S27)) * _C3
+    return x ^ (x >> _S31)
+
+
+def _mix_int(x: int) -> int:
+    """SplitMix64 on a Python int (for per-stream constants)."""
+    m = 0xFFFFFFFFFFFFFFFF
+    x = (x + 0x9E3779B97F4A7C15) & m
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & m
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & m
+    return x ^ (x >> 31)
 
 
 class Streams:
@@ -64,6 +81,9 @@ class Streams:
         return keyed_uniform(self.seed, name, ids, counter)
 
 
+_BASES: dict[tuple[int, str], np.uint64] = {}
+
+
 def keyed_uniform(seed: int, name: str, ids: np.ndarray, counter: np.ndarray | int = 0) -> np.ndarray:
     """Counter-based uniforms in (0, 1): the same inputs always give the same number.
 
@@ -73,10 +93,12 @@ def keyed_uniform(seed: int, name: str, ids: np.ndarray, counter: np.ndarray | i
         ids: integer ids (e.g. child row numbers).
         counter: which draw for that id (e.g. the placement number), scalar or array.
     """
-    ids = np.asarray(ids, dtype=np.uint64)
-    ctr = np.asarray(counter, dtype=np.uint64)
-    base = _splitmix64(np.uint64(seed) ^ (np.uint64(_name_key(name)) << np.uint64(32)))
-    with np.errstate(over="ignore"):
-        x = _splitmix64(base ^ _splitmix64(ids * np.uint64(0x9E3779B97F4A7C15) + ctr))
+    base = _BASES.get((seed, name))
+    if base is None:
+        base = np.uint64(_mix_int((seed & 0xFFFFFFFF) ^ (_name_key(name) << 32) ^ ((seed >> 32) << 7)))
+        _BASES[(seed, name)] = base
+    ids = np.atleast_1d(np.asarray(ids)).astype(np.uint64)
+    ctr = np.asarray(counter).astype(np.uint64)
+    x = _splitmix64(base ^ _splitmix64(ids * _C1 + ctr * _C3))
     # 53 high bits -> double in [0, 1); shift by half an ulp to keep it strictly inside (0, 1)
     return ((x >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)

@@ -107,8 +107,8 @@ class Units(Table):
         "provider": ("int32", -1),  # Provider agent id (-1: LA provision)
         "la": ("int16", -1),  # LA where it is
         "pc": ("int32", -1),  # postcode sample index
-        "e": ("float64", 0.0),
-        "n": ("float64", 0.0),
+        "east": ("float64", 0.0),  # OS grid metres
+        "north": ("float64", 0.0),
         "places": ("int16", 0),  # beds or approved places
         "unavailable": ("int16", 0),  # approved places not offered (carer's choice, on hold)
         "occupied": ("int16", 0),  # places filled by simulated children
@@ -121,6 +121,7 @@ class Units(Table):
         "kinship": ("bool", False),
         "for_child": ("int32", -1),  # kinship carers: the child they were approved for
         "breakdowns": ("int16", 0),  # unplanned endings in the last review period
+        "failing": ("int8", 0),  # consecutive quarterly reviews below break-even occupancy
         "pool": ("int32", -1),  # market pool (see market.py)
         "weekly_cost": ("float64", 0.0),  # provider's running cost per week (homes: whole home)
         "occ_days": ("float64", 0.0),  # occupied place-days since the last review

@@ -30,7 +30,7 @@ import numpy as np
 
 from . import children as ch
 from .agents import LocalAuthority, Provider
-from .codes import FLAG_UASC, Kind, Sector, UnitType
+from .codes import FLAG_UASC, N_KINDS, Kind, Sector, UnitType
 from .data import fostering_agencies, homes_at, national_stock
 
 KIND_PRIOR = {  # relative weight of each age band (<1, 1-4, 5-9, 10-15, 16-17) in each kind
@@ -85,6 +85,15 @@ def build(model) -> None:
     _build_children(model, rng, year)
     if not simulated.all():
         model.background.seed_occupancy()
+    from .carers import recruitment_signals
+
+    model.agency_ids = np.array([i for i, pr in enumerate(model.providers) if pr.utype == UnitType.FOSTER], dtype=np.int64)
+    la_ratio, ag_occ = recruitment_signals(model)
+    sim = simulated & np.isfinite(la_ratio)
+    model.recruitment_reference = {
+        "la_ratio": float(np.median(la_ratio[sim])) if sim.any() else 1.0,
+        "agency_occupancy": float(np.median(ag_occ[model.agency_ids])) if len(model.agency_ids) else 1.0,
+    }
 
 
 def _new_provider(model, name: str, sector: int, utype: int, base_la: int) -> int:
@@ -125,8 +134,8 @@ def _build_homes(model, rng, year: int) -> None:
     kind = np.where(sector == Sector.LA, Kind.HOME_LA, Kind.HOME_IND)
     ids = model.units.append(
         len(homes), utype=UnitType.HOME, kind=kind, sector=sector, owner_la=np.where(sector == Sector.LA, la, -1),
-        provider=pid, la=la, pc=pc, e=geo.pc_e[pc], n=geo.pc_n[pc], places=places, max_need=max_need,
-        open=True, opened=-365 * 5,
+        provider=pid, la=la, pc=pc, east=geo.pc_e[pc], north=geo.pc_n[pc], places=places, max_need=max_need,
+        unavailable=rng.binomial(places, p.providers.home_unavailable_share), open=True, opened=-365 * 5,
     )
     from .providers import home_weekly_cost
 
@@ -156,7 +165,7 @@ def _build_supported(model, rng) -> None:
     pc = geo.sample_points(la, rng.random(n_units))
     ids = model.units.append(
         n_units, utype=UnitType.SUPPORTED, kind=Kind.SUPPORTED, sector=np.array([model.providers[o].sector for o in owner]),
-        provider=owner, la=la, pc=pc, e=geo.pc_e[pc], n=geo.pc_n[pc], places=places,
+        provider=owner, la=la, pc=pc, east=geo.pc_e[pc], north=geo.pc_n[pc], places=places,
         max_need=_draw_max_need(rng, n_units, p.providers.supported_need_shares), open=True, opened=-365 * 3,
     )
     from .providers import home_weekly_cost
@@ -185,7 +194,7 @@ def _build_fostering(model, rng, year: int) -> None:
     pc = geo.sample_points(la, rng.random(n_la_hh))
     model.units.append(
         n_la_hh, utype=UnitType.FOSTER, kind=Kind.FOSTER_LA, sector=Sector.LA, owner_la=owner, la=la, pc=pc,
-        e=geo.pc_e[pc], n=geo.pc_n[pc], open=True, opened=-365 * 5, **attrs,
+        east=geo.pc_e[pc], north=geo.pc_n[pc], open=True, opened=-365 * 5, **attrs,
     )
     # agency carers: agencies sized log-normally, households around each agency's base
     ifas = fostering_agencies()
@@ -211,7 +220,7 @@ def _build_fostering(model, rng, year: int) -> None:
     sectors = np.array([model.providers[i].sector for i in provider], dtype=np.int64) if len(provider) else np.zeros(0)
     model.units.append(
         len(home), utype=UnitType.FOSTER, kind=Kind.FOSTER_IFA, sector=sectors, provider=provider, la=la, pc=pc,
-        e=geo.pc_e[pc], n=geo.pc_n[pc], open=True, opened=-365 * 5, **attrs,
+        east=geo.pc_e[pc], north=geo.pc_n[pc], open=True, opened=-365 * 5, **attrs,
     )
 
 
@@ -227,14 +236,14 @@ def _build_children(model, rng, year: int) -> None:
     """Children in care at 31 March of the start year, for the simulated LAs, and their placements."""
     geo, p = model.geo, model.p
     stock = national_stock(year)
-    joint = ipf(np.array([KIND_PRIOR[Kind(k)] for k in range(len(Kind))]).T, stock["age"], stock["kinds"])
+    joint = ipf(np.array([KIND_PRIOR[k] for k in range(N_KINDS)]).T, stock["age"], stock["kinds"])
     joint_p = joint / joint.sum()
     sim = model.region.la_index
     counts = geo.las[f"cla_{year}"].fillna(0).to_numpy(np.int64)[sim]
     la = np.repeat(sim, counts)
     n = len(la)
     cell = rng.choice(joint_p.size, size=n, p=joint_p.ravel())
-    band, kind = np.divmod(cell, len(Kind))
+    band, kind = np.divmod(cell, N_KINDS)
     edges = ch.AGE_EDGES
     age = edges[band] + rng.random(n) * (edges[band + 1] - edges[band])
     age = np.minimum(age, 18.0 - 2.0 / ch.DAYS_PER_YEAR)
@@ -244,7 +253,8 @@ def _build_children(model, rng, year: int) -> None:
     q = p.initial
     u = rng.random(n)
     homes = np.isin(kind, [Kind.HOME_LA, Kind.HOME_IND, Kind.UNREGISTERED])
-    need = np.where(homes, np.where(u < q.home_intensive_share, 2, 1), need)
+    hs = np.cumsum(q.home_need_shares) / np.sum(q.home_need_shares)
+    need = np.where(homes, np.searchsorted(hs, u), need)
     foster = np.isin(kind, [Kind.FOSTER_LA, Kind.FOSTER_IFA])
     need = np.where(foster, np.where((u < q.foster_complex_share) & (age >= 5), 1, 0), need)
     need = np.where(np.isin(kind, [Kind.FOSTER_KIN, Kind.WITH_PARENTS, Kind.ADOPTION]), 0, need)
@@ -282,7 +292,7 @@ def _build_children(model, rng, year: int) -> None:
         if len(sel) == 0:
             continue
         sel = sel[np.argsort(-c.need[sel], kind="stable")]
-        pen = np.full((len(sel), len(Kind)), np.inf)
+        pen = np.full((len(sel), N_KINDS), np.inf)
         pen[:, k] = 0.0
         left = model.market.clear(sel, 0, pen=pen, initial=True)
         if len(left):
@@ -295,8 +305,11 @@ def _build_children(model, rng, year: int) -> None:
         if model.verbose:
             print(f"start state: {len(unplaced)} children found no place of their published kind and start unregistered",
                   file=sys.stderr)
-    # back-date the start placements
+    # back-date the start placements; their ends are drawn again knowing how long they have lasted
     placed = ids[c.kind[ids] >= 0]
-    back = np.round(in_place[np.searchsorted(ids, placed)] * ch.DAYS_PER_YEAR).astype(np.int64)
+    lasted = in_place[np.searchsorted(ids, placed)]
+    back = np.round(lasted * ch.DAYS_PER_YEAR).astype(np.int64)
     c.place_start[placed] = -back
     model.recorder.backdate_open_placements(placed, -back)
+    scheduled = placed[c.kind[placed] != Kind.UNREGISTERED]
+    ch.schedule_placement_end(model, scheduled, 0, elapsed=lasted[c.kind[placed] != Kind.UNREGISTERED])
