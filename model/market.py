@@ -165,6 +165,11 @@ class Market:
         """Register new units with the market (assign pools, count their free places)."""
         u = self.model.units
         self._ensure_size(u.n)
+        # unit positions as Python floats: the unit scan reads them one at a time
+        have = len(self._east)
+        if u.n > have:
+            self._east.extend(u.east[have: u.n].tolist())
+            self._north.extend(u.north[have: u.n].tolist())
         u.pool[ids] = self.pool_of_units(ids)
         self.refresh(ids)
 
@@ -172,6 +177,8 @@ class Market:
         if not hasattr(self, "_counted"):
             self._counted = np.zeros(0, dtype=np.int64)
             self._listed = np.zeros(0, dtype=bool)
+            self._east: list[float] = []
+            self._north: list[float] = []
         if len(self._counted) < n:
             grow = max(n, 2 * len(self._counted))
             self._counted = np.concatenate([self._counted, np.zeros(grow - len(self._counted), dtype=np.int64)])
@@ -216,11 +223,12 @@ class Market:
             keep = np.isin(ids, left)
             la_l = la[keep]
             own_l = own[keep]
-            wide = np.broadcast_to(self.wide_pools, (len(left), len(self.wide_pools)))
+            open_pools = self.wide_pools[self.cap[self.wide_pools, 0] > 0]
+            wide = np.broadcast_to(open_pools, (len(left), len(open_pools)))
             cand_w = np.concatenate([own_l, wide], axis=1)
             dist_w = np.concatenate(
                 [self.geo.distance[la_l, la_l][:, None].repeat(own_l.shape[1], axis=1),
-                 self.geo.distance[la_l][:, self.pool_area[self.wide_pools]]],
+                 self.geo.distance[la_l][:, self.pool_area[open_pools]]],
                 axis=1,
             )
             left = self._rounds(left, cand_w, dist_w, pen[keep], day, initial)
@@ -271,8 +279,8 @@ class Market:
             if initial:
                 markup = np.zeros(len(pool))
             else:
-                pb = np.unique(np.stack([pool, buyer[prow]], axis=1), axis=0)
-                n_buyers = np.bincount(pb[:, 0], minlength=self.n_pools)[pool]
+                key = np.unique(pool.astype(np.int64) * 100_000 + buyer[prow])
+                n_buyers = np.bincount(key // 100_000, minlength=self.n_pools)[pool]
                 markup = np.minimum(p.max_markup, p.competition_markup * np.maximum(n_buyers - 1, 0) / np.maximum(free, 1))
                 markup = np.where(own_prop, 0.0, markup)
             quote = quote0[prow, pcol] * (1.0 + markup) * self.policy.price_factor(buyer[prow])
@@ -320,7 +328,6 @@ class Market:
                 model.place(ids[pr], units, self.model.units.kind[units].astype(np.int64),
                             np.array(placed_price), day, initial=initial)
                 self.refresh(units)
-                score[:, :][self.cap[cand, need[:, None]] <= 0] = np.inf
         return ids[unmatched]
 
     def _assign(self, ids, prow, pcol, pool, quote, need, score, initial=False):
@@ -333,26 +340,30 @@ class Market:
         """
         u = self.model.units
         c = self.model.children
-        places, unavail, occ, bg, sp, opn = u.places, u.unavailable, u.occupied, u.bg_occupied, u.staying_put, u.open
-        ue, un = u.east, u.north
+        counted, occ, places = self._counted, u.occupied, u.places
+        ue, un = self._east, self._north
         listed = self._listed
+        taken: dict[int, int] = {}
         placed_rows, placed_units, placed_price = [], [], []
         scan = int(self.model.p.market.unit_scan)
         children = ids[prow]
         ce_all, cn_all = c.home_e[children].tolist(), c.home_n[children].tolist()
+        need_l = need[prow].tolist()
+        freelist = self.freelist
         for j, (r, col, pl, q) in enumerate(zip(prow.tolist(), pcol.tolist(), pool.tolist(), quote.tolist())):
-            lst = self.freelist[pl][need[r]]
+            lst = freelist[pl][need_l[j]]
             ce, cn = ce_all[j], cn_all[j]
             best, bestd, seen, i = -1, np.inf, 0, 0
             while i < len(lst):
                 unit = lst[i]
-                if not opn[unit] or places[unit] - unavail[unit] - occ[unit] - bg[unit] - sp[unit] <= 0:
+                free = counted[unit] - taken.get(unit, 0)
+                if free <= 0:
                     lst[i] = lst[-1]
                     lst.pop()
                     listed[unit] = False
                     continue
                 if initial:
-                    d = -(places[unit] - unavail[unit] - occ[unit] - bg[unit] - sp[unit]) / places[unit]
+                    d = -free / places[unit]
                 else:
                     d = (ue[unit] - ce) ** 2 + (un[unit] - cn) ** 2
                 if d < bestd:
@@ -364,10 +375,12 @@ class Market:
             if best < 0:
                 score[r, col] = np.inf
                 continue
-            occ[best] += 1
+            taken[best] = taken.get(best, 0) + 1
             placed_rows.append(r)
             placed_units.append(best)
             placed_price.append(q)
+        if placed_units:
+            np.add.at(occ, np.array(placed_units), 1)
         return placed_rows, placed_units, placed_price
 
     def _risk(self, ids: np.ndarray, day: int) -> np.ndarray:
