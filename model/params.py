@@ -64,14 +64,20 @@ def load_registry(path: Path | None = None) -> dict[str, ParamSpec]:
         if missing:
             raise RuntimeError(f"parameter {name} lacks {sorted(missing)} in parameters.yaml")
         bounds = entry.get("bounds")
+        try:
+            # float(): YAML 1.1 reads "1.0e9" (no sign in the exponent) as a string
+            rng = tuple(float(x) for x in entry["range"])
+            bounds = tuple(float(x) for x in bounds) if bounds is not None else None
+        except (TypeError, ValueError):
+            raise RuntimeError(f"parameter {name}: range and bounds must be pairs of numbers") from None
         specs[name] = ParamSpec(
             name=name,
             value=entry["value"],
             unit=str(entry["unit"]),
-            range=tuple(entry["range"]),
+            range=rng,
             source=str(entry["source"]),
             description=str(entry.get("description", "")),
-            bounds=tuple(bounds) if bounds is not None else None,
+            bounds=bounds,
         )
     return specs
 

@@ -7,8 +7,9 @@ import pytest
 
 from model import Simulation
 
-SMALL_REGION = "E08000003,E08000006,E08000009"  # Manchester, Salford, Trafford
-SMALL_YEARS = 2
+from make_baseline import REGION as SMALL_REGION
+from make_baseline import SEED as SMALL_SEED
+from make_baseline import YEARS as SMALL_YEARS
 
 
 class Audit:
@@ -36,7 +37,7 @@ class Audit:
 @pytest.fixture(scope="session")
 def small_run():
     """A 2-year run of three GM LAs, audited every day."""
-    model = Simulation(region=SMALL_REGION, years=SMALL_YEARS, seed=3)
+    model = Simulation(region=SMALL_REGION, years=SMALL_YEARS, seed=SMALL_SEED, verbose=False)
     audit = Audit()
     audit.check(model)
     original_step = model.step

@@ -1,0 +1,108 @@
+"""The command line: output shape, atomic --out, and one-line errors with exit code 2 on bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from model.cli import main
+from model.metrics import HEADLINE
+
+ONE_LA = "E08000009"  # Trafford
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_output_holds_the_headline_metrics_and_provenance(capsys, tmp_path):
+    out_file = tmp_path / "sub" / "run.json"
+    code, out, _ = _run(capsys, "run", "--region", ONE_LA, "--years", "2", "--seed", "5", "--json", "--quiet", "--out", str(out_file))
+    assert code == 0
+    record = json.loads(out)
+    for key in ("seed", "scenario", "region", "parameter_hash", "code_version", "start_year", "years"):
+        assert key in record
+    assert record["seed"] == 5 and record["years"] == 2 and record["scenario"] == "baseline"
+    metrics = record["metrics"]
+    for name in HEADLINE:
+        assert name in metrics, name
+        assert all(name in year for year in metrics["by_year"]), name
+    assert len(metrics["by_year"]) == 2
+    assert set(metrics["by_la"]) == {ONE_LA}
+    # --out holds exactly what was printed
+    assert json.loads(out_file.read_text()) == record
+
+
+def test_summary_table_is_the_default(capsys):
+    code, out, err = _run(capsys, "run", "--region", ONE_LA, "--years", "1")
+    assert code == 0
+    assert "Children in care (start / end)" in out
+    assert "year 1/1" in err  # progress on stderr
+
+
+def _write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["run", "--region", "Atlantis"], "unknown region"),
+        (["run", "--region", "E08000003,E99999999"], "E99999999"),
+        (["run", "--scenario", "no_such_scenario"], "unknown scenario 'no_such_scenario'"),
+        (["run", "--years", "-1"], "--years must be at least 1"),
+        (["run", "--years", "0"], "--years must be at least 1"),
+        (["run", "--years", "ten"], "not a whole number"),
+        (["run", "--seed", "-3"], "--seed must be non-negative"),
+        (["run", "--start", "1999"], "1999"),
+        (["run", "--frobnicate"], "unrecognized arguments"),
+        (["fly"], "invalid choice"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(capsys, tmp_path, argv, expected):
+    out_file = tmp_path / "never.json"
+    extra = ["--out", str(out_file)] if argv[0] == "run" else []
+    code, out, err = _run(capsys, *argv, *extra)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("rccsim: error:")
+    assert expected in lines[0]
+    assert "Traceback" not in err
+    assert not out_file.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("name: x\nparameters:\n  market.no_such_parameter: 1\n", "unknown parameter"),
+        ("name: x\nparameters:\n  market.circulation: -4\n", "market.circulation"),
+        ("name: x\nparameters:\n  carers.assessment_lag_days: 120\n", "list of 2 numbers"),
+        ("name: x\ncolour: blue\n", "unknown scenario key 'colour'"),
+        ("name: x\nlevers:\n  teleport: true\n", "levers.teleport"),
+        ("name: x\nparameters: [unclosed\n", "not valid YAML"),
+        ("- just\n- a list\n", "must be a YAML mapping"),
+    ],
+)
+def test_bad_scenario_files_exit_2_with_one_line(capsys, tmp_path, text, expected):
+    scenario = _write(tmp_path, "bad.yaml", text)
+    out_file = tmp_path / "out" / "never.json"
+    code, out, err = _run(capsys, "run", "--region", ONE_LA, "--scenario", scenario, "--years", "1", "--out", str(out_file))
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert expected in lines[0]
+    assert not out_file.exists() and not (tmp_path / "out").exists()
+    assert out == ""
+
+
+def test_missing_scenario_file_is_named(capsys, tmp_path):
+    code, _, err = _run(capsys, "run", "--scenario", str(tmp_path / "gone.yaml"))
+    assert code == 2
+    assert "gone.yaml" in err and len(err.strip().splitlines()) == 1

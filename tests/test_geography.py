@@ -1,0 +1,73 @@
+"""Geography: the 153 LAs, the pathfinder regions, region names and LA codes, distances."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model import InputError, Simulation
+from model.geography import load_geography, miles
+
+# DfE, Children looked after in England incl. adoptions 2024, LA-level file: the sum over GM's ten
+# LAs at 31 March 2024 (calibration/data/published/published_figures.csv, pathfinder facts)
+GM_CLA_2024 = 6232
+
+
+@pytest.fixture(scope="module")
+def geo():
+    return load_geography()
+
+
+def test_every_childrens_services_authority_is_there_once(geo):
+    assert geo.n == 153
+    assert geo.las.la_code.is_unique
+    assert geo.las.la_code.str.match(r"^E(06|08|09|10)\d{6}$").all()
+    assert (geo.pc_count > 0).all()
+    assert geo.las.cla_2024.notna().all()
+    assert len(geo.region_names) == 9
+
+
+def test_pathfinders(geo):
+    gm = geo.resolve_region("GM")
+    assert len(gm.la_index) == 10
+    assert int(geo.las.cla_2024.to_numpy()[gm.la_index].sum()) == GM_CLA_2024
+    assert len(geo.resolve_region("se").la_index) == 18
+
+
+def test_region_names_codes_and_names_resolve(geo):
+    nw = geo.resolve_region("north-west")
+    assert nw.label == "North West"
+    assert set(geo.las.region_name.to_numpy()[nw.la_index]) == {"North West"}
+    assert len(geo.resolve_region("England").la_index) == 153
+    by_code = geo.resolve_region("E08000003, E08000009")
+    by_name = geo.resolve_region("Manchester,Trafford")
+    by_old = geo.resolve_region("352,358")  # DfE three-digit codes
+    assert list(by_code.la_index) == list(by_name.la_index) == list(by_old.la_index)
+
+
+@pytest.mark.parametrize("spec", ["", "Narnia", "E08000003,E12345678", "GM2"])
+def test_unknown_regions_are_refused(geo, spec):
+    with pytest.raises(InputError):
+        geo.resolve_region(spec)
+
+
+def test_distances_are_straight_miles_on_the_os_grid():
+    # 1,609.344 metres to the mile; a 3-4-5 triangle
+    assert miles(0, 0, 3 * 1609.344, 4 * 1609.344) == pytest.approx(5.0)
+
+
+def test_la_centres_are_where_they_should_be(geo):
+    i = geo.code_to_index
+    # Manchester to Trafford about 5 miles; Manchester to Cornwall more than 200
+    assert 2 < geo.distance[i["E08000003"], i["E08000009"]] < 8
+    assert geo.distance[i["E08000003"], i["E06000052"]] > 200
+    assert geo.neighbours[i["E08000003"], 0] == i["E08000003"]
+    assert np.all(np.diag(geo.distance) > 0)
+
+
+def test_gm_starts_from_its_published_count():
+    """Acceptance of issue 2: GM's children in care at the start within 1% of DfE's 6,232."""
+    model = Simulation(region="GM", years=1, seed=1, verbose=False)
+    c = model.children
+    start = int(c.in_care[: c.n].sum())
+    assert abs(start - GM_CLA_2024) <= 0.01 * GM_CLA_2024

@@ -1,0 +1,56 @@
+"""Parameters: every one declared with unit, range, bounds and source; bad values refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from model import InputError, ParamSet
+from model.params import load_registry
+
+
+def test_every_parameter_is_declared_with_unit_range_bounds_and_source():
+    specs = load_registry()
+    assert len(specs) > 100
+    for name, spec in specs.items():
+        assert spec.unit.strip(), name
+        assert spec.source.strip(), name
+        assert spec.bounds is not None, name
+        lo, hi = spec.bounds
+        values = spec.value if isinstance(spec.value, list) else [spec.value]
+        assert all(lo <= v <= hi for v in values), f"{name} default outside its bounds"
+        r_lo, r_hi = spec.range
+        assert lo <= r_lo <= r_hi <= hi, f"{name} range outside its bounds"
+
+
+def test_first_guesses_are_marked_as_to_be_fitted():
+    specs = load_registry()
+    guesses = [s for s in specs.values() if s.fitted]
+    assert guesses, "the core has unfitted parameters; they must be marked"
+    assert all("first guess" in s.source or "fitted" in s.source for s in guesses)
+
+
+def test_updated_applies_a_value_and_changes_the_hash():
+    p = ParamSet.defaults()
+    q = p.updated({"market.competition_markup": 0.2})
+    assert q["market.competition_markup"] == 0.2
+    assert q.market.competition_markup == 0.2
+    assert p["market.competition_markup"] != 0.2  # the original is untouched
+    assert p.digest() != q.digest()
+    assert p.digest() == ParamSet.defaults().digest()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"market.no_such": 1}, "unknown parameter 'market.no_such'"),
+        ({"competition_markup": 1}, "did you mean market.competition_markup"),
+        ({"entries.male_share": 1.5}, "impossible"),
+        ({"entries.male_share": "half"}, "needs a number"),
+        ({"entries.male_share": float("nan")}, "NaN"),
+        ({"entries.male_share": True}, "needs a number"),
+        ({"carers.assessment_lag_days": [10]}, "list of 2 numbers"),
+    ],
+)
+def test_bad_parameters_are_refused_with_their_name(overrides, message):
+    with pytest.raises(InputError, match=message.replace("(", r"\(")):
+        ParamSet.defaults().updated(overrides)
