@@ -30,9 +30,9 @@ from .codes import (
     FLAG_EXPLOITATION,
     FLAG_JUSTICE,
     FLAG_UASC,
+    N_KINDS,
     REASON,
     Kind,
-    N_KINDS,
 )
 
 DAYS_PER_YEAR = 365.25

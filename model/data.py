@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from .codes import N_KINDS, Kind
-from .geography import data_dir
 from .errors import InputError
+from .geography import data_dir
 
 FIRST_YEAR, LAST_YEAR = 2020, 2024  # years with LA-level and national placement tables
 

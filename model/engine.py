@@ -29,7 +29,8 @@ import mesa
 import numpy as np
 import simpy
 
-from . import carers, children as ch, providers, world
+from . import carers, providers, world
+from . import children as ch
 from .background import Background
 from .calendar import Calendar
 from .codes import EXIT, REASON, Kind, UnitType

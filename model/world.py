@@ -66,7 +66,7 @@ class World:
 
 def build(model) -> None:
     """Populate ``model`` with its start state."""
-    geo, p = model.geo, model.p
+    geo = model.geo
     year = model.start_year
     rng = model.streams["world"]
     simulated = np.zeros(geo.n, dtype=bool)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from model import Simulation
-
 from make_baseline import REGION as SMALL_REGION
 from make_baseline import SEED as SMALL_SEED
 from make_baseline import YEARS as SMALL_YEARS
+
+from model import Simulation
 
 
 class Audit:
