@@ -66,11 +66,22 @@ class Background:
             u.places[ids] - u.unavailable[ids] - u.occupied[ids] - u.bg_occupied[ids] - u.staying_put[ids], 0
         )
         key = u.utype[ids].astype(np.int64) * 100 + region[u.la[ids]]
+        # units with a free place, grouped by (type, region)
+        open_rows = np.flatnonzero(free > 0)
+        open_rows = open_rows[np.argsort(key[open_rows], kind="stable")]
+        open_keys = key[open_rows]
+        arrived = []
         for k in np.flatnonzero(demand).tolist():
-            sel = np.flatnonzero((key == k) & (free > 0))
-            if len(sel) == 0:
+            lo, hi = np.searchsorted(open_keys, [k, k + 1])
+            if hi == lo:
                 continue
+            sel = open_rows[lo:hi]
             slots = np.repeat(sel, free[sel])
             take = rng.choice(len(slots), size=min(int(demand[k]), len(slots)), replace=False)
-            np.add.at(u.bg_occupied, ids[slots[take]], 1)
-        self.model.market.refresh(ids)
+            arrived.append(ids[slots[take]])
+        changed = [ids_h[left > 0]]
+        if arrived:
+            arrived_units = np.concatenate(arrived)
+            np.add.at(u.bg_occupied, arrived_units, 1)
+            changed.append(arrived_units)
+        self.model.market.refresh(np.concatenate(changed))

@@ -23,7 +23,7 @@ class Calendar:
 
     def __init__(self, horizon: int):
         self.horizon = int(horizon)
-        self._buckets: dict[int, dict[str, list[np.ndarray]]] = defaultdict(lambda: defaultdict(list))
+        self._buckets: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
 
     def schedule(self, kind: str, days: np.ndarray, ids: np.ndarray) -> None:
         """File events ``kind`` for children ``ids`` on ``days``; days past the horizon are dropped."""
@@ -34,21 +34,16 @@ class Calendar:
             days, ids = days[keep], ids[keep]
         if len(days) == 0:
             return
-        if len(days) == 1:
-            self._buckets[int(days[0])][kind].append(ids)
-            return
-        order = np.argsort(days, kind="stable")
-        days, ids = days[order], ids[order]
-        cut = np.flatnonzero(np.diff(days)) + 1
-        for d, chunk in zip(days[np.concatenate(([0], cut))], np.split(ids, cut)):
-            self._buckets[int(d)][kind].append(chunk)
+        buckets = self._buckets
+        for d, i in zip(days.tolist(), ids.tolist()):
+            buckets[d][kind].append(i)
 
     def pop(self, day: int) -> dict[str, np.ndarray]:
         """All events of ``day``, one sorted id array per kind (duplicates removed)."""
         bucket = self._buckets.pop(day, None)
         if not bucket:
             return {}
-        return {kind: np.unique(np.concatenate(parts)) for kind, parts in bucket.items()}
+        return {kind: np.unique(np.array(ids, dtype=np.int64)) for kind, ids in bucket.items()}
 
     def pending(self) -> int:
-        return sum(len(a) for b in self._buckets.values() for parts in b.values() for a in parts)
+        return sum(len(ids) for b in self._buckets.values() for ids in b.values())

@@ -146,6 +146,9 @@ class Market:
         ).astype(np.int64)
         delta = free - self._counted[ids]
         self._counted[ids] = free
+        mirror = self._free
+        for unit, f in zip(ids.tolist(), free.tolist()):
+            mirror[unit] = f
         changed = delta != 0
         if changed.any():
             mn = u.max_need[ids]
@@ -179,10 +182,12 @@ class Market:
             self._listed = np.zeros(0, dtype=bool)
             self._east: list[float] = []
             self._north: list[float] = []
+            self._free: list[int] = []  # _counted as a Python list, for the unit scan
         if len(self._counted) < n:
             grow = max(n, 2 * len(self._counted))
             self._counted = np.concatenate([self._counted, np.zeros(grow - len(self._counted), dtype=np.int64)])
             self._listed = np.concatenate([self._listed, np.zeros(grow - len(self._listed), dtype=bool)])
+            self._free.extend([0] * (grow - len(self._free)))
 
     # -- candidate pools per LA --------------------------------------------------------------------
     def _build_candidates(self) -> None:
@@ -215,12 +220,14 @@ class Market:
             pen = ch.care_plan(model, ids, day)
         la = c.la[ids].astype(np.int64)
         own = self.policy.own_pools(self, la)
-        own_dist = self.geo.distance[la, la][:, None].repeat(own.shape[1], axis=1)
+        placed: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        # first the nearest LAs' pools, then every pool with a free place for those left
         cand = np.concatenate([own, self.near_pools[la]], axis=1)
-        dist = np.concatenate([own_dist, self.near_dist[la]], axis=1)
-        left = self._rounds(ids, cand, dist, pen, day, initial)
+        dist = np.concatenate([self.geo.distance[la, la][:, None].repeat(own.shape[1], axis=1), self.near_dist[la]], axis=1)
+        left = self._rounds(ids, cand, dist, pen, day, initial, placed)
         if len(left):
             keep = np.isin(ids, left)
+            left = ids[keep]
             la_l = la[keep]
             own_l = own[keep]
             open_pools = self.wide_pools[self.cap[self.wide_pools, 0] > 0]
@@ -231,10 +238,14 @@ class Market:
                  self.geo.distance[la_l][:, self.pool_area[open_pools]]],
                 axis=1,
             )
-            left = self._rounds(left, cand_w, dist_w, pen[keep], day, initial)
+            left = self._rounds(left, cand_w, dist_w, pen[keep], day, initial, placed)
+        if placed:
+            # one batch for the whole search: the places were taken round by round
+            who, units, price = (np.concatenate(parts) for parts in zip(*placed))
+            model.place(who, units, model.units.kind[units].astype(np.int64), price, day, initial=initial)
         return left
 
-    def _rounds(self, ids, cand, dist, pen, day, initial) -> np.ndarray:
+    def _rounds(self, ids, cand, dist, pen, day, initial, placed) -> np.ndarray:
         model = self.model
         p = model.p.market
         c = model.children
@@ -307,7 +318,7 @@ class Market:
             prow, pcol, pool, quote, margin = prow[order], pcol[order], pool[order], quote[order], margin[order]
             first = np.r_[0, np.flatnonzero(np.diff(pool)) + 1]
             rank = np.arange(len(pool)) - np.repeat(first, np.diff(np.r_[first, len(pool)]))
-            offered = rank < self.cap[pool, 0]
+            offered = rank < self.cap[pool, need[prow]]
             score[prow[~offered], pcol[~offered]] = np.inf  # not this round: the pool is full
             prow, pcol, pool, quote = prow[offered], pcol[offered], pool[offered], quote[offered]
             if len(prow) == 0:
@@ -324,9 +335,8 @@ class Market:
             if placed_rows:
                 pr = np.array(placed_rows)
                 unmatched[pr] = False
-                units = np.array(placed_units)
-                model.place(ids[pr], units, self.model.units.kind[units].astype(np.int64),
-                            np.array(placed_price), day, initial=initial)
+                units = np.array(placed_units, dtype=np.int64)
+                placed.append((ids[pr], units, np.array(placed_price)))
                 self.refresh(units)
         return ids[unmatched]
 
@@ -340,7 +350,7 @@ class Market:
         """
         u = self.model.units
         c = self.model.children
-        counted, occ, places = self._counted, u.occupied, u.places
+        counted, occ, places = self._free, u.occupied, u.places
         ue, un = self._east, self._north
         listed = self._listed
         taken: dict[int, int] = {}
