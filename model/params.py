@@ -125,9 +125,23 @@ class ParamSet(Mapping):
         self._tree = _namespace(tree)
 
     @classmethod
-    def defaults(cls) -> ParamSet:
+    def registry(cls) -> ParamSet:
+        """The values of ``calibration/parameters.yaml`` alone (first guesses included)."""
         specs = load_registry()
         return cls({n: s.value for n, s in specs.items()}, specs)
+
+    @classmethod
+    def defaults(cls) -> ParamSet:
+        """The registry with the fitted values of ``calibration/fitted.yaml`` (if a fit was installed)."""
+        base = cls.registry()
+        fitted = _registry_path().with_name("fitted.yaml")
+        if fitted.is_file():
+            doc = yaml.safe_load(fitted.read_text()) or {}
+            try:
+                base = base.updated(doc.get("values", {}))
+            except InputError as exc:
+                raise InputError(f"{fitted}: {exc}") from None
+        return base
 
     def updated(self, overrides: Mapping[str, Any]) -> ParamSet:
         """A copy with ``overrides`` applied; unknown names and impossible values raise InputError."""
