@@ -45,6 +45,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print one JSON object instead of the summary table")
     run.add_argument("--out", type=Path, help="also write the JSON result to this file")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    cal = sub.add_parser(
+        "calibrate", help="fit the unknown parameters to published targets and report the fit",
+        description="Fit the parameters of calibration/fit.yaml to the published targets of calibration/targets.csv "
+                    "(method of simulated moments), then report the fit, the held-out validation and the back-test.",
+    )
+    cal.add_argument("--quick", action="store_true", help="a small fit that finishes in minutes (CI, first use)")
+    cal.add_argument("--spec", type=Path, help="fit specification (default calibration/fit.yaml)")
+    cal.add_argument("--targets", type=Path, help="targets file (default calibration/targets.csv)")
+    cal.add_argument("--out", type=Path, default=Path("results/calibration"), help="report folder (default results/calibration)")
+    cal.add_argument("--install", action="store_true", help="make the fitted values the defaults (write calibration/fitted.yaml)")
+    cal.add_argument("--no-fit", action="store_true", help="report the current defaults against the targets without fitting")
+    cal.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return parser
 
 
@@ -93,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_BAD_INPUT
         if args.command == "run":
             return cmd_run(args)
+        if args.command == "calibrate":
+            from .calibration_report import cmd_calibrate
+
+            return cmd_calibrate(args)
         raise InputError(f"unknown command {args.command}")
     except InputError as exc:
         print(f"rccsim: error: {exc}", file=sys.stderr)

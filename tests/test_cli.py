@@ -106,3 +106,13 @@ def test_missing_scenario_file_is_named(capsys, tmp_path):
     code, _, err = _run(capsys, "run", "--scenario", str(tmp_path / "gone.yaml"))
     assert code == 2
     assert "gone.yaml" in err and len(err.strip().splitlines()) == 1
+
+
+def test_calibrate_refuses_a_target_without_source(capsys, tmp_path):
+    bad = _write(tmp_path, "targets.csv", "id,metric,year,geography,value,unit,kind,role,source\n"
+                 "cla,children_in_care_end,2024,England,83630,children,stock,fit,\n")
+    out_dir = tmp_path / "report"
+    code, out, err = _run(capsys, "calibrate", "--quick", "--targets", bad, "--out", str(out_dir))
+    assert code == 2
+    assert "target has no source" in err and len(err.strip().splitlines()) == 1
+    assert not out_dir.exists()

@@ -1,0 +1,159 @@
+"""``rccsim calibrate``: fit, then report target against simulated for every target.
+
+Writes into the report folder (default ``results/calibration/``):
+
+* ``fit.csv``: every target (fitted, held out, back-test) with the simulated mean, the range over
+  seeds, the error and whether it lies within its tolerance;
+* ``fit.png``: the same as a figure, errors in units of each target's tolerance;
+* ``fit.md``: the tables, the worst misfits named, and the commands that produced them;
+* ``fitted.yaml``: the fitted values with the date, the targets used and the code version
+  (``--install`` also copies it to ``calibration/fitted.yaml``, which makes it the default).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import calibrate as cal
+from .params import ParamSet
+from .results import code_version
+
+VALIDATE_START = 2022
+BACKTEST_START = 2020
+
+
+def _say(quiet: bool):
+    def emit(text: str) -> None:
+        if not quiet:
+            print(f"rccsim calibrate: {text}", file=sys.stderr, flush=True)
+
+    return emit
+
+
+def _rows_for(targets, params, seeds, start, say, label):
+    """Simulate each geography's targets (years after ``start``) and compare."""
+    rows = []
+    by_geo: dict[str, list] = {}
+    for t in targets:
+        if t.year > start:
+            by_geo.setdefault(t.geography, []).append(t)
+    for geo, ts in by_geo.items():
+        say(f"{label}: {geo}, from {start}, {len(seeds)} seed(s)")
+        sim = cal.simulate(ts, params, seeds, start)
+        rows += cal.compare(ts, sim)
+    return rows
+
+
+def _figure(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = sorted(rows, key=lambda r: (r["role"], r["id"]))
+    z = np.array([r["error"] / r["tolerance"] for r in rows])
+    lo = np.array([(r["sim_lo"] - r["target"]) / r["tolerance"] for r in rows])
+    hi = np.array([(r["sim_hi"] - r["target"]) / r["tolerance"] for r in rows])
+    colours = {"fit": "#1f77b4", "validate": "#d62728", "backtest": "#2ca02c"}
+    fig, ax = plt.subplots(figsize=(8, 0.28 * len(rows) + 1.5))
+    y = np.arange(len(rows))
+    ax.axvspan(-1, 1, color="0.9", label="within tolerance")
+    ax.axvline(0, color="0.4", lw=0.8)
+    for role, colour in colours.items():
+        m = np.array([r["role"] == role for r in rows])
+        if m.any():
+            ax.errorbar(z[m], y[m], xerr=[z[m] - lo[m], hi[m] - z[m]], fmt="o", color=colour, ms=4, capsize=2, label=role)
+    ax.set_yticks(y, [f"{r['id']} ({r['geography'][:12]})" for r in rows], fontsize=7)
+    ax.set_xlabel("simulated minus target, in tolerances (5% stocks/flows, 3 points shares, 10% prices)")
+    ax.set_title("Calibration: simulated against published (mean and range over seeds)")
+    ax.legend(loc="lower right", fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
+def _markdown(rows: list[dict], header: list[str]) -> str:
+    lines = header + [""]
+    for role, title in (("fit", "Fitted targets"), ("validate", "Held out (never used to fit)"), ("backtest", "Back-test, year by year")):
+        sel = [r for r in rows if r["role"] == role]
+        if not sel:
+            continue
+        lines += [f"## {title}", "", "| target | year | geography | published | simulated (range) | error | within |", "|---|---|---|---|---|---|---|"]
+        for r in sorted(sel, key=lambda r: (r["metric"], r["year"])):
+            fmt = "{:,.3f}" if abs(r["target"]) < 2 else "{:,.0f}"
+            rel = f"{100 * r['relative_error']:+.1f}%" if abs(r["target"]) >= 2 else f"{100 * r['error']:+.1f} pts"
+            lines.append(
+                f"| {r['metric']} | {r['year']} | {r['geography'][:20]} | {fmt.format(r['target'])} | "
+                f"{fmt.format(r['simulated'])} ({fmt.format(r['sim_lo'])}-{fmt.format(r['sim_hi'])}) | {rel} | "
+                f"{'yes' if r['within'] else '**no**'} |"
+            )
+        lines.append("")
+    worst = sorted(rows, key=lambda r: -abs(r["error"]) / r["tolerance"])[:5]
+    lines += ["## Worst misfits", ""]
+    lines += [f"- {r['id']} ({r['role']}): published {r['target']:,.3f}, simulated {r['simulated']:,.3f}, "
+              f"{abs(r['error']) / r['tolerance']:.1f} tolerances off" for r in worst]
+    return "\n".join(lines) + "\n"
+
+
+def cmd_calibrate(args) -> int:
+    import pandas as pd
+
+    say = _say(args.quiet)
+    t0 = time.perf_counter()
+    spec = cal.FitSpec.load(args.spec, quick=args.quick)
+    targets = cal.load_targets(args.targets)
+    fit_targets = [t for t in targets if t.role == "fit" and t.year > spec.start]
+    if not fit_targets:
+        raise cal.InputError(f"no fit targets after the start year {spec.start}")
+    version = code_version()
+    out: Path = args.out
+    base = ParamSet.defaults()
+    if args.no_fit:
+        params, result = base, None
+    else:
+        say(f"fitting {len(spec.parameters)} parameters to {len(fit_targets)} targets ({spec.region} from {spec.start}, "
+            f"seeds {spec.seeds}, {spec.design_points} points x {spec.refine_rounds + 1} rounds)")
+        result = cal.fit(fit_targets, spec, base=ParamSet.registry(), progress=say)
+        params = result.params
+    rows = _rows_for(fit_targets, params, spec.seeds, spec.start, say, "fit targets")
+    held = [t for t in targets if t.role == "validate"]
+    back = [t for t in targets if t.role == "backtest" or (t.role == "fit" and t.metric in
+            ("children_in_care_end", "entries_per_year", "exits_per_year") and t.geography == "England")]
+    if not args.quick:
+        rows += _rows_for(held, params, spec.seeds, VALIDATE_START, say, "held-out validation")
+        back_rows = _rows_for(back, params, spec.seeds, BACKTEST_START, say, "back-test")
+        for r in back_rows:
+            r["role"] = "backtest"
+        rows += back_rows
+    out.mkdir(parents=True, exist_ok=True)
+    frame = pd.DataFrame(rows)
+    tmp = out / ".fit.csv.tmp"
+    frame.to_csv(tmp, index=False)
+    tmp.replace(out / "fit.csv")
+    _figure(rows, out / "fit.png")
+    header = [
+        "# Calibration report", "",
+        f"- command: `rccsim calibrate{' --quick' if args.quick else ''}{' --no-fit' if args.no_fit else ''}`",
+        f"- code version: {version}; seeds {spec.seeds}; fit region {spec.region} from 31 March {spec.start}",
+        f"- parameter hash of the reported model: {params.digest()}",
+    ]
+    if result is not None:
+        header += [f"- fit: {len(result.history)} evaluations, loss {result.best_loss:.3f} (mean squared error in tolerances)"]
+        header += [f"  - {n} = {params[n]}" for n in result.names]
+        cal.write_fitted(result, fit_targets, spec, out / "fitted.yaml", version)
+        if args.install:
+            shutil.copyfile(out / "fitted.yaml", cal.data_dir().parent / "fitted.yaml")
+            header.append("- installed as calibration/fitted.yaml (the new defaults)")
+    if args.quick:
+        header.append("- quick mode: held-out validation and back-test skipped (run without --quick)")
+    within = sum(r["within"] for r in rows)
+    header.append(f"- {within} of {len(rows)} targets within tolerance")
+    (out / "fit.md").write_text(_markdown(rows, header))
+    say(f"{within} of {len(rows)} targets within tolerance; report in {out}/fit.md ({time.perf_counter() - t0:.0f}s)")
+    print((out / "fit.md").read_text())
+    return 0

@@ -1,0 +1,78 @@
+"""Calibration: targets are checked on reading, and the fit recovers parameters the model generated."""
+
+from __future__ import annotations
+
+import pytest
+
+from model import InputError, ParamSet
+from model import calibrate as cal
+
+HEADER = "id,metric,year,geography,value,unit,kind,role,source\n"
+
+
+def _targets(tmp_path, rows: str):
+    path = tmp_path / "targets.csv"
+    path.write_text(HEADER + rows)
+    return path
+
+
+def test_bundled_targets_all_have_sources_and_known_metrics():
+    targets = cal.load_targets()
+    assert len(targets) >= 30
+    assert {t.role for t in targets} == {"fit", "validate", "backtest"}
+    assert all(t.source and len(t.source) > 20 for t in targets)
+    # a held-out figure is never also a fit target
+    fit = {(t.metric, t.year, t.geography) for t in targets if t.role == "fit"}
+    assert not fit & {(t.metric, t.year, t.geography) for t in targets if t.role == "validate"}
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("a,children_in_care_end,2024,England,83630,children,stock,fit,\n", "row 2 \\(a\\): target has no source"),
+        ("a,children_in_care_end,2024,England,83630,children,stock,fit,   \n", "target has no source"),
+        ("a,happiness,2024,England,1,x,share,fit,DfE\n", "unknown metric 'happiness'"),
+        ("a,children_in_care_end,2024,England,83630,children,mood,fit,DfE\n", "unknown kind 'mood'"),
+        ("a,children_in_care_end,2024,England,83630,children,stock,guess,DfE\n", "unknown role 'guess'"),
+        ("a,children_in_care_end,2024,England,lots,children,stock,fit,DfE\n", "must be numbers"),
+    ],
+)
+def test_bad_targets_are_refused_with_file_and_row(tmp_path, row, message):
+    with pytest.raises(InputError, match=message):
+        cal.load_targets(_targets(tmp_path, row))
+
+
+def test_missing_columns_are_named(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("id,metric,year,value\na,children_in_care_end,2024,1\n")
+    with pytest.raises(InputError, match="missing column"):
+        cal.load_targets(path)
+
+
+def test_tolerances_follow_the_kind():
+    stock = cal.Target("s", "children_in_care_end", 2024, "England", 1000.0, "children", "stock", "fit", "x")
+    share = cal.Target("p", "share_over_20_miles", 2024, "England", 0.2, "fraction", "share", "fit", "x")
+    assert stock.tolerance == pytest.approx(50.0)
+    assert share.tolerance == pytest.approx(0.03)
+
+
+def test_the_fit_recovers_a_parameter_from_data_the_model_generated():
+    """Generate moments at a known entry multiplier, then fit from the default: the fit finds it."""
+    region, start, seeds, truth = "E08000009", 2023, [4], 1.25
+    base = ParamSet.registry()
+    names = ["demand.entry_multiplier"]
+    spec = cal.FitSpec(region=region, start=start, seeds=seeds, design_points=5, refine_rounds=2,
+                       parameters={"demand.entry_multiplier": {"range": [0.8, 1.6]}})
+    template = [
+        cal.Target("entries", "entries_per_year", start + 1, region, 0.0, "children", "flow", "fit", "generated"),
+        cal.Target("stock", "children_in_care_end", start + 1, region, 0.0, "children", "stock", "fit", "generated"),
+    ]
+    generated = cal.simulate(template, cal.apply(base, names, spec.parameters, [truth]), seeds, start).mean(axis=0)
+    targets = [cal.Target(t.id, t.metric, t.year, t.geography, float(v), t.unit, t.kind, t.role, t.source)
+               for t, v in zip(template, generated, strict=True)]
+    result = cal.fit(targets, spec, base=base)
+    assert abs(result.best_x[0] - truth) < 0.06, result.history
+    assert result.best_loss < 0.1
+    # and the default (1.0) is clearly worse: the targets do pin the parameter down
+    at_default = cal.loss(cal.simulate(targets, base, seeds, start), targets)
+    assert at_default > 5 * max(result.best_loss, 0.01)
