@@ -87,9 +87,10 @@ def load_targets(path: Path | str | None = None, roles: tuple[str, ...] | None =
                 raise InputError(f"{where}: unknown kind '{row['kind']}' (use {', '.join(KINDS)})")
             if row["role"] not in ROLES:
                 raise InputError(f"{where}: unknown role '{row['role']}' (use {', '.join(ROLES)})")
-            if row["id"] in seen:
-                raise InputError(f"{where}: duplicate target id '{row['id']}'")
-            seen.add(row["id"])
+            figure = (row["metric"], row["year"], row["geography"].strip())
+            if row["id"] in seen or figure in seen:
+                raise InputError(f"{where}: duplicate target '{row['id']}' ({' '.join(figure)})")
+            seen.update((row["id"], figure))
             try:
                 value, year = float(row["value"]), int(row["year"])
             except ValueError:

@@ -35,6 +35,8 @@ def test_bundled_targets_all_have_sources_and_known_metrics():
         ("a,children_in_care_end,2024,England,83630,children,mood,fit,DfE\n", "unknown kind 'mood'"),
         ("a,children_in_care_end,2024,England,83630,children,stock,guess,DfE\n", "unknown role 'guess'"),
         ("a,children_in_care_end,2024,England,lots,children,stock,fit,DfE\n", "must be numbers"),
+        ("a,children_in_care_end,2024,GM,1,c,stock,fit,DfE\nb,children_in_care_end,2024,GM,1,c,stock,validate,DfE\n",
+         "row 3: duplicate target 'b'"),
     ],
 )
 def test_bad_targets_are_refused_with_file_and_row(tmp_path, row, message):
