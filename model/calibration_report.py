@@ -71,7 +71,7 @@ def _figure(rows: list[dict], path: Path) -> None:
     ax.set_yticks(y, [f"{r['id']} ({r['geography'][:12]})" for r in rows], fontsize=7)
     ax.set_xlabel("simulated minus target, in tolerances (5% stocks/flows, 3 points shares, 10% prices)")
     ax.set_title("Calibration: simulated against published (mean and range over seeds)")
-    ax.legend(loc="lower right", fontsize=7)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)  # outside: never over a point
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
