@@ -123,10 +123,9 @@ def _assess(model, who: np.ndarray, lags: np.ndarray):
     order = np.argsort(lags, kind="stable")
     who, lags = who[order], lags[order]
     cut = np.flatnonzero(np.diff(lags)) + 1
-    waited = 0
+    start = int(model.env.now)
     for lag, group in zip(lags[np.r_[0, cut]].tolist(), np.split(who, cut)):
-        yield model.env.timeout(lag - waited)
-        waited = lag
+        yield model.wait_until(start + lag)
         approve(model, group, int(model.env.now))
 
 

@@ -204,9 +204,9 @@ def schedule_exits(model, ids: np.ndarray, day: int | np.ndarray) -> None:
             active[done] = False
         piece += 1
     exit_day = day + np.maximum(np.ceil(exit_t * DAYS_PER_YEAR).astype(np.int64), 1)
+    exit_day = model.calendar.schedule("exit", exit_day, ids)
     c.exit_day[ids] = exit_day
     c.exit_route[ids] = route
-    model.calendar.schedule("exit", exit_day, ids)
     # adoption: the move to the adoptive family comes months before the order
     adopt = route == EXIT_ROUTES.index("adoption")
     if adopt.any():
@@ -216,9 +216,9 @@ def schedule_exits(model, ids: np.ndarray, day: int | np.ndarray) -> None:
             model.p.exits.adoption_placement_months[1] - model.p.exits.adoption_placement_months[0]
         )
         move = exit_day[adopt] - np.round(lead * DAYS_PER_YEAR / 12).astype(np.int64)
-        c.adopt_move_day[ai] = move
         later = move > np.broadcast_to(day, ids.shape)[adopt]
-        model.calendar.schedule("adoption_move", move[later], ai[later])
+        move[later] = model.calendar.schedule("adoption_move", move[later], ai[later])
+        c.adopt_move_day[ai] = move
 
 
 def exit_code_at_18(model, ids: np.ndarray) -> np.ndarray:
@@ -338,7 +338,8 @@ def schedule_placement_end(model, ids: np.ndarray, day: int, elapsed: np.ndarray
     t = np.minimum(t_u, t_p) - elapsed
     finite = np.isfinite(t)
     end = np.full(len(ids), NEVER, dtype=np.int64)
-    end[finite] = day + np.maximum(np.ceil(t[finite] * DAYS_PER_YEAR), 1).astype(np.int64)
+    end[finite] = np.broadcast_to(day, ids.shape)[finite] + np.maximum(np.ceil(t[finite] * DAYS_PER_YEAR), 1).astype(np.int64)
+    end[finite] = model.calendar.floor_of(end[finite])
     unplanned = t_u < t_p
     u3 = model.streams.keyed_uniform("end_reason", ids, counter)
     shares = np.cumsum(np.asarray(p.unplanned_reason_shares) / np.sum(p.unplanned_reason_shares))

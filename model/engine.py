@@ -1,18 +1,22 @@
-"""The engine: a Mesa model that advances the care market one day at a time.
+"""The engine: a Mesa model that advances the care market a week (one *tick*) at a time.
 
-Each day, in order:
+Every event keeps its own day; the tick only decides which events are handled together, so that
+the cost of a step is paid once a week rather than once a day. Each tick, in order:
 
-1. Slow processes due today run in SimPy (carer assessments ending, homes finishing registration,
-   the monthly carer cycle, the monthly price review, quarterly provider reviews, the yearly LA
-   review).
-2. Child events due today are popped from the day-bucket calendar and checked against the state
-   (an event whose plan has changed since it was filed is dropped): children leave care, move to
-   their adoptive family, or their placement ends (breakdown, planned move).
-3. New children enter care; those with a direct plan (with parents, kinship, hospital) are placed
-   at once.
-4. The market matches every child who needs a placement today (and, weekly, those waiting in
-   emergency or unregistered settings).
-5. On 31 March the recorder takes the year's snapshot.
+1. Slow processes due on the tick's first day run in SimPy (carer assessments ending, homes
+   finishing registration, the monthly carer cycle and price review, quarterly provider reviews,
+   the yearly LA review). Their dates are rounded up to the next tick.
+2. The tick's child events are popped from the day-bucket calendar and checked against the state
+   (an event whose plan has changed since it was filed is dropped): children move to their
+   adoptive family, or their placement ends (breakdown, planned move); children waiting in
+   emergency or unregistered settings come up for their weekly search.
+3. New children enter care on their day; those with a direct plan (with parents, kinship,
+   hospital) are placed at once.
+4. The market matches, in one batch, every child who needed a placement during the tick; each
+   placement is dated on the day the child needed it.
+5. Children due to leave care during the tick leave (after any move earlier in the tick: a
+   placement never ends after the child's exit).
+6. At a 31 March (ticks break at year ends) the recorder takes the year's snapshot.
 
 Usage:
     >>> from model import Simulation
@@ -43,6 +47,12 @@ from .recorder import Recorder
 from .tables import Children, Units
 
 NEVER = 2**31 - 1
+TICK_DAYS = 7  # events are handled in weekly batches; each keeps its own day
+
+
+def per_child(day, ids: np.ndarray) -> np.ndarray:
+    """``day`` (one day for all, or one per child) as an array aligned with ``ids``."""
+    return np.broadcast_to(np.asarray(day, dtype=np.int64), np.shape(ids))
 DIRECT_KINDS = (Kind.FOSTER_KIN, Kind.WITH_PARENTS, Kind.ADOPTION, Kind.OTHER, Kind.UNREGISTERED)
 
 
@@ -89,6 +99,8 @@ class CareMarket(mesa.Model):
         self.start_date = start
         self.year_bounds = np.array([(dt.date(self.start_year + k, 4, 1) - start).days for k in range(years + 1)])
         self.horizon = int(self.year_bounds[-1])
+        # tick starts: every TICK_DAYS days, and every 1 April so that a year ends with a tick
+        self.ticks = np.union1d(np.arange(0, self.horizon, TICK_DAYS), self.year_bounds)
         self.day = 0
 
         self.children = Children(capacity=120_000 if len(self.region.la_index) > 50 else 20_000)
@@ -119,6 +131,17 @@ class CareMarket(mesa.Model):
     def date_of_day(self, day: int) -> dt.date:
         return self.start_date + dt.timedelta(days=int(day))
 
+    def tick_on_or_after(self, day: int) -> int:
+        """The first tick start on or after ``day`` (the horizon if none)."""
+        t = self.ticks
+        i = int(np.searchsorted(t, day, side="left"))
+        return int(t[i]) if i < len(t) else self.horizon
+
+    def wait_until(self, day: int):
+        """A SimPy timeout to the first tick on or after ``day`` (slow processes act on ticks)."""
+        now = int(self.env.now)
+        return self.env.timeout(max(self.tick_on_or_after(day), now) - now)
+
     def _start_processes(self) -> None:
         self.env.process(self._every(30, lambda d: carers.monthly(self, d), offset=15))
         self.env.process(self._every(30, lambda d: self.market.update_prices(1.0), offset=0))
@@ -129,10 +152,17 @@ class CareMarket(mesa.Model):
             self.env.process(self._every(7, lambda d: self.background.churn(d), offset=3))
 
     def _every(self, period: int, action, offset: int = 0):
-        yield self.env.timeout(offset)
+        """Run ``action`` every ``period`` days from ``offset``, each time on the next tick."""
+        k = 0
         while True:
+            due = offset + k * period
+            if due >= self.horizon:
+                return
+            yield self.wait_until(due)
+            if int(self.env.now) >= self.horizon:
+                return
             action(int(self.env.now))
-            yield self.env.timeout(period)
+            k += 1
 
     def _accrue_occupancy(self, day: int) -> None:
         """Monthly sample of filled places, for providers' quarterly reviews."""
@@ -141,25 +171,27 @@ class CareMarket(mesa.Model):
         self.occ_samples += 1
 
     # -- placing children -----------------------------------------------------------------------
-    def place(self, ids: np.ndarray, units: np.ndarray, kinds: np.ndarray, prices: np.ndarray, day: int, initial: bool = False) -> None:
-        """Start placements in units (occupancy already taken by the market)."""
+    def place(self, ids: np.ndarray, units: np.ndarray, kinds: np.ndarray, prices: np.ndarray, day, initial: bool = False) -> None:
+        """Start placements in units (occupancy already taken by the market) on ``day`` (one or per child)."""
         c, u = self.children, self.units
-        moving = ids[c.kind[ids] >= 0]
-        if len(moving):
-            self._end_current(moving, day, REASON["CARPL"])
+        day = per_child(day, ids)
+        moving = c.kind[ids] >= 0
+        if moving.any():
+            self._end_current(ids[moving], day[moving], REASON["CARPL"])
         self._start(ids, kinds, units, u.pc[units], u.la[units], prices, day, initial)
 
-    def place_direct(self, ids: np.ndarray, kinds: np.ndarray, day: int, initial: bool = False) -> None:
+    def place_direct(self, ids: np.ndarray, kinds: np.ndarray, day, initial: bool = False) -> None:
         """Placements outside the market: with parents, kinship, adoption, other, unregistered."""
         c, geo, p = self.children, self.geo, self.p
         kinds = np.asarray(kinds, dtype=np.int64)
+        day = per_child(day, ids)
         sel = np.isin(kinds, DIRECT_KINDS)
-        ids, kinds = ids[sel], kinds[sel]
+        ids, kinds, day = ids[sel], kinds[sel], day[sel]
         if len(ids) == 0:
             return
-        moving = ids[c.kind[ids] >= 0]
-        if len(moving):
-            self._end_current(moving, day, REASON["CARPL"])
+        moving = c.kind[ids] >= 0
+        if moving.any():
+            self._end_current(ids[moving], day[moving], REASON["CARPL"])
         la = c.la[ids].astype(np.int64)
         pc = c.home_pc[ids].copy()
         units = np.full(len(ids), -1, dtype=np.int64)
@@ -168,7 +200,7 @@ class CareMarket(mesa.Model):
         u_loc = self.streams.keyed_uniform("direct_place", ids, c.n_placements[ids])
         kin = kinds == Kind.FOSTER_KIN
         if kin.any():
-            units[kin] = carers.new_kinship_carers(self, ids[kin], day)
+            units[kin] = carers.new_kinship_carers(self, ids[kin], day[kin])
             pc[kin] = self.units.pc[units[kin]]
             prices[kin] = p.prices.kinship_gbp
         for kind, k_near, cost in (
@@ -191,6 +223,7 @@ class CareMarket(mesa.Model):
 
     def _start(self, ids, kinds, units, pc, place_la, prices, day, initial) -> None:
         c, geo = self.children, self.geo
+        day = per_child(day, ids)
         c.kind[ids] = kinds
         c.unit[ids] = units
         c.payer[ids] = c.la[ids]
@@ -210,12 +243,13 @@ class CareMarket(mesa.Model):
         if unreg.any():
             # search again each week; the emergency placement itself has no planned end
             c.end_day[ids[unreg]] = NEVER
-            self.calendar.schedule("research", np.full(int(unreg.sum()), day + int(self.p.placement.research_days)), ids[unreg])
-        ch.schedule_placement_end(self, ids[~unreg], day)
+            self.calendar.schedule("research", day[unreg] + int(self.p.placement.research_days), ids[unreg])
+        ch.schedule_placement_end(self, ids[~unreg], day[~unreg])
 
-    def _end_current(self, ids: np.ndarray, day: int, reason) -> None:
-        """End the current placements of ``ids`` (free the unit, log the end)."""
+    def _end_current(self, ids: np.ndarray, day, reason) -> None:
+        """End the current placements of ``ids`` on ``day`` (free the unit, log the end)."""
         c, u = self.children, self.units
+        day = per_child(day, ids)
         units = c.unit[ids]
         has = units >= 0
         if has.any():
@@ -224,31 +258,36 @@ class CareMarket(mesa.Model):
             kin = u.kinship[uu]
             if kin.any():
                 u.open[uu[kin]] = False
-                u.closed[uu[kin]] = day
+                u.closed[uu[kin]] = day[has][kin]
             self.market.refresh(uu)
         self.recorder.end(ids, day, reason)
         c.kind[ids] = -1
         c.unit[ids] = -1
         c.end_day[ids] = NEVER
 
-    def need_placement(self, ids: np.ndarray, day: int) -> None:
-        """Search the market for ``ids``; those left unplaced go to an emergency setting."""
+    def need_placement(self, ids: np.ndarray, day) -> None:
+        """Search the market for ``ids`` (each from ``day``, one or per child); those left
+        unplaced go to an emergency setting."""
         if len(ids) == 0:
             return
         c = self.children
+        day = per_child(day, ids)
         c.waiting_since[ids] = np.where(c.waiting_since[ids] < 0, day, c.waiting_since[ids])
         left = self.market.clear(ids, day)
-        new_unreg = left[c.kind[left] != Kind.UNREGISTERED]
-        if len(new_unreg):
-            self.place_direct(new_unreg, np.full(len(new_unreg), Kind.UNREGISTERED), day)
-        still = left[c.kind[left] == Kind.UNREGISTERED]
-        still = np.setdiff1d(still, new_unreg)
-        if len(still):
-            self.calendar.schedule("research", np.full(len(still), day + int(self.p.placement.research_days)), still)
+        if len(left) == 0:
+            return
+        day_left = day[np.isin(ids, left)]  # clear keeps the order of ``ids``
+        unreg_now = c.kind[left] == Kind.UNREGISTERED
+        new = ~unreg_now
+        if new.any():
+            self.place_direct(left[new], np.full(int(new.sum()), Kind.UNREGISTERED), day_left[new])
+        if unreg_now.any():
+            self.calendar.schedule("research", day_left[unreg_now] + int(self.p.placement.research_days), left[unreg_now])
 
     # -- leaving care ---------------------------------------------------------------------------
-    def leave_care(self, ids: np.ndarray, day: int) -> None:
+    def leave_care(self, ids: np.ndarray, day) -> None:
         c, u = self.children, self.units
+        day = per_child(day, ids)
         route = c.exit_route[ids].astype(np.int64)
         code = np.where(route >= 0, ch.route_to_code(np.maximum(route, 0)), ch.exit_code_at_18(self, ids))
         # staying put: the young person keeps the foster place for a while
@@ -260,7 +299,7 @@ class CareMarket(mesa.Model):
             if len(su):
                 np.add.at(u.staying_put, su, 1)
                 years = self.streams["staying_put"].exponential(self.p.exits.staying_put_years, len(su))
-                self.calendar.schedule("staying_put_end", day + np.round(years * 365.25).astype(np.int64), su)
+                self.calendar.schedule("staying_put_end", day[stay][mainstream] + np.round(years * 365.25).astype(np.int64), su)
         self._end_current(ids, day, -2)
         c.in_care[ids] = False
         c.exited[ids] = day
@@ -307,78 +346,88 @@ class CareMarket(mesa.Model):
 
     # -- the day --------------------------------------------------------------------------------
     def step(self) -> None:
-        day = self.day
-        self.env.run(until=day + 1)
-        ev = self.calendar.pop(day)
+        """Advance one tick (see the module docstring for the order of things)."""
+        start = self.day
+        stop = self.tick_on_or_after(start + 1)
+        self.env.run(until=start + 1)
+        ev = self.calendar.pop_window(start, stop)
         c = self.children
 
-        exits = ev.get("exit")
-        if exits is not None:
-            exits = np.unique(exits)
-            exits = exits[c.in_care[exits] & (c.exit_day[exits] == day)]
-            if len(exits):
-                self.leave_care(exits, day)
-
-        moves = ev.get("adoption_move")
-        if moves is not None:
-            moves = np.unique(moves)
-            moves = moves[c.in_care[moves] & (c.adopt_move_day[moves] == day)]
-            if len(moves):
-                self.place_direct(moves, np.full(len(moves), Kind.ADOPTION), day)
+        def due(kind: str, planned: np.ndarray):
+            """Events of ``kind`` that still hold: child in care, plan unchanged."""
+            got = ev.get(kind)
+            if got is None:
+                return None, None
+            ids, days = got
+            ok = c.in_care[ids] & (planned[ids] == days)
+            ids, first = np.unique(ids[ok], return_index=True)  # an event filed twice counts once
+            return ids, days[ok][first]
 
         sp = ev.get("staying_put_end")
         if sp is not None:
-            np.subtract.at(self.units.staying_put, sp, 1)
+            np.subtract.at(self.units.staying_put, sp[0], 1)
             np.maximum(self.units.staying_put, 0, out=self.units.staying_put)
-            self.market.refresh(sp)
+            self.market.refresh(sp[0])
 
-        referrals = []
-        ends = ev.get("end")
-        if ends is not None:
-            ends = np.unique(ends)
-            ends = ends[c.in_care[ends] & (c.end_day[ends] == day)]
-            if len(ends):
-                reason = c.end_reason[ends].astype(np.int64)
-                broke = ch.is_breakdown(reason)
-                units = c.unit[ends]
-                if broke.any():
-                    bu = units[broke]
-                    bu = bu[bu >= 0]
-                    np.add.at(self.units.breakdowns, bu, 1)
-                    c.n_breakdowns[ends[broke]] += 1
-                    ch.escalate_needs(self, ends[broke], day)
-                planned = ~broke & np.isin(c.kind[ends], [Kind.HOME_LA, Kind.HOME_IND])
-                if planned.any():
-                    ch.settle_needs(self, ends[planned])
-                self._end_current(ends, day, reason)
-                referrals.append(ends)
+        moves, days = due("adoption_move", c.adopt_move_day)
+        if moves is not None and len(moves):
+            self.place_direct(moves, np.full(len(moves), Kind.ADOPTION), days)
+
+        referrals, referral_days = [], []
+        ends, days = due("end", c.end_day)
+        if ends is not None and len(ends):
+            reason = c.end_reason[ends].astype(np.int64)
+            broke = ch.is_breakdown(reason)
+            units = c.unit[ends]
+            if broke.any():
+                bu = units[broke]
+                bu = bu[bu >= 0]
+                np.add.at(self.units.breakdowns, bu, 1)
+                c.n_breakdowns[ends[broke]] += 1
+                ch.escalate_needs(self, ends[broke], days[broke])
+            planned = ~broke & np.isin(c.kind[ends], [Kind.HOME_LA, Kind.HOME_IND])
+            if planned.any():
+                ch.settle_needs(self, ends[planned])
+            self._end_current(ends, days, reason)
+            referrals.append(ends)
+            referral_days.append(days)
 
         research = ev.get("research")
         if research is not None:
-            research = np.unique(research)
-            research = research[c.in_care[research] & (c.kind[research] == Kind.UNREGISTERED)]
-            if len(research):
-                referrals.append(research)
+            ids, days = research
+            # still waiting, and not leaving care before the search day
+            ok = c.in_care[ids] & (c.kind[ids] == Kind.UNREGISTERED) & (c.exit_day[ids] > days)
+            ids, first = np.unique(ids[ok], return_index=True)
+            if len(ids):
+                referrals.append(ids)
+                referral_days.append(days[ok][first])
 
-        new = self._entries.pop(day, None)
-        if new is not None and len(new):
+        entrants = [(d, self._entries.pop(d)) for d in range(start, stop) if d in self._entries]
+        if entrants:
+            new = np.concatenate([ids for _, ids in entrants])
+            days = np.concatenate([np.full(len(ids), d, dtype=np.int64) for d, ids in entrants])
             c.in_care[new] = True
             direct = np.select(
                 [c.plan_parents[new], c.plan_kin[new], c.plan_other[new]],
                 [Kind.WITH_PARENTS, Kind.FOSTER_KIN, Kind.OTHER],
                 -1,
             )
-            d = direct >= 0
-            self.place_direct(new[d], direct[d], day)
-            referrals.append(new[~d])
+            d_ = direct >= 0
+            self.place_direct(new[d_], direct[d_], days[d_])
+            referrals.append(new[~d_])
+            referral_days.append(days[~d_])
 
         if referrals:
-            self.need_placement(np.concatenate(referrals), day)
+            self.need_placement(np.concatenate(referrals), np.concatenate(referral_days))
 
-        if day + 1 in self.year_bounds[1:]:
-            year = int(np.searchsorted(self.year_bounds, day + 1))
-            self.recorder.snapshot(year, day)
-        self.day += 1
+        exits, days = due("exit", c.exit_day)
+        if exits is not None and len(exits):
+            self.leave_care(exits, days)
+
+        if stop in self.year_bounds[1:]:
+            year = int(np.searchsorted(self.year_bounds, stop))
+            self.recorder.snapshot(year, stop - 1)
+        self.day = stop
 
     def _draw_year_entries(self, year_index: int) -> None:
         """Create this year's entrants (they come into care on their day)."""

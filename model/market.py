@@ -200,12 +200,14 @@ class Market:
         self.wide_pools = np.concatenate([self.pool_id(t, every) for t in MARKET_TYPES])
 
     # -- matching --------------------------------------------------------------------------------
-    def clear(self, ids: np.ndarray, day: int, pen: np.ndarray | None = None, initial: bool = False) -> np.ndarray:
-        """Place as many of children ``ids`` as the market allows today; returns those left unplaced.
+    def clear(self, ids: np.ndarray, day, pen: np.ndarray | None = None, initial: bool = False) -> np.ndarray:
+        """Place as many of children ``ids`` as the market allows; returns those left unplaced
+        (in the order of ``ids``).
 
         Args:
-            ids: children needing a placement.
-            day: today.
+            ids: children needing a placement (distinct).
+            day: the day each child needs its placement (one for all, or one per child); a
+                placement found is dated on that day.
             pen: care-plan penalties per kind (defaults to :func:`children.care_plan`).
             initial: building the start state (no scarcity markup, providers keep the children
                 they already have).
@@ -216,6 +218,7 @@ class Market:
             return ids
         model = self.model
         c = model.children
+        day = np.broadcast_to(np.asarray(day, dtype=np.int64), ids.shape)
         if pen is None:
             pen = ch.care_plan(model, ids, day)
         la = c.la[ids].astype(np.int64)
@@ -224,7 +227,8 @@ class Market:
         # first the nearest LAs' pools, then every pool with a free place for those left
         cand = np.concatenate([own, self.near_pools[la]], axis=1)
         dist = np.concatenate([self.geo.distance[la, la][:, None].repeat(own.shape[1], axis=1), self.near_dist[la]], axis=1)
-        left = self._rounds(ids, cand, dist, pen, day, initial, placed)
+        now = int(day.max())
+        left = self._rounds(ids, cand, dist, pen, now, initial, placed)
         if len(left):
             keep = np.isin(ids, left)
             left = ids[keep]
@@ -238,11 +242,13 @@ class Market:
                  self.geo.distance[la_l][:, self.pool_area[open_pools]]],
                 axis=1,
             )
-            left = self._rounds(left, cand_w, dist_w, pen[keep], day, initial, placed)
+            left = self._rounds(left, cand_w, dist_w, pen[keep], now, initial, placed)
         if placed:
             # one batch for the whole search: the places were taken round by round
             who, units, price = (np.concatenate(parts) for parts in zip(*placed))
-            model.place(who, units, model.units.kind[units].astype(np.int64), price, day, initial=initial)
+            order = np.argsort(ids)
+            when = day[order[np.searchsorted(ids[order], who)]]
+            model.place(who, units, model.units.kind[units].astype(np.int64), price, when, initial=initial)
         return left
 
     def _rounds(self, ids, cand, dist, pen, day, initial, placed) -> np.ndarray:

@@ -161,7 +161,7 @@ def _choose_opener(model, rng, utype: int, la: int, candidates: np.ndarray, size
 
 def _register(model, provider: int, utype: int, la: int, places: int, max_need: int, lag: int):
     """SimPy process: a planned home opens after purchase and registration."""
-    yield model.env.timeout(lag)
+    yield model.wait_until(int(model.env.now) + lag)
     model.open_unit(provider=provider, utype=utype, la=la, places=places, max_need=max_need, day=int(model.env.now))
 
 

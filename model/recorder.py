@@ -63,7 +63,7 @@ class Recorder:
     def end(self, ids: np.ndarray, day: int, reason: np.ndarray | int) -> None:
         rows = self.row_of_child[ids]
         ok = rows >= 0
-        self.placements.end[rows[ok]] = day
+        self.placements.end[rows[ok]] = np.broadcast_to(day, ids.shape)[ok]
         self.placements.end_reason[rows[ok]] = np.broadcast_to(reason, ids.shape)[ok]
         self.row_of_child[ids] = -1
 

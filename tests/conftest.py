@@ -12,10 +12,11 @@ from model import Simulation
 
 
 class Audit:
-    """Checks run every simulated day: no unit over capacity, occupancy equals children placed."""
+    """Checks run after every tick (a week, or less at a year end): no unit over capacity,
+    occupancy equals children placed."""
 
     def __init__(self):
-        self.days = 0
+        self.checks = 0
         self.max_over = 0
         self.mismatch = 0
         self.negative = 0
@@ -30,12 +31,12 @@ class Audit:
         placed = c.in_care[: c.n] & (c.unit[: c.n] >= 0)
         counts = np.bincount(c.unit[: c.n][placed], minlength=n)
         self.mismatch += int((counts != u.occupied[:n]).sum())
-        self.days += 1
+        self.checks += 1
 
 
 @pytest.fixture(scope="session")
 def small_run():
-    """A 2-year run of three GM LAs, audited every day."""
+    """A 2-year run of three GM LAs, audited after every tick."""
     model = Simulation(region=SMALL_REGION, years=SMALL_YEARS, seed=SMALL_SEED, verbose=False)
     audit = Audit()
     audit.check(model)
