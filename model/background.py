@@ -3,9 +3,10 @@
 A regional run simulates only its member LAs' children, but the region's children compete for
 places with children from the rest of England. Those other children are not simulated one by
 one: at the start, independent places the region's children left free are filled at the national
-occupancy rate (``seed_occupancy``); every week each background child leaves with the chance that
-a placement of that type ends in a week, and as many new background children arrive in the same
-region and type, taking free places at random (``churn``). Background demand therefore holds its
+occupancy rate (``seed_occupancy``); every four weeks each background child leaves with the chance
+that a placement of that type ends in four weeks, and as many new background children arrive in
+the same region and type, taking free places at random (``churn``; four weeks rather than one:
+the churn touches every independent unit in England, and background stays last months to years). Background demand therefore holds its
 share of the market steady while the region's own demand moves, and it competes for the same free
 places the region's children search.
 
@@ -17,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from .codes import Sector, UnitType
+
+CHURN_DAYS = 28
 
 
 class Background:
@@ -45,7 +48,7 @@ class Background:
         u.bg_occupied[ids] = fill
         self.model.market.refresh(ids)
 
-    def churn(self, day: int, days: int = 7) -> None:
+    def churn(self, day: int, days: int = CHURN_DAYS) -> None:
         p = self.model.p.background
         u = self.model.units
         rng = self.model.streams["background"]
@@ -66,19 +69,16 @@ class Background:
             u.places[ids] - u.unavailable[ids] - u.occupied[ids] - u.bg_occupied[ids] - u.staying_put[ids], 0
         )
         key = u.utype[ids].astype(np.int64) * 100 + region[u.la[ids]]
-        # units with a free place, grouped by (type, region)
-        open_rows = np.flatnonzero(free > 0)
-        open_rows = open_rows[np.argsort(key[open_rows], kind="stable")]
-        open_keys = key[open_rows]
-        arrived = []
-        for k in np.flatnonzero(demand).tolist():
-            lo, hi = np.searchsorted(open_keys, [k, k + 1])
-            if hi == lo:
-                continue
-            sel = open_rows[lo:hi]
-            slots = np.repeat(sel, free[sel])
-            take = rng.choice(len(slots), size=min(int(demand[k]), len(slots)), replace=False)
-            arrived.append(ids[slots[take]])
+        # each arrival takes a free place drawn at random among its (type, region)'s free places:
+        # rank the free places of each group in a random order and fill the first ``demand``
+        slots = np.repeat(np.arange(len(ids)), free)
+        slot_key = key[slots]
+        order = np.lexsort((rng.random(len(slots)), slot_key))
+        slots, slot_key = slots[order], slot_key[order]
+        group_start = np.searchsorted(slot_key, slot_key, side="left")
+        rank = np.arange(len(slots)) - group_start
+        take = slots[rank < demand[slot_key]]
+        arrived = [ids[take]] if len(take) else []
         changed = [ids_h[left > 0]]
         if arrived:
             arrived_units = np.concatenate(arrived)

@@ -126,7 +126,15 @@ def _assess(model, who: np.ndarray, lags: np.ndarray):
     start = int(model.env.now)
     for lag, group in zip(lags[np.r_[0, cut]].tolist(), np.split(who, cut)):
         yield model.wait_until(start + lag)
-        approve(model, group, int(model.env.now))
+        model.approvals_due.append(group)
+
+
+def approve_due(model, day: int) -> None:
+    """The weekly panel: approve every assessment that ended this tick, in one batch."""
+    if model.approvals_due:
+        who = np.concatenate(model.approvals_due)
+        model.approvals_due.clear()
+        approve(model, who, day)
 
 
 def approve(model, who: np.ndarray, day: int) -> np.ndarray:
@@ -149,7 +157,7 @@ def approve(model, who: np.ndarray, day: int) -> np.ndarray:
         base = np.array([model.providers[w].base_la for w in who[ag]], dtype=np.int64)
         k = int(p.agency_reach_las)
         near = geo.neighbours[base, :k]
-        w = geo.las.population_0_17.to_numpy(float)[near]
+        w = geo.population_0_17[near]
         cum = np.cumsum(w, axis=1)
         pick = (rng.random(len(ag))[:, None] * cum[:, -1:] > cum).sum(axis=1)
         la[ag] = near[np.arange(len(ag)), np.minimum(pick, k - 1)]

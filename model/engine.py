@@ -35,7 +35,7 @@ import simpy
 
 from . import carers, providers, world
 from . import children as ch
-from .background import Background
+from .background import CHURN_DAYS, Background
 from .calendar import Calendar
 from .codes import EXIT, REASON, Kind, UnitType
 from .data import check_start_year
@@ -120,6 +120,7 @@ class CareMarket(mesa.Model):
         members = [self.las[i] for i in self.region.la_index]
         self.rcc = RCC(self, self.region.label, members)
         self._entries = {}
+        self.approvals_due: list[np.ndarray] = []  # carers whose assessment ended this tick
         self._start_processes()
         self.wall_seconds = 0.0
 
@@ -149,7 +150,7 @@ class CareMarket(mesa.Model):
         self.env.process(self._every(365, lambda d: providers.la_home_review(self, d), offset=180))
         self.env.process(self._every(30, self._accrue_occupancy, offset=1))
         if not self.world.simulated.all():
-            self.env.process(self._every(7, lambda d: self.background.churn(d), offset=3))
+            self.env.process(self._every(CHURN_DAYS, lambda d: self.background.churn(d), offset=3))
 
     def _every(self, period: int, action, offset: int = 0):
         """Run ``action`` every ``period`` days from ``offset``, each time on the next tick."""
@@ -350,6 +351,7 @@ class CareMarket(mesa.Model):
         start = self.day
         stop = self.tick_on_or_after(start + 1)
         self.env.run(until=start + 1)
+        carers.approve_due(self, start)
         ev = self.calendar.pop_window(start, stop)
         c = self.children
 

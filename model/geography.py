@@ -119,6 +119,7 @@ class Geography:
         las = las.merge(counts, left_on="la_code", right_index=True, how="left")
         self.las = las.reset_index(drop=True)
         self.n = len(self.las)
+        self.population_0_17 = self.las.population_0_17.to_numpy(float)
         self.code_to_index = {c: i for i, c in enumerate(self.las.la_code)}
 
         e = self.las.centroid_e.to_numpy(float)

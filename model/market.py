@@ -359,7 +359,6 @@ class Market:
         counted, occ, places = self._free, u.occupied, u.places
         ue, un = self._east, self._north
         listed = self._listed
-        taken: dict[int, int] = {}
         placed_rows, placed_units, placed_price = [], [], []
         scan = int(self.model.p.market.unit_scan)
         children = ids[prow]
@@ -372,7 +371,7 @@ class Market:
             best, bestd, seen, i = -1, np.inf, 0, 0
             while i < len(lst):
                 unit = lst[i]
-                free = counted[unit] - taken.get(unit, 0)
+                free = counted[unit]
                 if free <= 0:
                     lst[i] = lst[-1]
                     lst.pop()
@@ -391,7 +390,7 @@ class Market:
             if best < 0:
                 score[r, col] = np.inf
                 continue
-            taken[best] = taken.get(best, 0) + 1
+            counted[best] -= 1  # the mirror runs ahead; refresh() restores it from the arrays
             placed_rows.append(r)
             placed_units.append(best)
             placed_price.append(q)
