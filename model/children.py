@@ -310,9 +310,42 @@ def schedule_placement_end(model, ids: np.ndarray, day: int, elapsed: np.ndarray
         return
     p = model.p.stability
     c = model.children
+    elapsed = np.zeros(len(ids)) if elapsed is None else np.asarray(elapsed, dtype=float)
+    rate_u, rate_p = placement_hazards(model, ids, day)
+    counter = c.n_placements[ids]
+    e1 = -np.log(model.streams.keyed_uniform("breakdown", ids, counter))
+    e2 = -np.log(model.streams.keyed_uniform("planned_move", ids, counter))
+    t_u = _piecewise_wait(e1, rate_u, elapsed, p.settle_years, p.settled_multiplier)
+    t_p = _piecewise_wait(e2, rate_p, elapsed, p.settle_years, p.settled_multiplier)
+    t = np.minimum(t_u, t_p)  # years from now (the waits already start ``elapsed`` years in)
+    finite = np.isfinite(t)
+    end = np.full(len(ids), NEVER, dtype=np.int64)
+    end[finite] = np.broadcast_to(day, ids.shape)[finite] + np.maximum(np.ceil(t[finite] * DAYS_PER_YEAR), 1).astype(np.int64)
+    end[finite] = model.calendar.floor_of(end[finite])
+    unplanned = t_u < t_p
+    u3 = model.streams.keyed_uniform("end_reason", ids, counter)
+    shares = np.cumsum(np.asarray(p.unplanned_reason_shares) / np.sum(p.unplanned_reason_shares))
+    reason_unplanned = _UNPLANNED_CODES[np.searchsorted(shares, u3).clip(0, 5)]
+    reason = np.where(unplanned, reason_unplanned, REASON["CARPL"])
+    # a placement that outlasts the child's time in care never "ends" as a placement change
+    end = np.where(end >= c.exit_day[ids], NEVER, end)
+    c.end_day[ids] = end
+    c.end_reason[ids] = reason
+    due = end < NEVER
+    model.calendar.schedule("end", end[due], ids[due])
+
+
+def placement_hazards(model, ids: np.ndarray, day) -> tuple[np.ndarray, np.ndarray]:
+    """Breakdown and planned-move hazards (per year, before settling) of each child's placement.
+
+    Breakdowns rise with age (from 11), a misfit between the child's needs and the placement's
+    skill, distance from home and a history of breakdowns, and fall when the placement's skill
+    exceeds the child's needs.
+    """
+    p = model.p.stability
+    c = model.children
     kind = c.kind[ids].astype(np.int64)
     age = ages(model, ids, day)
-    elapsed = np.zeros(len(ids)) if elapsed is None else np.asarray(elapsed, dtype=float)
     base_u = np.asarray(p.unplanned_rate)[kind]
     base_p = np.asarray(p.planned_rate)[kind]
     unit = c.unit[ids]
@@ -330,27 +363,7 @@ def schedule_placement_end(model, ids: np.ndarray, day: int, elapsed: np.ndarray
     # 16-17-year-olds in family or residential care may move on to supported accommodation
     movable = (kind == Kind.FOSTER_LA) | (kind == Kind.FOSTER_IFA) | (kind == Kind.HOME_LA) | (kind == Kind.HOME_IND)
     rate_p = base_p + np.where((age >= 16) & movable, p.move_on_rate_16, 0.0)
-    counter = c.n_placements[ids]
-    e1 = -np.log(model.streams.keyed_uniform("breakdown", ids, counter))
-    e2 = -np.log(model.streams.keyed_uniform("planned_move", ids, counter))
-    t_u = _piecewise_wait(e1, rate_u, elapsed, p.settle_years, p.settled_multiplier)
-    t_p = _piecewise_wait(e2, rate_p, elapsed, p.settle_years, p.settled_multiplier)
-    t = np.minimum(t_u, t_p) - elapsed
-    finite = np.isfinite(t)
-    end = np.full(len(ids), NEVER, dtype=np.int64)
-    end[finite] = np.broadcast_to(day, ids.shape)[finite] + np.maximum(np.ceil(t[finite] * DAYS_PER_YEAR), 1).astype(np.int64)
-    end[finite] = model.calendar.floor_of(end[finite])
-    unplanned = t_u < t_p
-    u3 = model.streams.keyed_uniform("end_reason", ids, counter)
-    shares = np.cumsum(np.asarray(p.unplanned_reason_shares) / np.sum(p.unplanned_reason_shares))
-    reason_unplanned = _UNPLANNED_CODES[np.searchsorted(shares, u3).clip(0, 5)]
-    reason = np.where(unplanned, reason_unplanned, REASON["CARPL"])
-    # a placement that outlasts the child's time in care never "ends" as a placement change
-    end = np.where(end >= c.exit_day[ids], NEVER, end)
-    c.end_day[ids] = end
-    c.end_reason[ids] = reason
-    due = end < NEVER
-    model.calendar.schedule("end", end[due], ids[due])
+    return rate_u, rate_p
 
 
 _UNPLANNED_CODES = np.array([REASON[r] for r in UNPLANNED_REASONS])

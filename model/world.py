@@ -276,9 +276,7 @@ def _build_children(model, rng, year: int) -> None:
     c = model.children
     c.plan_parents[ids] = kind == Kind.WITH_PARENTS
     c.plan_kin[ids] = kind == Kind.FOSTER_KIN
-    # placement start: how long each has been in the current placement
-    mean_dur = np.asarray(q.placement_age_mean_years)[kind]
-    in_place = np.minimum(rng.exponential(1.0, n) * mean_dur, tic)
+    u_in_place = rng.random(n)  # how long each has been in the current placement (set once placed)
     c.n_placements[ids] = 0
     ch.schedule_exits(model, ids, 0)
 
@@ -307,9 +305,47 @@ def _build_children(model, rng, year: int) -> None:
                   file=sys.stderr)
     # back-date the start placements; their ends are drawn again knowing how long they have lasted
     placed = ids[c.kind[ids] >= 0]
-    lasted = in_place[np.searchsorted(ids, placed)]
+    at = np.searchsorted(ids, placed)
+    rate_u, rate_p = ch.placement_hazards(model, placed, 0)
+    lasted = _elapsed_in_placement(model, rate_u + rate_p, tic[at], u_in_place[at])
+    lasted[c.kind[placed] == Kind.UNREGISTERED] = 0.0  # emergency settings: searched for from the start
     back = np.round(lasted * ch.DAYS_PER_YEAR).astype(np.int64)
     c.place_start[placed] = -back
     model.recorder.backdate_open_placements(placed, -back)
     scheduled = placed[c.kind[placed] != Kind.UNREGISTERED]
     ch.schedule_placement_end(model, scheduled, 0, elapsed=lasted[c.kind[placed] != Kind.UNREGISTERED])
+
+
+def _elapsed_in_placement(model, rate: np.ndarray, tic: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Years each child at the start has already spent in the current placement.
+
+    In a steady state, the time a placement has lasted so far (the backward recurrence time) has
+    density proportional to the chance a placement survives that long, S(a). S comes from the
+    same hazards that end placements during the run (``rate``: each placement's breakdown plus
+    planned-move hazard, :func:`children.placement_hazards`, lower once settled), so that the
+    start state holds as many long-settled placements as the run's own dynamics would and the
+    stability measures do not start with a transient. Capped at the child's time in care.
+    """
+    p = model.p.stability
+    r = np.asarray(rate, dtype=float)
+    s, m = float(p.settle_years), float(p.settled_multiplier)
+    tic = np.maximum(np.asarray(tic, dtype=float), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        pos = r > 0
+        rr = np.where(pos, r, 1.0)
+        early = np.minimum(tic, s)
+        i_early = np.where(pos, (1 - np.exp(-rr * early)) / rr, early)  # integral of S on [0, min(tic, s)]
+        late_rate = rr * m
+        surv_s = np.where(pos, np.exp(-rr * s), 1.0)
+        late = np.maximum(tic - s, 0.0)
+        i_late = np.where(pos & (late_rate > 0), surv_s * (1 - np.exp(-late_rate * late)) / np.where(late_rate > 0, late_rate, 1.0),
+                          surv_s * late)
+        target = u * (i_early + i_late)
+        # invert: in the early piece, or past settling
+        a_early = np.where(pos, -np.log(np.maximum(1 - rr * target, 1e-300)) / rr, target)
+        rest = np.maximum(target - i_early, 0.0)
+        a_late = s + np.where(pos & (late_rate > 0),
+                              -np.log(np.maximum(1 - late_rate * rest / surv_s, 1e-300)) / np.where(late_rate > 0, late_rate, 1.0),
+                              rest / surv_s)
+        a = np.where(target <= i_early, a_early, a_late)
+    return np.clip(a, 0.0, tic)
