@@ -100,6 +100,28 @@ def _markdown(rows: list[dict], header: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _sensitivity(args, spec, fit_targets, say, t0, version) -> int:
+    from . import sensitivity as sa
+
+    trajectories = 2 if args.quick else 4
+    points = trajectories * (len(spec.parameters) + 1)
+    say(f"sensitivity: {len(spec.parameters)} parameters, {trajectories} Morris trajectories ({points} points), "
+        f"{len(fit_targets)} targets ({spec.region} from {spec.start}, seeds {spec.seeds})")
+    names, mu_star, sigma = sa.morris(fit_targets, spec, ParamSet.registry(), trajectories, progress=say)
+    header = [
+        "# Sensitivity of the fit targets to the fitted parameters", "",
+        f"- command: `rccsim calibrate --sensitivity{' --quick' if args.quick else ''} --region {spec.region}`",
+        f"- code version: {version}; seeds {spec.seeds}; {spec.region} from 31 March {spec.start}; "
+        f"Morris elementary effects, {trajectories} trajectories, 4 levels, parameters over their fit ranges "
+        "(calibration/fit.yaml), registry first guesses elsewhere",
+        "- mu*: mean absolute change in the target, in tolerances, when the parameter moves across its whole range",
+    ]
+    text = sa.report(names, fit_targets, mu_star, sigma, args.out, header)
+    say(f"sensitivity report in {args.out}/sensitivity.md ({time.perf_counter() - t0:.0f}s)")
+    print(text)
+    return 0
+
+
 def cmd_calibrate(args) -> int:
     import pandas as pd
 
@@ -107,12 +129,22 @@ def cmd_calibrate(args) -> int:
     t0 = time.perf_counter()
     spec = cal.FitSpec.load(args.spec, quick=args.quick)
     targets = cal.load_targets(args.targets)
-    fit_targets = [t for t in targets if t.role == "fit" and t.year > spec.start]
+    if getattr(args, "region", None):
+        from .geography import load_geography
+
+        load_geography().resolve_region(args.region)  # an unknown region is an input error
+        spec.region = args.region
+    fit_targets = [t for t in targets if t.role == "fit" and t.year > spec.start
+                   and t.geography.lower() == spec.region.lower()]
     if not fit_targets:
-        raise cal.InputError(f"no fit targets after the start year {spec.start}")
+        geos = sorted({t.geography for t in targets if t.role == "fit"})
+        raise cal.InputError(f"no fit targets for region '{spec.region}' after {spec.start} in the targets file "
+                             f"(fit targets exist for: {', '.join(geos)})")
     version = code_version()
     out: Path = args.out
     base = ParamSet.defaults()
+    if getattr(args, "sensitivity", False):
+        return _sensitivity(args, spec, fit_targets, say, t0, version)
     if args.no_fit:
         params, result = base, None
     else:

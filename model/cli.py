@@ -50,7 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Fit the parameters of calibration/fit.yaml to the published targets of calibration/targets.csv "
                     "(method of simulated moments), then report the fit, the held-out validation and the back-test.",
     )
+    cal.add_argument("--region", help="fit to the targets of this geography: england (default, from the fit "
+                     "specification) or a region with fit targets of its own in the targets file, e.g. SE")
     cal.add_argument("--quick", action="store_true", help="a small fit that finishes in minutes (CI, first use)")
+    cal.add_argument("--sensitivity", action="store_true", help="instead of fitting, show which fit targets each "
+                     "fitted parameter moves (Morris screening, SALib): sensitivity.csv/.md/.png")
     cal.add_argument("--spec", type=Path, help="fit specification (default calibration/fit.yaml)")
     cal.add_argument("--targets", type=Path, help="targets file (default calibration/targets.csv)")
     cal.add_argument("--out", type=Path, default=Path("results/calibration"), help="report folder (default results/calibration)")

@@ -116,3 +116,14 @@ def test_calibrate_refuses_a_target_without_source(capsys, tmp_path):
     assert code == 2
     assert "target has no source" in err and len(err.strip().splitlines()) == 1
     assert not out_dir.exists()
+
+
+def test_calibrate_names_a_region_without_fit_targets(capsys, tmp_path):
+    out_dir = tmp_path / "report"
+    code, out, err = _run(capsys, "calibrate", "--quick", "--region", "GM", "--out", str(out_dir))
+    assert code == 2
+    assert "no fit targets for region 'GM'" in err and "SE" in err and len(err.strip().splitlines()) == 1
+    assert not out_dir.exists()
+    code, out, err = _run(capsys, "calibrate", "--quick", "--region", "Atlantis", "--out", str(out_dir))
+    assert code == 2 and "Atlantis" in err and len(err.strip().splitlines()) == 1
+    assert not out_dir.exists()
