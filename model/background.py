@@ -32,7 +32,8 @@ class Background:
         u = self.model.units
         n = u.n
         independent = (u.sector[:n] != Sector.LA) | (u.utype[:n] == UnitType.SUPPORTED)
-        return np.flatnonzero(u.open[:n] & independent & ~u.kinship[:n])
+        # homes the RCC holds take only its members' children
+        return np.flatnonzero(u.open[:n] & independent & ~u.kinship[:n] & (u.regional[:n] == 0))
 
     def seed_occupancy(self) -> None:
         p = self.model.p.background

@@ -45,6 +45,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print one JSON object instead of the summary table")
     run.add_argument("--out", type=Path, help="also write the JSON result to this file")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    cmp_ = sub.add_parser(
+        "compare", help="run scenarios on the same seeds and report differences from baseline with 95%% intervals",
+        description="Run every scenario on the same seeds (common random numbers) and print, for each scenario, each "
+                    "headline metric's mean and its difference from baseline with a 95%% interval over seeds, and why "
+                    "it differs (from the runs' records).",
+    )
+    cmp_.add_argument("--region", default="GM", help="as for run (default GM)")
+    cmp_.add_argument("--scenarios", default="baseline", help="comma-separated scenario names or YAML paths; baseline is added if absent")
+    cmp_.add_argument("--seeds", default="20", help="how many seeds (20 = seeds 1-20), or a list 1,2,3 or a range 1-20 (default 20)")
+    cmp_.add_argument("--years", type=_int, default=10, help="horizon in years (default 10)")
+    cmp_.add_argument("--start", type=_int, default=2024, help="start year, as for run (default 2024)")
+    cmp_.add_argument("--jobs", type=_int, default=0, help="processes to run in parallel (default: one per CPU)")
+    cmp_.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
+    cmp_.add_argument("--out", type=Path, help="also write runs.csv, summary.csv, differences.png, explanations.md, comparison.json here")
+    cmp_.add_argument("--quiet", action="store_true", help="no progress on stderr")
     cal = sub.add_parser(
         "calibrate", help="fit the unknown parameters to published targets and report the fit",
         description="Fit the parameters of calibration/fit.yaml to the published targets of calibration/targets.csv "
@@ -109,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_BAD_INPUT
         if args.command == "run":
             return cmd_run(args)
+        if args.command == "compare":
+            from .compare import cmd_compare
+
+            return cmd_compare(args)
         if args.command == "calibrate":
             from .calibration_report import cmd_calibrate
 

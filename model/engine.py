@@ -33,7 +33,7 @@ import mesa
 import numpy as np
 import simpy
 
-from . import carers, providers, world
+from . import carers, levers, providers, world
 from . import children as ch
 from .background import CHURN_DAYS, Background
 from .calendar import Calendar
@@ -119,6 +119,9 @@ class CareMarket(mesa.Model):
 
         members = [self.las[i] for i in self.region.la_index]
         self.rcc = RCC(self, self.region.label, members)
+        self.block_fill: dict[int, np.ndarray] = {}
+        self._block_samples: dict[int, list] = {}
+        levers.setup(self)
         self._entries = {}
         self.approvals_due: list[np.ndarray] = []  # carers whose assessment ended this tick
         self._start_processes()
@@ -149,6 +152,8 @@ class CareMarket(mesa.Model):
         self.env.process(self._every(91, lambda d: providers.review(self, d), offset=45))
         self.env.process(self._every(365, lambda d: providers.la_home_review(self, d), offset=180))
         self.env.process(self._every(30, self._accrue_occupancy, offset=1))
+        if getattr(self, "block_units", None) is not None:
+            self.env.process(self._every(30, lambda d: levers.sample_block_fill(self, d), offset=1))
         if not self.world.simulated.all():
             self.env.process(self._every(CHURN_DAYS, lambda d: self.background.churn(d), offset=3))
 

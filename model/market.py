@@ -40,10 +40,11 @@ class PoolType:
     LA_HOME = 2
     IND_HOME = 3
     SUPPORTED = 4
+    REGIONAL = 5  # homes the RCC built or holds on block contract (by the LA they are in)
 
 
-N_POOL_TYPES = 5
-POOL_KIND = np.array([Kind.FOSTER_LA, Kind.FOSTER_IFA, Kind.HOME_LA, Kind.HOME_IND, Kind.SUPPORTED], dtype=np.int64)
+N_POOL_TYPES = 6
+POOL_KIND = np.array([Kind.FOSTER_LA, Kind.FOSTER_IFA, Kind.HOME_LA, Kind.HOME_IND, Kind.SUPPORTED, Kind.HOME_LA], dtype=np.int64)
 OWN_TYPES = (PoolType.LA_FOSTER, PoolType.LA_HOME)
 MARKET_TYPES = (PoolType.IFA_FOSTER, PoolType.IND_HOME, PoolType.SUPPORTED)
 
@@ -66,9 +67,13 @@ class SearchPolicy:
         """Pools each referral's buyer treats as its own provision, shape (n, k)."""
         return np.stack([market.pool_id(PoolType.LA_FOSTER, la), market.pool_id(PoolType.LA_HOME, la)], axis=1)
 
-    def price_factor(self, buyer: np.ndarray) -> np.ndarray:
-        """Multiplier on quotes for each buyer's purchasing weight (1: none)."""
-        return np.ones(len(buyer))
+    def is_own(self, market: Market, pools: np.ndarray, la: np.ndarray) -> np.ndarray:
+        """Whether each candidate pool (rows: referrals from ``la``) is the buyer's own provision."""
+        return market.pool_owner[pools] == la[:, None]
+
+    def negotiate(self, market: Market, quote: np.ndarray, floor: np.ndarray, pools: np.ndarray, buyer: np.ndarray) -> np.ndarray:
+        """The price agreed for each offer (the quote: an LA alone takes the price it is given)."""
+        return quote
 
 
 class Market:
@@ -86,6 +91,8 @@ class Market:
         self.pool_kind = POOL_KIND[self.pool_type]
         own = np.isin(self.pool_type, OWN_TYPES)
         self.pool_owner = np.where(own, self.pool_area, -1)
+        # publicly run or RCC-held: no scarcity markup, referrals taken in order of waiting time
+        self.pool_public = own | (self.pool_type == PoolType.REGIONAL)
         self.cap = np.zeros((self.n_pools, N_NEEDS), dtype=np.int64)
         # per pool and need level: units that can meet that need and may have a free place
         # (entries are removed lazily when found full)
@@ -96,15 +103,21 @@ class Market:
         pr = p.prices
         hp = self.geo.las.house_price.to_numpy(float)
         area = 1.0 + pr.area_price_elasticity * np.log(hp / np.median(hp))
-        base = np.array([pr.la_foster_gbp, pr.ifa_foster_gbp, pr.la_home_marginal_gbp, pr.ind_home_gbp, pr.supported_gbp])
-        self.list_price = base[self.pool_type] * np.where(own, 1.0, area[self.pool_area])
-        # what the LA's own placements are worth (the local independent list price), for judging referrals
+        # RCC homes (built or block-contracted): the running cost is paid whole, each child costs
+        # the marginal amount, as in an LA's own homes
+        base = np.array([pr.la_foster_gbp, pr.ifa_foster_gbp, pr.la_home_marginal_gbp, pr.ind_home_gbp, pr.supported_gbp,
+                         pr.la_home_marginal_gbp])
+        public = self.pool_public
+        self.list_price = base[self.pool_type] * np.where(public, 1.0, area[self.pool_area])
+        # what public placements are worth (the local independent list price), for judging referrals
         ind_type = np.where(self.pool_type == PoolType.LA_FOSTER, PoolType.IFA_FOSTER, PoolType.IND_HOME)
-        self.own_value = np.where(own, base[ind_type] * area[self.pool_area], 0.0)
+        self.own_value = np.where(public, base[ind_type] * area[self.pool_area], 0.0)
         self.need_mult = np.array([pr.need_multiplier_foster, pr.need_multiplier_foster,
-                                   pr.need_multiplier_home, pr.need_multiplier_home, pr.need_multiplier_supported])
+                                   pr.need_multiplier_home, pr.need_multiplier_home, pr.need_multiplier_supported,
+                                   pr.need_multiplier_home])
         self.serve_cost = np.array([pr.serve_cost_foster_gbp, pr.serve_cost_foster_gbp,
-                                    pr.serve_cost_home_gbp, pr.serve_cost_home_gbp, pr.serve_cost_supported_gbp])
+                                    pr.serve_cost_home_gbp, pr.serve_cost_home_gbp, pr.serve_cost_supported_gbp,
+                                    pr.serve_cost_home_gbp])
         self._build_candidates()
 
     # -- pools and capacity ----------------------------------------------------------------------
@@ -127,8 +140,35 @@ class Market:
             [PoolType.LA_FOSTER, PoolType.IFA_FOSTER, PoolType.LA_HOME, PoolType.IND_HOME, PoolType.SUPPORTED],
         )
         area = np.where(la_owned & (utype != UnitType.SUPPORTED), u.owner_la[ids], u.la[ids])
+        regional = u.regional[ids] > 0
+        ptype = np.where(regional, PoolType.REGIONAL, ptype)
+        area = np.where(regional, u.la[ids], area)
         pool = ptype * self.n_la + area
         return np.where(u.kinship[ids], -1, pool)
+
+    def regional_areas(self) -> np.ndarray:
+        """LAs that hold RCC homes (built or on block contract)."""
+        return getattr(self, "_regional_areas", np.empty(0, dtype=np.int64))
+
+    def move_to_regional(self, ids: np.ndarray, how: int) -> None:
+        """Units pass to the RCC (block contract): out of their pool, into the RCC's."""
+        u = self.model.units
+        ids = np.asarray(ids, dtype=np.int64)
+        old = u.pool[ids]
+        counted = self._counted[ids]
+        for k in range(N_NEEDS):
+            m = u.max_need[ids] >= k
+            np.add.at(self.cap[:, k], old[m], -counted[m])
+        self._counted[ids] = 0
+        for unit, pl, top in zip(ids.tolist(), old.tolist(), u.max_need[ids].tolist()):
+            self._free[unit] = 0
+            for k in range(top + 1):
+                lst = self.freelist[pl][k]
+                if unit in lst:
+                    lst.remove(unit)
+        self._listed[ids] = False
+        u.regional[ids] = how
+        self.attach_units(ids)
 
     def refresh(self, ids: np.ndarray) -> None:
         """Bring pool capacity and free lists up to date after units ``ids`` changed."""
@@ -174,6 +214,9 @@ class Market:
             self._east.extend(u.east[have: u.n].tolist())
             self._north.extend(u.north[have: u.n].tolist())
         u.pool[ids] = self.pool_of_units(ids)
+        regional = ids[u.regional[ids] > 0]
+        if len(regional):
+            self._regional_areas = np.union1d(self.regional_areas(), u.la[regional].astype(np.int64))
         self.refresh(ids)
 
     def _ensure_size(self, n: int) -> None:
@@ -226,7 +269,8 @@ class Market:
         placed: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         # first the nearest LAs' pools, then every pool with a free place for those left
         cand = np.concatenate([own, self.near_pools[la]], axis=1)
-        dist = np.concatenate([self.geo.distance[la, la][:, None].repeat(own.shape[1], axis=1), self.near_dist[la]], axis=1)
+        own_dist = self.geo.distance[la[:, None], self.pool_area[own]]
+        dist = np.concatenate([own_dist, self.near_dist[la]], axis=1)
         now = int(day.max())
         left = self._rounds(ids, cand, dist, pen, now, initial, placed)
         if len(left):
@@ -238,8 +282,7 @@ class Market:
             wide = np.broadcast_to(open_pools, (len(left), len(open_pools)))
             cand_w = np.concatenate([own_l, wide], axis=1)
             dist_w = np.concatenate(
-                [self.geo.distance[la_l, la_l][:, None].repeat(own_l.shape[1], axis=1),
-                 self.geo.distance[la_l][:, self.pool_area[open_pools]]],
+                [own_dist[keep], self.geo.distance[la_l][:, self.pool_area[open_pools]]],
                 axis=1,
             )
             left = self._rounds(left, cand_w, dist_w, pen[keep], now, initial, placed)
@@ -261,7 +304,7 @@ class Market:
         pool_kind = self.pool_kind[cand]
         pool_type = self.pool_type[cand]
         quote0 = self.list_price[cand] * self.need_mult[pool_type, need[:, None]]
-        is_own = self.pool_owner[cand] == c.la[ids][:, None]
+        is_own = self.policy.is_own(self, cand, c.la[ids].astype(np.int64))
         score = (
             quote0
             + p.distance_weight_gbp_per_mile * dist
@@ -290,7 +333,7 @@ class Market:
                 break
             pool = cand[prow, pcol]
             ptype = self.pool_type[pool]
-            own_prop = self.pool_owner[pool] >= 0
+            own_prop = self.pool_public[pool]
             free = self.cap[pool, 0]
             # scarcity: distinct buyers chasing this pool's free places in this round
             if initial:
@@ -300,7 +343,7 @@ class Market:
                 n_buyers = np.bincount(key // 100_000, minlength=self.n_pools)[pool]
                 markup = np.minimum(p.max_markup, p.competition_markup * np.maximum(n_buyers - 1, 0) / np.maximum(free, 1))
                 markup = np.where(own_prop, 0.0, markup)
-            quote = quote0[prow, pcol] * (1.0 + markup) * self.policy.price_factor(buyer[prow])
+            quote = quote0[prow, pcol] * (1.0 + markup)
             # providers rank referrals by margin and refuse those that do not pay; the LA's own
             # carers and homes judge a referral the same way, valuing the placement at the local
             # independent price (they too decline children they cannot manage), and take the
@@ -309,6 +352,7 @@ class Market:
                 margin = np.where(own_prop, np.inf, 1.0)
             else:
                 cost = self.serve_cost[ptype, need[prow]] + p.risk_cost_gbp * risk[prow]
+                quote = np.where(own_prop, quote, self.policy.negotiate(self, quote, cost, pool, buyer[prow]))
                 noise = noise_rng.normal(0.0, p.acceptance_noise_gbp, len(prow))
                 value = np.where(own_prop, self.own_value[pool] * self.need_mult[ptype, need[prow]], quote)
                 margin = value - cost + noise
@@ -430,7 +474,7 @@ class Market:
         cap_t = cap.reshape(N_POOL_TYPES, self.n_la)[:, near].sum(axis=2).ravel()
         fil_t = fil.reshape(N_POOL_TYPES, self.n_la)[:, near].sum(axis=2).ravel()
         occ = np.where(cap_t > 0, fil_t / np.maximum(cap_t, 1), p.target_occupancy)
-        market = self.pool_owner < 0
+        market = ~self.pool_public
         change = np.exp(p.price_adjustment_per_year * months / 12.0 * (occ - p.target_occupancy))
         change *= (1.0 + p.inflation_per_year) ** (months / 12.0)
         self.list_price = np.where(market, self.list_price * change, self.list_price * (1.0 + p.inflation_per_year) ** (months / 12.0))

@@ -75,6 +75,16 @@ def compute(model) -> tuple[dict, list[dict]]:
     h_close = np.where(u.closed[:un][la_home] < 0, model.horizon, u.closed[:un][la_home]).astype(np.int64)
     h_cost = u.weekly_cost[:un][la_home]
 
+    # the levers' own costs (capital, block payments, hub, RCC running costs): model/levers.py
+    from .levers import block_costs
+
+    lever_items = {k: np.asarray(v, dtype=float) for k, v in getattr(model, "lever_costs", {}).items()}
+    block_paid, block_voids = block_costs(model)
+    if block_paid.any():
+        lever_items["block_contracts"] = block_paid
+    l_unit = log.unit[:m].astype(np.int64)
+    l_regional = np.where(l_unit >= 0, u.regional[np.maximum(l_unit, 0)], 0) > 0
+
     years = []
     bounds = model.year_bounds
     for k in range(model.years):
@@ -103,7 +113,8 @@ def compute(model) -> tuple[dict, list[dict]]:
         home_days = np.maximum(np.minimum(h_close, y1) - np.maximum(h_open, y0), 0)
         la_home_cost = float((h_cost * home_days / 7.0).sum())
         spend_kind[Kind.HOME_LA] += la_home_cost
-        cost = float(spend_kind.sum())
+        lever_year = {name: float(arr[k]) for name, arr in lever_items.items()}
+        cost = float(spend_kind.sum()) + sum(lever_year.values())
         starts_in_year = (l_start >= y0) & (l_start < y1) & ~l_initial
         moves = int((starts_in_year & ~l_first).sum())
         emergency = int((starts_in_year & (l_kind == Kind.UNREGISTERED)).sum())
@@ -145,6 +156,9 @@ def compute(model) -> tuple[dict, list[dict]]:
                 "carers_approved": int(counts.get("carers_approved", {}).get(k + 1, np.zeros(3)).sum()),
                 "carers_left": int(counts.get("carers_left", {}).get(k + 1, np.zeros(3)).sum()),
                 "spend_by_kind_gbp": {Kind.NAMES[i]: float(v) for i, v in enumerate(spend_kind)},
+                "lever_costs_gbp": lever_year,
+                "block_voids_gbp": float(block_voids[k]),
+                "placements_in_rcc_homes": int((starts_in_year & l_regional).sum()),
             }
         )
 
@@ -223,6 +237,10 @@ def compute(model) -> tuple[dict, list[dict]]:
         "carers_approved": int(sum(y["carers_approved"] for y in years)),
         "carers_left": int(sum(y["carers_left"] for y in years)),
         "weekly_price_gbp_by_kind": weekly_price,
+        "lever_costs_gbp": {name: float(arr.sum()) for name, arr in lever_items.items()},
+        "block_voids_gbp": float(block_voids.sum()),
+        "placements_in_rcc_homes": int(sum(y["placements_in_rcc_homes"] for y in years)),
+        "mean_distance_rcc_homes_miles": float(l_dist[started_all & l_regional].mean()) if (started_all & l_regional).any() else 0.0,
         "by_placement_type": by_group,
         "by_la": by_la,
     }

@@ -12,7 +12,7 @@ A scenario is a YAML file::
     description: what it tests
     parameters:              # overrides of the defaults, by dotted name
       demand.entry_multiplier: 1.1
-    levers: {}               # RCC policy levers (see experiments/scenarios/README.md)
+    levers: {}               # RCC policy levers (see model/levers.py)
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import InputError
 from .geography import data_dir
+from .levers import Levers
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "experiments" / "scenarios"
 
@@ -184,12 +185,6 @@ class ParamSet(Mapping):
 
 def _namespace(tree: dict[str, Any]) -> SimpleNamespace:
     return SimpleNamespace(**{k: _namespace(v) if isinstance(v, dict) else v for k, v in tree.items()})
-
-
-class Levers(BaseModel):
-    """RCC policy levers. None exists yet in the simulation core; any key is rejected."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class Scenario(BaseModel):

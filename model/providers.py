@@ -107,7 +107,8 @@ def _close_homes(model, day: int) -> None:
     occ = u.occ_days[homes] / (avail * samples)
     independent = u.sector[homes] != Sector.LA
     young = day - u.opened[homes] < 365  # new homes get a year to fill
-    below = independent & ~young & (occ < p.closure_occupancy) & (model.occ_samples > 0)
+    # a home on block contract is paid whether full or not: it does not fail for want of children
+    below = independent & ~young & (occ < p.closure_occupancy) & (model.occ_samples > 0) & (u.regional[homes] == 0)
     u.failing[homes] = np.where(below, np.minimum(u.failing[homes] + 1, 100), 0)
     failing = u.failing[homes] >= p.closure_reviews
     prob = 1 - np.exp(-0.25 * np.where(independent, p.base_closure_rate, p.la_home_closure_rate))

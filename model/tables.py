@@ -126,6 +126,7 @@ class Units(Table):
         "weekly_cost": ("float64", 0.0),  # provider's running cost per week (homes: whole home)
         "occ_days": ("float64", 0.0),  # occupied place-days since the last review
         "price_level": ("float64", 0.0),  # the unit's list price per week (before need loadings)
+        "regional": ("int8", 0),  # held by the RCC: 1 built with its capital, 2 on block contract
     }
 
     def free(self) -> np.ndarray:

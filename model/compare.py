@@ -1,0 +1,334 @@
+"""``rccsim compare``: scenarios on the same seeds, differences from baseline with 95% intervals.
+
+Every scenario runs on the same seeds. Random numbers are drawn from named streams keyed to the
+seed (and, for child-level events, to the child), so a scenario and the baseline share their
+random numbers and the paired difference per seed is the policy's effect plus much less noise than
+two independent runs would carry (common random numbers). The interval is a t interval over the
+per-seed differences.
+
+The explanation of each lever comes from the runs' own records: which spend moved, how many
+children went to the homes the RCC holds and how far from home, what happened to carers and
+prices. Nothing in it is written in advance.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+HEADLINE = [
+    ("cost_total_gbp", "total cost (GBP, whole run)", "£{:,.0f}"),
+    ("cost_per_child_week_gbp", "cost per child-week (GBP)", "£{:,.0f}"),
+    ("mean_distance_miles", "mean distance from home (miles)", "{:.2f}"),
+    ("share_over_20_miles", "placed > 20 miles", "{:.1%}"),
+    ("share_out_of_la", "placed outside own LA", "{:.1%}"),
+    ("moves_per_child_year", "moves per child-year", "{:.3f}"),
+    ("share_3plus_placements", "3+ placements in a year", "{:.1%}"),
+    ("share_long_term_stable", "long-term stability", "{:.1%}"),
+    ("share_emergency_placements", "new placements emergency/unregistered", "{:.2%}"),
+    ("children_waiting_end", "children in emergency settings (end)", "{:,.0f}"),
+    ("foster_households_end", "fostering households (end)", "{:,.0f}"),
+    ("children_homes_end", "children's homes (end)", "{:,.0f}"),
+]
+SERIES = ("cost_total_gbp", "mean_distance_miles", "share_over_20_miles", "moves_per_child_year")
+
+
+def _one_run(job: tuple) -> dict:
+    """Worker: one scenario on one seed; returns what the comparison needs (no child-level data)."""
+    region, scenario, years, seed, start = job
+    from .engine import CareMarket
+    from .results import code_version
+
+    model = CareMarket(region=region, scenario=scenario, years=years, seed=seed, start_year=start)
+    result = model.run()
+    m = result.metrics
+    keep = {k: m[k] for k, _, _ in HEADLINE}
+    for k in ("lever_costs_gbp", "block_voids_gbp", "placements_in_rcc_homes", "mean_distance_rcc_homes_miles",
+              "weekly_price_gbp_by_kind", "carers_approved", "carers_left", "homes_opened", "homes_closed", "by_placement_type"):
+        keep[k] = m[k]
+    spend = {}
+    for y in result.by_year:
+        for kind, v in y["spend_by_kind_gbp"].items():
+            spend[kind] = spend.get(kind, 0.0) + v
+    keep["spend_by_kind_gbp"] = spend
+    keep["by_year"] = [{k: y[k] for k in SERIES} for y in result.by_year]
+    return {"scenario": model.scenario.name, "seed": seed, "metrics": keep, "parameter_hash": model.p.digest(),
+            "code_version": code_version(), "seconds": model.wall_seconds}
+
+
+def run_all(region: str, scenarios: list[str], seeds: list[int], years: int, start: int, jobs: int, progress=None) -> list[dict]:
+    tasks = [(region, s, years, seed, start) for s in scenarios for seed in seeds]
+    out: list[dict] = []
+    t0 = time.perf_counter()
+    if jobs <= 1:
+        for i, t in enumerate(tasks):
+            out.append(_one_run(t))
+            if progress:
+                progress(i + 1, len(tasks), time.perf_counter() - t0)
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for i, r in enumerate(pool.map(_one_run, tasks, chunksize=1)):
+                out.append(r)
+                if progress:
+                    progress(i + 1, len(tasks), time.perf_counter() - t0)
+    return out
+
+
+def summarise(runs: list[dict], scenarios: list[str], seeds: list[int]) -> dict:
+    """Mean per scenario and metric; paired difference from baseline with a 95% t interval."""
+    from scipy import stats
+
+    by = {(r["scenario"], r["seed"]): r["metrics"] for r in runs}
+    out = {}
+    for s in scenarios:
+        metrics = {}
+        for key, _, _ in HEADLINE:
+            vals = np.array([by[(s, seed)][key] for seed in seeds], dtype=float)
+            base = np.array([by[("baseline", seed)][key] for seed in seeds], dtype=float)
+            d = vals - base
+            mean_d = float(d.mean())
+            if len(seeds) > 1 and d.std(ddof=1) > 0:
+                half = float(stats.t.ppf(0.975, len(seeds) - 1) * d.std(ddof=1) / np.sqrt(len(seeds)))
+            else:
+                half = 0.0
+            metrics[key] = {"mean": float(vals.mean()), "diff": mean_d, "lo": mean_d - half, "hi": mean_d + half}
+        out[s] = {"metrics": metrics}
+    return out
+
+
+def _mean(runs, scenario, getter):
+    vals = [getter(r["metrics"]) for r in runs if r["scenario"] == scenario]
+    return float(np.mean(vals)) if vals else 0.0
+
+
+def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
+    """Mechanism lines for one scenario against baseline, from the runs' records."""
+    if scenario == "baseline":
+        return []
+    lines = []
+    s = summary[scenario]["metrics"]
+
+    def sig(key):
+        m = s[key]
+        return m["lo"] > 0 or m["hi"] < 0
+
+    # cost: where the money moved
+    kinds = sorted({k for r in runs for k in r["metrics"]["spend_by_kind_gbp"]})
+    d_spend = {k: _mean(runs, scenario, lambda m, k=k: m["spend_by_kind_gbp"].get(k, 0.0))
+               - _mean(runs, "baseline", lambda m, k=k: m["spend_by_kind_gbp"].get(k, 0.0)) for k in kinds}
+    items = sorted({k for r in runs for k in r["metrics"]["lever_costs_gbp"]})
+    lever = {k: _mean(runs, scenario, lambda m, k=k: m["lever_costs_gbp"].get(k, 0.0)) for k in items}
+    lever = {k: v for k, v in lever.items() if v}
+    big = sorted(d_spend.items(), key=lambda kv: -abs(kv[1]))[:3]
+    parts = [f"{k.replace('_', ' ')} {v / 1e6:+,.1f}m" for k, v in big if abs(v) >= 0.05e6]
+    lever_txt = ", ".join(f"{k.replace('_', ' ')} £{v / 1e6:,.1f}m" for k, v in lever.items())
+    voids = _mean(runs, scenario, lambda m: m["block_voids_gbp"])
+    cost = s["cost_total_gbp"]
+    line = (f"Cost {cost['diff'] / 1e6:+,.1f}m (95% interval {cost['lo'] / 1e6:+,.1f}m to {cost['hi'] / 1e6:+,.1f}m)"
+            f"{' ' if sig('cost_total_gbp') else ', not distinguishable from zero; '}")
+    if parts:
+        line += f"placement spend moved by kind: {', '.join(parts)}"
+    if lever_txt:
+        line += f"; the lever itself cost {lever_txt}" + (f", of which £{voids / 1e6:,.1f}m paid for empty block beds" if voids else "")
+    lines.append(line + ".")
+    # distance: children in RCC homes, and where distance changed
+    in_rcc = _mean(runs, scenario, lambda m: m["placements_in_rcc_homes"])
+    if in_rcc:
+        d_rcc = _mean(runs, scenario, lambda m: m["mean_distance_rcc_homes_miles"])
+        base_res = _mean(runs, "baseline", lambda m: m["by_placement_type"]["residential"]["share_over_20_miles"])
+        lines.append(f"{in_rcc:,.0f} placements (mean over seeds) were made in homes the RCC holds, on average "
+                     f"{d_rcc:.1f} miles from home; in the baseline {base_res:.0%} of children in residential care at "
+                     f"the end were more than 20 miles away.")
+    for group in ("residential", "fostering"):
+        a = _mean(runs, scenario, lambda m, g=group: m["by_placement_type"][g]["share_over_20_miles"])
+        b = _mean(runs, "baseline", lambda m, g=group: m["by_placement_type"][g]["share_over_20_miles"])
+        if abs(a - b) >= 0.005:
+            lines.append(f"Share of children in {group} placed more than 20 miles away at the end: {b:.1%} -> {a:.1%}.")
+    # prices
+    for kind in ("home_ind", "foster_ifa", "supported"):
+        a = _mean(runs, scenario, lambda m, k=kind: m["weekly_price_gbp_by_kind"].get(k, 0.0))
+        b = _mean(runs, "baseline", lambda m, k=kind: m["weekly_price_gbp_by_kind"].get(k, 0.0))
+        if b and abs(a / b - 1) >= 0.01:
+            lines.append(f"Mean weekly price of new {kind.replace('_', ' ')} placements £{b:,.0f} -> £{a:,.0f} ({a / b - 1:+.1%}).")
+    # carers
+    for key, label in (("carers_approved", "carers approved"), ("carers_left", "carers who left"), ("homes_opened", "homes opened")):
+        a, b = _mean(runs, scenario, lambda m, k=key: m[k]), _mean(runs, "baseline", lambda m, k=key: m[k])
+        if b and abs(a / b - 1) >= 0.02:
+            lines.append(f"{label.capitalize()} over the run: {b:,.0f} -> {a:,.0f}.")
+    moves = s["moves_per_child_year"]
+    if sig("moves_per_child_year"):
+        lines.append(f"Moves per child-year {moves['diff']:+.3f} (95% interval {moves['lo']:+.3f} to {moves['hi']:+.3f}).")
+    return lines
+
+
+def _table(summary: dict, scenarios: list[str]) -> str:
+    rows = []
+    width = max(len(label) for _, label, _ in HEADLINE) + 2
+    for key, label, fmt in HEADLINE:
+        cells = []
+        for s in scenarios:
+            m = summary[s]["metrics"][key]
+            if s == "baseline":
+                cells.append(fmt.format(m["mean"]))
+            else:
+                f = fmt.replace(",.0f", ",.0f").replace("{:", "{:+")
+                cells.append(f"{fmt.format(m['mean'])} ({f.format(m['diff'])} [{f.format(m['lo'])}, {f.format(m['hi'])}])")
+        rows.append((label, cells))
+    out = []
+    for s in scenarios:
+        out.append(f"== {s}")
+        for label, cells in rows:
+            out.append(f"  {label:<{width}} {cells[scenarios.index(s)]}")
+    return "\n".join(out)
+
+
+def _figure(summary: dict, scenarios: list[str], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    others = [s for s in scenarios if s != "baseline"]
+    keys = [k for k, _, _ in HEADLINE[:9]]
+    labels = {k: lab for k, lab, _ in HEADLINE}
+    fig, axes = plt.subplots(3, 3, figsize=(11, 8.5))
+    for ax, key in zip(axes.ravel(), keys):
+        base = summary["baseline"]["metrics"][key]["mean"]
+        scale = 1e6 if key == "cost_total_gbp" else (100.0 if key.startswith("share") else 1.0)
+        unit = "£m" if key == "cost_total_gbp" else ("percentage points" if key.startswith("share") else
+                                                   ("£" if key.endswith("gbp") else ("miles" if "miles" in key else "per child-year")))
+        for i, s in enumerate(others):
+            m = summary[s]["metrics"][key]
+            d, lo, hi = m["diff"], m["lo"], m["hi"]
+            div = scale if key == "cost_total_gbp" else (1 / scale if key.startswith("share") else 1.0)
+            ax.errorbar([d / div], [i], xerr=[[(d - lo) / div], [(hi - d) / div]], fmt="o", capsize=3, color="C0")
+        ax.axvline(0, color="0.5", lw=0.8)
+        ax.set_yticks(range(len(others)), others, fontsize=7)
+        ax.set_ylim(-0.6, len(others) - 0.4)
+        ax.set_title(f"{labels[key]}\n(baseline {base / (1e6 if key == 'cost_total_gbp' else 1):,.3g}"
+                     f"{'m' if key == 'cost_total_gbp' else ''})", fontsize=8)
+        ax.set_xlabel(f"difference from baseline ({unit})", fontsize=7)
+        ax.tick_params(axis="x", labelsize=7)
+    fig.suptitle("Difference from baseline, mean and 95% interval over seeds (common random numbers)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
+def cmd_compare(args) -> int:
+    from .errors import InputError
+    from .geography import load_geography
+    from .params import load_scenario
+    from .results import code_version
+
+    scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    if not scenarios:
+        raise InputError("--scenarios needs at least one scenario name")
+    names = []
+    for s in scenarios:
+        names.append(load_scenario(s).name)  # unknown or malformed: InputError now, before any run
+    if "baseline" not in names:
+        scenarios = ["baseline"] + scenarios
+        names = ["baseline"] + names
+    if len(set(names)) != len(names):
+        raise InputError(f"--scenarios names a scenario twice: {', '.join(names)}")
+    seeds = _seeds(args.seeds)
+    if args.years < 1 or args.years > 50:
+        raise InputError(f"--years must be a whole number from 1 to 50, got {args.years}")
+    load_geography().resolve_region(args.region)
+    from .data import check_start_year
+
+    check_start_year(args.start)
+    jobs = args.jobs or max(1, os.cpu_count() or 1)
+
+    def progress(done, total, secs):
+        if not args.quiet:
+            print(f"  {done}/{total} runs ({secs:.0f}s)", file=sys.stderr, flush=True)
+
+    if not args.quiet:
+        print(f"rccsim compare: {args.region}, {len(scenarios)} scenarios x {len(seeds)} seeds, {args.years} years, "
+              f"{jobs} processes", file=sys.stderr, flush=True)
+    t0 = time.perf_counter()
+    runs = run_all(args.region, scenarios, seeds, args.years, args.start, jobs, progress)
+    summary = summarise(runs, names, seeds)
+    explanations = {s: explain(runs, s, summary) for s in names}
+    wall = time.perf_counter() - t0
+    doc = {
+        "region": args.region, "years": args.years, "start_year": args.start, "seeds": seeds,
+        "code_version": code_version(), "seconds": round(wall, 1),
+        "scenarios": {s: {**summary[s], "explanation": explanations[s],
+                          "parameter_hash": next(r["parameter_hash"] for r in runs if r["scenario"] == s)} for s in names},
+    }
+    if args.out:
+        _write_outputs(args.out, runs, summary, names, explanations, doc)
+    if args.json:
+        print(json.dumps(doc, indent=1))
+    else:
+        print(f"rccsim compare: region {args.region}, {args.years} years from 1 April {args.start}, seeds {seeds[0]}-{seeds[-1]} "
+              f"({len(seeds)}), {wall:.0f}s")
+        print("each cell: mean over seeds (difference from baseline [95% interval])\n")
+        print(_table(summary, names))
+        for s in names:
+            if explanations[s]:
+                print(f"\nWhy {s} differs (from the runs' records):")
+                for line in explanations[s]:
+                    print(f"  - {line}")
+        print(f"\n{code_version()}")
+    return 0
+
+
+def _seeds(text: str) -> list[int]:
+    from .errors import InputError
+
+    text = str(text).strip()
+    try:
+        if "," in text or "-" in text[1:]:
+            seeds = []
+            for part in text.split(","):
+                if "-" in part[1:]:
+                    a, b = part.split("-", 1)
+                    seeds += list(range(int(a), int(b) + 1))
+                else:
+                    seeds.append(int(part))
+        else:
+            n = int(text)
+            if n < 1:
+                raise ValueError
+            seeds = list(range(1, n + 1))
+    except ValueError:
+        raise InputError(f"--seeds must be a count (20), a list (1,2,3) or a range (1-20), got '{text}'") from None
+    if any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
+        raise InputError(f"--seeds must be distinct non-negative whole numbers, got '{text}'")
+    return seeds
+
+
+def _write_outputs(out: Path, runs, summary, names, explanations, doc) -> None:
+    import pandas as pd
+
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for r in runs:
+        for key, _, _ in HEADLINE:
+            rows.append({"scenario": r["scenario"], "seed": r["seed"], "metric": key, "value": r["metrics"][key]})
+    per_run = pd.DataFrame(rows)
+    table = pd.DataFrame([{"scenario": s, "metric": k, **v} for s in names for k, v in summary[s]["metrics"].items()])
+    for name, frame in (("runs.csv", per_run), ("summary.csv", table)):
+        tmp = out / f".{name}.tmp"
+        frame.to_csv(tmp, index=False)
+        tmp.replace(out / name)
+    _figure(summary, names, out / "differences.png")
+    md = [f"# Scenario comparison: {doc['region']}", "",
+          f"- {len(doc['seeds'])} seeds, {doc['years']} years from 1 April {doc['start_year']}; {doc['code_version']}", ""]
+    for s in names:
+        if explanations[s]:
+            md += [f"## {s}", ""] + [f"- {line}" for line in explanations[s]] + [""]
+    (out / "explanations.md").write_text("\n".join(md))
+    tmp = out / ".comparison.json.tmp"
+    tmp.write_text(json.dumps(doc, indent=1))
+    tmp.replace(out / "comparison.json")

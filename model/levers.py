@@ -1,0 +1,341 @@
+"""RCC policy levers: each a change in who does what, never a multiplier on a result.
+
+A scenario switches levers on under ``levers:`` (see ``experiments/scenarios/``). Every lever acts
+through the agents' own behaviour and is paid for (``lever costs`` in the results):
+
+``single_customer``
+    The RCC buys for its member LAs as one customer: member referrals count as one buyer when a
+    provider sees how many buyers chase its places (no bidding between members), each referral
+    circulates over the independent provision of the whole region as well as the child's
+    neighbourhood, and the RCC negotiates: where a provider has spare places (its local market's
+    occupancy below full), it concedes part of its margin over cost, in proportion to the spare
+    share and the RCC's ``bargaining_power`` (0: no concession).
+``shared_placements``
+    LA-run homes and LA foster carers of any member take children of every member as their own.
+``capital_homes``
+    A capital sum builds ``floor(capital_gbp / cost_per_home_gbp)`` RCC homes of ``places`` beds,
+    one at a time in the member LA with the most children in independent homes more than 20 miles
+    away (less the beds already built there), opened after ``build_days``; run at cost (no profit,
+    staffed whether full or empty: their running cost is paid every week) and open to every member.
+``fostering_hub``
+    A yearly budget: ``recruitment_share`` of it buys extra approved LA households in member LAs
+    at ``cost_per_approval_gbp`` each (applications assessed faster: ``assessment_lag_factor``);
+    the rest supports carers at ``support_cost_per_carer_gbp`` a household-year, and supported
+    households leave less often (``support_leave_reduction``). A zero budget changes nothing.
+``block_contracts``
+    The RCC reserves whole independent homes in or near its members (homes without the run's
+    children in them, those with the most free places first) up to ``beds`` beds, at their list
+    price less ``discount``, paid every week whether the beds are used or not (the empty part is
+    reported as voids); the reserved homes take members' children as their own.
+
+Costs of the levers (capital, block payments including voids, hub budget, RCC running costs) are
+counted in ``cost_total_gbp`` and itemised in ``lever_costs_gbp``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from .codes import Kind, Sector, UnitType
+
+REGIONAL_NONE, REGIONAL_CAPITAL, REGIONAL_BLOCK = 0, 1, 2
+
+
+class _Lever(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SingleCustomer(_Lever):
+    bargaining_power: float = Field(0.5, ge=0.0, le=1.0)
+
+
+class SharedPlacements(_Lever):
+    pass
+
+
+class CapitalHomes(_Lever):
+    capital_gbp: float = Field(5_000_000.0, ge=0.0)
+    cost_per_home_gbp: float = Field(1_250_000.0, gt=0.0)
+    places: int = Field(4, ge=1, le=12)
+    max_need: int = Field(2, ge=0, le=2)
+    build_days: int = Field(540, ge=0, le=3650)
+
+
+class FosteringHub(_Lever):
+    budget_gbp_per_year: float = Field(1_000_000.0, ge=0.0)
+    recruitment_share: float = Field(0.6, ge=0.0, le=1.0)
+    cost_per_approval_gbp: float = Field(25_000.0, gt=0.0)
+    assessment_lag_factor: float = Field(0.75, gt=0.0, le=1.0)
+    support_cost_per_carer_gbp: float = Field(2_000.0, gt=0.0)
+    support_leave_reduction: float = Field(0.25, ge=0.0, le=1.0)
+
+
+class BlockContracts(_Lever):
+    beds: int = Field(20, ge=0)
+    discount: float = Field(0.10, ge=0.0, lt=1.0)
+
+
+class Levers(_Lever):
+    """The scenario's ``levers:`` section; a lever absent is off."""
+
+    single_customer: SingleCustomer | None = None
+    shared_placements: SharedPlacements | None = None
+    capital_homes: CapitalHomes | None = None
+    fostering_hub: FosteringHub | None = None
+    block_contracts: BlockContracts | None = None
+    rcc_running_cost_gbp_per_year: float = Field(0.0, ge=0.0)
+
+    def active(self) -> list[str]:
+        return [name for name in ("single_customer", "shared_placements", "capital_homes", "fostering_hub",
+                                  "block_contracts") if getattr(self, name) is not None]
+
+
+# --------------------------------------------------------------------------------------------
+# Who searches, over whose vacancies, at what price
+# --------------------------------------------------------------------------------------------
+
+class RegionalPolicy:
+    """The search policy with the RCC's levers (see :class:`model.market.SearchPolicy`)."""
+
+    def __init__(self, model, levers: Levers):
+        self.model = model
+        self.n_la = model.geo.n
+        self.levers = levers
+        self.members = np.zeros(self.n_la, dtype=bool)
+        self.members[model.rcc.member_index] = True
+        self.member_list = np.flatnonzero(self.members)
+        self.single = levers.single_customer
+        self.shared = levers.shared_placements is not None
+        self.rcc_buyer = self.n_la  # buyer id of the RCC
+
+    def buyer(self, la: np.ndarray) -> np.ndarray:
+        if self.single is None:
+            return la
+        return np.where(self.members[la], self.rcc_buyer, la)
+
+    def own_pools(self, market, la: np.ndarray) -> np.ndarray:
+        from .market import PoolType
+
+        n = len(la)
+        cols = [market.pool_id(PoolType.LA_FOSTER, la)[:, None], market.pool_id(PoolType.LA_HOME, la)[:, None]]
+        extra = []
+        if self.shared:
+            extra += [market.pool_id(PoolType.LA_FOSTER, self.member_list), market.pool_id(PoolType.LA_HOME, self.member_list)]
+        hosts = market.regional_areas()
+        if len(hosts):
+            extra.append(market.pool_id(PoolType.REGIONAL, hosts))
+        if self.single is not None:
+            # one regional referral: the independent provision of every member LA is in view
+            extra += [market.pool_id(t, self.member_list) for t in (PoolType.IFA_FOSTER, PoolType.IND_HOME, PoolType.SUPPORTED)]
+        if extra:
+            ext = np.concatenate(extra)
+            # non-members see none of it: their copies point at their own LA's foster pool again
+            own_fallback = market.pool_id(PoolType.LA_FOSTER, la)[:, None]
+            cols.append(np.where(self.members[la][:, None], ext[None, :], own_fallback))
+        return np.concatenate(cols, axis=1) if n else np.empty((0, 2), dtype=np.int64)
+
+    def is_own(self, market, pools: np.ndarray, la: np.ndarray) -> np.ndarray:
+        """Pools the buyer treats as its own provision (shape of ``pools``)."""
+        from .market import PoolType
+
+        owner = market.pool_owner[pools]
+        own = owner == la[:, None]
+        member = self.members[la][:, None]
+        if self.shared:
+            own |= member & (owner >= 0) & self.members[np.maximum(owner, 0)]
+        own |= member & (market.pool_type[pools] == PoolType.REGIONAL)
+        return own
+
+    def negotiate(self, market, quote: np.ndarray, floor: np.ndarray, pools: np.ndarray, buyer: np.ndarray) -> np.ndarray:
+        """The price agreed: the RCC as single customer takes part of the margin where the
+        provider's local market has spare places."""
+        if self.single is None or self.single.bargaining_power <= 0:
+            return quote
+        occ = getattr(market, "occupancy", None)
+        if occ is None:
+            return quote
+        spare = np.clip(1.0 - occ[pools], 0.0, 1.0)
+        concession = self.single.bargaining_power * spare * np.maximum(quote - floor, 0.0)
+        return np.where(buyer == self.rcc_buyer, quote - concession, quote)
+
+
+# --------------------------------------------------------------------------------------------
+# Provision the RCC adds: capital homes, block contracts
+# --------------------------------------------------------------------------------------------
+
+def setup(model) -> None:
+    """Put the scenario's levers in place at the start date."""
+    levers: Levers = model.scenario.levers
+    model.lever_costs = {}  # item -> array of GBP by run year
+    if not levers.active():
+        if levers.rcc_running_cost_gbp_per_year:
+            _charge_yearly(model, "rcc_running", levers.rcc_running_cost_gbp_per_year)
+        return
+    model.market.policy = RegionalPolicy(model, levers)
+    if levers.rcc_running_cost_gbp_per_year:
+        _charge_yearly(model, "rcc_running", levers.rcc_running_cost_gbp_per_year)
+    if levers.capital_homes is not None:
+        _plan_capital_homes(model, levers.capital_homes)
+    if levers.block_contracts is not None:
+        _contract_blocks(model, levers.block_contracts, day=0)
+    if levers.fostering_hub is not None and levers.fostering_hub.budget_gbp_per_year > 0:
+        _charge_yearly(model, "fostering_hub", levers.fostering_hub.budget_gbp_per_year)
+
+
+def _charge(model, item: str, year_index: int, amount: float) -> None:
+    arr = model.lever_costs.setdefault(item, np.zeros(model.years))
+    arr[year_index] += amount
+
+
+def _charge_yearly(model, item: str, amount: float) -> None:
+    for k in range(model.years):
+        _charge(model, item, k, amount)
+
+
+def far_residential_by_la(model) -> np.ndarray:
+    """Children of each LA in independent homes more than 20 miles from home (now)."""
+    c = model.children
+    n = c.n
+    far = c.in_care[:n] & (c.kind[:n] == Kind.HOME_IND) & (c.distance[:n] > 20.0)
+    return np.bincount(c.la[:n][far], minlength=model.geo.n).astype(float)
+
+
+def _plan_capital_homes(model, cfg: CapitalHomes) -> None:
+    n_homes = int(cfg.capital_gbp // cfg.cost_per_home_gbp)
+    if n_homes <= 0:
+        return
+    members = model.rcc.member_index
+    need = far_residential_by_la(model)[members]
+    hosts = []
+    for _ in range(n_homes):
+        i = int(np.argmax(need))  # ties: the first member in the list
+        hosts.append(int(members[i]))
+        need[i] -= cfg.places
+    _charge(model, "capital", 0, n_homes * cfg.cost_per_home_gbp)
+    model.capital_home_hosts = hosts
+    model.env.process(_build(model, hosts, cfg))
+
+
+def _build(model, hosts: list[int], cfg: CapitalHomes):
+    """SimPy process: the homes open together after the build and registration lag."""
+    from . import providers
+
+    yield model.wait_until(int(model.env.now) + cfg.build_days)
+    day = int(model.env.now)
+    geo = model.geo
+    las = np.array(hosts, dtype=np.int64)
+    # the site: a postcode of the host LA (its own stream, so other draws are untouched)
+    pc = geo.sample_points(las, model.streams["rcc_sites"].random(len(las)))
+    u = model.units
+    ids = u.append(
+        len(las), utype=UnitType.HOME, kind=Kind.HOME_LA, sector=Sector.LA, owner_la=las, provider=-1, la=las, pc=pc,
+        east=geo.pc_e[pc], north=geo.pc_n[pc], places=cfg.places, max_need=cfg.max_need, open=True, opened=day,
+        regional=REGIONAL_CAPITAL,
+    )
+    u.weekly_cost[ids] = providers.home_weekly_cost(model, ids)
+    model.market.attach_units(ids)
+    model.recorder.count("homes_opened", day, u.sector[ids], las)
+
+
+def _contract_blocks(model, cfg: BlockContracts, day: int) -> None:
+    if cfg.beds <= 0:
+        return
+    u, geo = model.units, model.geo
+    n = u.n
+    members = model.rcc.member_index
+    near = np.unique(geo.neighbours[members, :3])
+    # homes with none of the run's children in them (their placements were bought before, at
+    # their own price); a background child in a chosen home moves on as the RCC takes it over
+    homes = np.flatnonzero(u.open[:n] & (u.utype[:n] == UnitType.HOME) & (u.sector[:n] != Sector.LA)
+                           & np.isin(u.la[:n], near) & (u.regional[:n] == REGIONAL_NONE) & (u.occupied[:n] == 0))
+    if len(homes) == 0:
+        return
+    free = u.free()[homes]
+    # most free places first, then the nearest to a member (members' own homes first)
+    in_member = np.isin(u.la[homes], members)
+    order = np.lexsort((homes, ~in_member, -free))
+    chosen, beds = [], 0
+    for h in homes[order].tolist():
+        if beds >= cfg.beds:
+            break
+        chosen.append(h)
+        beds += int(u.places[h])
+    chosen = np.array(chosen, dtype=np.int64)
+    market = model.market
+    need0 = np.zeros(len(chosen), dtype=np.int64)
+    fee = market.list_price[u.pool[chosen]] * market.need_mult[3, need0] * (1.0 - cfg.discount) * u.places[chosen]
+    u.bg_occupied[chosen] = 0
+    market.move_to_regional(chosen, REGIONAL_BLOCK)
+    model.block_units = chosen
+    model.block_fee = fee  # GBP a week per home, paid whether used or not
+    model.block_from = day
+
+
+def block_costs(model) -> tuple[np.ndarray, np.ndarray]:
+    """Block payments and the part of them that paid for empty beds (voids), by run year.
+
+    Voids come from the monthly occupancy samples kept for the block homes."""
+    years = model.years
+    paid = np.zeros(years)
+    voids = np.zeros(years)
+    ids = getattr(model, "block_units", None)
+    if ids is None or len(ids) == 0:
+        return paid, voids
+    u = model.units
+    for k in range(years):
+        y0, y1 = int(model.year_bounds[k]), int(model.year_bounds[k + 1])
+        open_to = np.where(u.closed[ids] < 0, model.horizon, u.closed[ids]).astype(np.int64)
+        days = np.maximum(np.minimum(open_to, y1) - max(y0, model.block_from), 0)
+        paid[k] = float((model.block_fee * days / 7.0).sum())
+        filled = model.block_fill.get(k)
+        if filled is not None:
+            empty_share = 1.0 - np.clip(filled, 0.0, 1.0)
+            voids[k] = float((model.block_fee * days / 7.0 * empty_share).sum())
+    return paid, voids
+
+
+def sample_block_fill(model, day: int) -> None:
+    """Monthly: share of each block home's beds filled (for the voids)."""
+    ids = getattr(model, "block_units", None)
+    if ids is None or len(ids) == 0:
+        return
+    u = model.units
+    share = (u.occupied[ids] + u.bg_occupied[ids]) / np.maximum(u.places[ids], 1)
+    k = model.year_of_day(day) - 1
+    s = model._block_samples.setdefault(k, [])
+    s.append(share.astype(float))
+    model.block_fill[k] = np.mean(s, axis=0)
+
+
+# --------------------------------------------------------------------------------------------
+# Fostering hub
+# --------------------------------------------------------------------------------------------
+
+def hub_applications(model) -> np.ndarray:
+    """This month's extra LA applications from the hub's recruitment budget (LA indices)."""
+    cfg = model.scenario.levers.fostering_hub
+    if cfg is None or cfg.budget_gbp_per_year <= 0:
+        return np.empty(0, dtype=np.int64)
+    members = model.rcc.member_index
+    per_year = cfg.budget_gbp_per_year * cfg.recruitment_share / cfg.cost_per_approval_gbp
+    pop = model.geo.population_0_17[members]
+    lam = per_year / 12.0 * pop / pop.sum()
+    counts = model.streams["hub"].poisson(lam)
+    return np.repeat(members, counts).astype(np.int64)
+
+
+def hub_leave_factor(model, owner_la: np.ndarray) -> np.ndarray:
+    """Multiplier on the leaving rate of LA households (1 outside the hub's members)."""
+    cfg = model.scenario.levers.fostering_hub
+    if cfg is None or cfg.budget_gbp_per_year <= 0:
+        return np.ones(len(owner_la))
+    u = model.units
+    n = u.n
+    members = model.rcc.member_index
+    hh = u.open[:n] & (u.utype[:n] == UnitType.FOSTER) & ~u.kinship[:n] & (u.sector[:n] == Sector.LA)
+    member_hh = int((hh & np.isin(u.owner_la[:n], members)).sum())
+    supported = cfg.budget_gbp_per_year * (1 - cfg.recruitment_share) / cfg.support_cost_per_carer_gbp
+    coverage = min(1.0, supported / max(member_hh, 1))
+    inside = np.isin(owner_la, members)
+    return np.where(inside, 1.0 - cfg.support_leave_reduction * coverage, 1.0)

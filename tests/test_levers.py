@@ -1,0 +1,130 @@
+"""RCC levers: each acts through behaviour, costs what it costs, and does nothing at zero size.
+
+Small controlled worlds (three GM LAs, two years, one seed): the lever and the baseline share
+their random numbers, so the difference between the two runs is the lever's.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from model import Simulation
+from model.codes import Kind, Sector
+from model.levers import (
+    BlockContracts,
+    CapitalHomes,
+    FosteringHub,
+    Levers,
+    RegionalPolicy,
+    SharedPlacements,
+    SingleCustomer,
+)
+from model.params import Scenario
+
+REGION = "E08000003,E08000006,E08000009"  # Manchester, Salford, Wigan
+YEARS, SEED = 2, 3
+
+
+def _run(levers: Levers | None = None, name: str = "lever"):
+    scenario = "baseline" if levers is None else Scenario(name=name, levers=levers)
+    model = Simulation(region=REGION, years=YEARS, seed=SEED, scenario=scenario)
+    return model, model.run()
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return _run()
+
+
+def _residential_starts(model):
+    """Distances of residential placements started during the run."""
+    log = model.recorder.placements
+    n = log.n
+    sel = ~log.initial[:n] & np.isin(log.kind[:n], [Kind.HOME_LA, Kind.HOME_IND])
+    return log.distance[:n][sel]
+
+
+def test_levers_at_zero_size_change_nothing(baseline):
+    _, base = baseline
+    zero = Levers(capital_homes=CapitalHomes(capital_gbp=0), fostering_hub=FosteringHub(budget_gbp_per_year=0),
+                  block_contracts=BlockContracts(beds=0))
+    _, got = _run(zero, name="baseline")
+    assert json.dumps(got.metrics, sort_keys=True) == json.dumps(base.metrics, sort_keys=True)
+
+
+def test_capital_homes_near_far_placed_children_cut_residential_distance(baseline):
+    # homes built where most children sit in independent homes more than 20 miles away take
+    # children who would otherwise have gone to homes further off
+    base_model, base = baseline
+    model, got = _run(Levers(capital_homes=CapitalHomes(capital_gbp=10e6, cost_per_home_gbp=1.25e6, build_days=0)))
+    assert got.metrics["placements_in_rcc_homes"] > 20
+    assert got.metrics["mean_distance_rcc_homes_miles"] < np.mean(_residential_starts(base_model))
+    assert np.mean(_residential_starts(model)) < np.mean(_residential_starts(base_model))
+    assert (got.metrics["by_placement_type"]["residential"]["share_over_20_miles"]
+            < base.metrics["by_placement_type"]["residential"]["share_over_20_miles"])
+    # and the capital is paid
+    assert got.metrics["lever_costs_gbp"]["capital"] == pytest.approx(10e6)
+    assert got.metrics["cost_total_gbp"] > base.metrics["cost_total_gbp"]
+
+
+def test_single_customer_with_spare_capacity_pays_less(baseline):
+    # the RCC as one customer takes part of the margin where providers have spare places; with
+    # no bargaining power it pays what separate LAs would
+    _, weak = _run(Levers(single_customer=SingleCustomer(bargaining_power=0.0)))
+    _, strong = _run(Levers(single_customer=SingleCustomer(bargaining_power=1.0)))
+    for kind in ("home_ind", "foster_ifa"):
+        assert strong.metrics["weekly_price_gbp_by_kind"][kind] < weak.metrics["weekly_price_gbp_by_kind"][kind]
+
+
+def test_negotiation_takes_margin_only_where_places_are_spare(baseline):
+    model, _ = baseline
+    model.scenario = Scenario(name="t", levers=Levers(single_customer=SingleCustomer(bargaining_power=0.5)))
+    policy = RegionalPolicy(model, model.scenario.levers)
+    market = model.market
+    pools = np.array([0, 1])
+    market.occupancy = np.zeros(market.n_pools)
+    market.occupancy[0], market.occupancy[1] = 0.6, 1.0  # 40% spare / full
+    quote, floor = np.array([1000.0, 1000.0]), np.array([600.0, 600.0])
+    rcc = np.full(2, policy.rcc_buyer)
+    got = policy.negotiate(market, quote, floor, pools, rcc)
+    assert got[0] == pytest.approx(1000.0 - 0.5 * 0.4 * 400.0)
+    assert got[1] == pytest.approx(1000.0)  # a full market concedes nothing
+    la_buyer = np.array([0, 0])
+    assert np.array_equal(policy.negotiate(market, quote, floor, pools, la_buyer), quote)
+
+
+def test_shared_placements_let_members_use_each_others_provision(baseline):
+    def cross_la(model):
+        log, u, c = model.recorder.placements, model.units, model.children
+        n = log.n
+        unit = log.unit[:n]
+        la_run = (unit >= 0) & (u.sector[np.maximum(unit, 0)] == Sector.LA) & ~u.kinship[np.maximum(unit, 0)]
+        owner = u.owner_la[np.maximum(unit, 0)]
+        return int((la_run & ~log.initial[:n] & (owner != c.la[log.child[:n]])).sum())
+
+    base_model, _ = baseline
+    model, _ = _run(Levers(shared_placements=SharedPlacements()))
+    assert cross_la(base_model) == 0  # alone, an LA's carers and homes take only its own children
+    assert cross_la(model) > 10
+
+
+def test_fostering_hub_recruits_and_keeps_carers(baseline):
+    _, base = baseline
+    _, got = _run(Levers(fostering_hub=FosteringHub(budget_gbp_per_year=3e6)))
+    assert got.metrics["carers_approved"] > base.metrics["carers_approved"]
+    assert got.metrics["foster_households_end"] > base.metrics["foster_households_end"]
+    assert got.metrics["lever_costs_gbp"]["fostering_hub"] == pytest.approx(3e6 * YEARS)
+
+
+def test_block_contracts_are_paid_whether_used_or_not(baseline):
+    _, got = _run(Levers(block_contracts=BlockContracts(beds=12, discount=0.1)))
+    m = got.metrics
+    assert m["placements_in_rcc_homes"] > 0
+    assert m["lever_costs_gbp"]["block_contracts"] > 0
+    assert 0 <= m["block_voids_gbp"] <= m["lever_costs_gbp"]["block_contracts"]
+    for y in got.by_year:
+        spend = sum(y["spend_by_kind_gbp"].values())
+        assert y["cost_total_gbp"] == pytest.approx(spend + sum(y["lever_costs_gbp"].values()))
