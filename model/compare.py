@@ -49,7 +49,7 @@ def _one_run(job: tuple) -> dict:
     result = model.run()
     m = result.metrics
     keep = {k: m[k] for k, _, _ in HEADLINE}
-    for k in ("lever_costs_gbp", "block_voids_gbp", "placements_in_rcc_homes", "mean_distance_rcc_homes_miles",
+    for k in ("lever_costs_gbp", "block_voids_gbp", "placements_in_rcc_homes", "mean_distance_rcc_homes_miles", "pooled_budget",
               "weekly_price_gbp_by_kind", "carers_approved", "carers_left", "homes_opened", "homes_closed", "by_placement_type"):
         keep[k] = m[k]
     spend = {}
@@ -161,6 +161,15 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
         a, b = _mean(runs, scenario, lambda m, k=key: m[k]), _mean(runs, "baseline", lambda m, k=key: m[k])
         if b and abs(a / b - 1) >= 0.02:
             lines.append(f"{label.capitalize()} over the run: {b:,.0f} -> {a:,.0f}.")
+    pooled = [r["metrics"]["pooled_budget"] for r in runs if r["scenario"] == scenario and r["metrics"].get("pooled_budget")]
+    if pooled:
+        contrib = np.mean([np.mean(p["contributions_gbp_by_year"]) for p in pooled])
+        balance = np.mean([p["balance_gbp_by_year"][-1] for p in pooled])
+        absorbed = np.mean([np.mean(p["absorbed_gbp_by_year"]) for p in pooled])
+        largest = np.mean([p["largest_la_overspend_gbp"] for p in pooled])
+        lines.append(f"Pooled budget: members paid £{contrib / 1e6:,.1f}m a year into the pot; its balance at the end was "
+                     f"£{balance / 1e6:+,.1f}m; it carried £{absorbed / 1e6:,.1f}m a year of single-LA over- and underspend "
+                     f"(largest single-LA overspend in a year £{largest / 1e6:,.1f}m). It changes who pays, not where children live.")
     moves = s["moves_per_child_year"]
     if sig("moves_per_child_year"):
         lines.append(f"Moves per child-year {moves['diff']:+.3f} (95% interval {moves['lo']:+.3f} to {moves['hi']:+.3f}).")

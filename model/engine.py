@@ -119,8 +119,6 @@ class CareMarket(mesa.Model):
 
         members = [self.las[i] for i in self.region.la_index]
         self.rcc = RCC(self, self.region.label, members)
-        self.block_fill: dict[int, np.ndarray] = {}
-        self._block_samples: dict[int, list] = {}
         levers.setup(self)
         self._entries = {}
         self.approvals_due: list[np.ndarray] = []  # carers whose assessment ended this tick
@@ -152,8 +150,9 @@ class CareMarket(mesa.Model):
         self.env.process(self._every(91, lambda d: providers.review(self, d), offset=45))
         self.env.process(self._every(365, lambda d: providers.la_home_review(self, d), offset=180))
         self.env.process(self._every(30, self._accrue_occupancy, offset=1))
-        if getattr(self, "block_units", None) is not None:
-            self.env.process(self._every(30, lambda d: levers.sample_block_fill(self, d), offset=1))
+        lv = self.scenario.levers
+        if lv.block_contracts is not None or lv.forecast_led is not None:
+            self.env.process(self._every(levers.SAMPLE_DAYS, lambda d: levers.sample_block_fill(self, d), offset=1))
         if not self.world.simulated.all():
             self.env.process(self._every(CHURN_DAYS, lambda d: self.background.churn(d), offset=3))
 

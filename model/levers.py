@@ -28,6 +28,19 @@ through the agents' own behaviour and is paid for (``lever costs`` in the result
     price less ``discount``, paid every week whether the beds are used or not (the empty part is
     reported as voids); the reserved homes take members' children as their own.
 
+``forecast_led``
+    Each year the RCC forecasts how many of its children will need a children's home over the
+    next year (its children in children's homes now, grown by the trend in its entries into care)
+    and block-contracts beds ahead of that demand
+    (as ``block_contracts``: whole homes, paid whether used or not) to cover ``cover_share`` of
+    the forecast beyond the public beds members already have, up to ``max_beds`` in all.
+``pooled_budget``
+    Members pay ``share`` of their placement spend into a regional pot, set each year from the
+    year before (the first year from the start state's weekly spend); the RCC pays that share of
+    their placements and the levers' costs from the pot and carries the difference, so the demand
+    risk of each LA is pooled. It moves no placement by itself: it changes who pays, and the
+    results show the pot's balance and the single-LA over- and underspend it absorbed.
+
 Costs of the levers (capital, block payments including voids, hub budget, RCC running costs) are
 counted in ``cost_total_gbp`` and itemised in ``lever_costs_gbp``.
 """
@@ -76,6 +89,16 @@ class BlockContracts(_Lever):
     discount: float = Field(0.10, ge=0.0, lt=1.0)
 
 
+class ForecastLed(_Lever):
+    cover_share: float = Field(0.5, ge=0.0, le=1.0)
+    max_beds: int = Field(40, ge=0)
+    discount: float = Field(0.10, ge=0.0, lt=1.0)
+
+
+class PooledBudget(_Lever):
+    share: float = Field(1.0, ge=0.0, le=1.0)
+
+
 class Levers(_Lever):
     """The scenario's ``levers:`` section; a lever absent is off."""
 
@@ -84,11 +107,13 @@ class Levers(_Lever):
     capital_homes: CapitalHomes | None = None
     fostering_hub: FosteringHub | None = None
     block_contracts: BlockContracts | None = None
+    forecast_led: ForecastLed | None = None
+    pooled_budget: PooledBudget | None = None
     rcc_running_cost_gbp_per_year: float = Field(0.0, ge=0.0)
 
     def active(self) -> list[str]:
         return [name for name in ("single_customer", "shared_placements", "capital_homes", "fostering_hub",
-                                  "block_contracts") if getattr(self, name) is not None]
+                                  "block_contracts", "forecast_led", "pooled_budget") if getattr(self, name) is not None]
 
 
 # --------------------------------------------------------------------------------------------
@@ -181,6 +206,8 @@ def setup(model) -> None:
         _contract_blocks(model, levers.block_contracts, day=0)
     if levers.fostering_hub is not None and levers.fostering_hub.budget_gbp_per_year > 0:
         _charge_yearly(model, "fostering_hub", levers.fostering_hub.budget_gbp_per_year)
+    if levers.forecast_led is not None and levers.forecast_led.max_beds > 0 and levers.forecast_led.cover_share > 0:
+        model.env.process(_forecast_cycle(model, levers.forecast_led))
 
 
 def _charge(model, item: str, year_index: int, amount: float) -> None:
@@ -238,8 +265,9 @@ def _build(model, hosts: list[int], cfg: CapitalHomes):
     model.recorder.count("homes_opened", day, u.sector[ids], las)
 
 
-def _contract_blocks(model, cfg: BlockContracts, day: int) -> None:
-    if cfg.beds <= 0:
+def _contract_blocks(model, cfg: BlockContracts | ForecastLed, day: int, beds: int | None = None) -> None:
+    beds_wanted = cfg.beds if beds is None else beds
+    if beds_wanted <= 0:
         return
     u, geo = model.units, model.geo
     n = u.n
@@ -257,7 +285,7 @@ def _contract_blocks(model, cfg: BlockContracts, day: int) -> None:
     order = np.lexsort((homes, ~in_member, -free))
     chosen, beds = [], 0
     for h in homes[order].tolist():
-        if beds >= cfg.beds:
+        if beds >= beds_wanted:
             break
         chosen.append(h)
         beds += int(u.places[h])
@@ -267,45 +295,83 @@ def _contract_blocks(model, cfg: BlockContracts, day: int) -> None:
     fee = market.list_price[u.pool[chosen]] * market.need_mult[3, need0] * (1.0 - cfg.discount) * u.places[chosen]
     u.bg_occupied[chosen] = 0
     market.move_to_regional(chosen, REGIONAL_BLOCK)
-    model.block_units = chosen
-    model.block_fee = fee  # GBP a week per home, paid whether used or not
-    model.block_from = day
+    # GBP a week per home from the day contracted, paid whether used or not
+    model.block_units = np.concatenate([getattr(model, "block_units", np.empty(0, dtype=np.int64)), chosen])
+    model.block_fee = np.concatenate([getattr(model, "block_fee", np.empty(0)), fee])
+    model.block_from = np.concatenate([getattr(model, "block_from", np.empty(0, dtype=np.int64)),
+                                       np.full(len(chosen), day, dtype=np.int64)])
+
+
+def _forecast_cycle(model, cfg: ForecastLed):
+    """SimPy process: yearly, contract beds ahead of the forecast need for children's homes."""
+    year = 1
+    while year < model.years:
+        yield model.wait_until(int(model.year_bounds[year]))
+        day = int(model.env.now)
+        beds = forecast_beds(model, cfg, day)
+        if beds > 0:
+            _contract_blocks(model, cfg, day, beds=beds)
+        year += 1
+
+
+def forecast_beds(model, cfg: ForecastLed, day: int) -> int:
+    """Beds to contract now: the cover share of next year's forecast need for children's homes
+    beyond the public beds members already fill, less the beds the RCC already holds, within the
+    cap. The forecast: members' children in children's homes today, grown by the trend in
+    members' entries into care (last year over the year before)."""
+    c, u = model.children, model.units
+    n = c.n
+    members = np.zeros(model.geo.n, dtype=bool)
+    members[model.rcc.member_index] = True
+    mine = c.in_care[:n] & members[c.la[:n]]
+    kind = c.kind[:n]
+    in_homes = float((mine & np.isin(kind, [Kind.HOME_LA, Kind.HOME_IND])).sum())
+    unit = c.unit[:n]
+    public = mine & (unit >= 0) & ((kind == Kind.HOME_LA) | (u.regional[np.maximum(unit, 0)] > 0))
+    entered = c.entered[:n]
+    new = ~c.initial[:n] & members[c.la[:n]]
+    recent = float((new & (entered >= day - 365) & (entered < day)).sum())
+    before = float((new & (entered >= day - 730) & (entered < day - 365)).sum())
+    trend = recent / before if before > 0 else 1.0
+    forecast = in_homes * trend
+    held = getattr(model, "block_units", np.empty(0, dtype=np.int64))
+    held_beds = float(u.places[held].sum()) if len(held) else 0.0
+    want = cfg.cover_share * max(forecast - float(public.sum()), 0.0) - held_beds
+    return int(max(0, min(want, cfg.max_beds - held_beds)))
 
 
 def block_costs(model) -> tuple[np.ndarray, np.ndarray]:
-    """Block payments and the part of them that paid for empty beds (voids), by run year.
-
-    Voids come from the monthly occupancy samples kept for the block homes."""
+    """Block payments and the part of them that paid for empty beds (voids), by run year."""
     years = model.years
     paid = np.zeros(years)
-    voids = np.zeros(years)
     ids = getattr(model, "block_units", None)
+    voids = np.asarray(getattr(model, "block_voids", np.zeros(years)), dtype=float)
     if ids is None or len(ids) == 0:
-        return paid, voids
+        return paid, np.zeros(years)
     u = model.units
+    open_to = np.where(u.closed[ids] < 0, model.horizon, u.closed[ids]).astype(np.int64)
     for k in range(years):
         y0, y1 = int(model.year_bounds[k]), int(model.year_bounds[k + 1])
-        open_to = np.where(u.closed[ids] < 0, model.horizon, u.closed[ids]).astype(np.int64)
-        days = np.maximum(np.minimum(open_to, y1) - max(y0, model.block_from), 0)
+        days = np.maximum(np.minimum(open_to, y1) - np.maximum(y0, model.block_from), 0)
         paid[k] = float((model.block_fee * days / 7.0).sum())
-        filled = model.block_fill.get(k)
-        if filled is not None:
-            empty_share = 1.0 - np.clip(filled, 0.0, 1.0)
-            voids[k] = float((model.block_fee * days / 7.0 * empty_share).sum())
-    return paid, voids
+    return paid, np.minimum(voids, paid)
+
+
+SAMPLE_DAYS = 30
 
 
 def sample_block_fill(model, day: int) -> None:
-    """Monthly: share of each block home's beds filled (for the voids)."""
+    """Every 30 days: the block payments of the last 30 days that paid for empty beds."""
     ids = getattr(model, "block_units", None)
     if ids is None or len(ids) == 0:
         return
     u = model.units
-    share = (u.occupied[ids] + u.bg_occupied[ids]) / np.maximum(u.places[ids], 1)
-    k = model.year_of_day(day) - 1
-    s = model._block_samples.setdefault(k, [])
-    s.append(share.astype(float))
-    model.block_fill[k] = np.mean(s, axis=0)
+    held = (model.block_from <= day) & u.open[ids]
+    empty = 1.0 - np.clip((u.occupied[ids] + u.bg_occupied[ids]) / np.maximum(u.places[ids], 1), 0.0, 1.0)
+    k = min(model.year_of_day(day), model.years) - 1
+    if not hasattr(model, "block_voids"):
+        model.block_voids = np.zeros(model.years)
+    model.block_voids[k] += float((model.block_fee * empty * held).sum() * SAMPLE_DAYS / 7.0)
 
 
 # --------------------------------------------------------------------------------------------

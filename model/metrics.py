@@ -49,6 +49,33 @@ def _safe(num: float, den: float) -> float:
     return float(num) / float(den) if den > 0 else 0.0
 
 
+def _pooled(model, spend_la, lever_items, l_payer, l_price, l_initial, l_start, l_end, h_owner, h_cost, h_open) -> dict:
+    """The pooled budget's accounts (empty without the lever): see model/levers.py."""
+    cfg = model.scenario.levers.pooled_budget
+    if cfg is None or cfg.share <= 0:
+        return {}
+    members = model.rcc.member_index
+    n_la = model.geo.n
+    # the start state's spend rate (a year of it) sets the first year's contributions
+    open0 = l_initial & (l_start <= 0) & (l_end > 0)
+    weekly0 = np.bincount(l_payer[open0], weights=l_price[open0], minlength=n_la)[:n_la]
+    weekly0 += np.bincount(h_owner[h_open <= 0], weights=h_cost[h_open <= 0], minlength=n_la)[:n_la]
+    basis = np.vstack([weekly0 * 365.25 / 7.0, spend_la[:-1]])[:, members]
+    contributions = cfg.share * basis
+    spend = cfg.share * spend_la[:, members]
+    levers_cost = np.sum([v for v in lever_items.values()], axis=0) if lever_items else np.zeros(model.years)
+    balance = np.cumsum(contributions.sum(axis=1) - spend.sum(axis=1) - levers_cost)
+    gap = spend - contributions  # each member's over (+) or under (-) spend the pot carried
+    return {
+        "share": cfg.share,
+        "contributions_gbp_by_year": [float(x) for x in contributions.sum(axis=1)],
+        "rcc_spend_gbp_by_year": [float(x) for x in (spend.sum(axis=1) + levers_cost)],
+        "balance_gbp_by_year": [float(x) for x in balance],
+        "absorbed_gbp_by_year": [float(x) for x in np.abs(gap).sum(axis=1)],
+        "largest_la_overspend_gbp": float(max(gap.max(), 0.0)),
+    }
+
+
 def compute(model) -> tuple[dict, list[dict]]:
     """Whole-run metrics and one dict of metrics per year."""
     c, log, u = model.children, model.recorder.placements, model.units
@@ -85,6 +112,11 @@ def compute(model) -> tuple[dict, list[dict]]:
     l_unit = log.unit[:m].astype(np.int64)
     l_regional = np.where(l_unit >= 0, u.regional[np.maximum(l_unit, 0)], 0) > 0
 
+    l_payer = log.payer[:m].astype(np.int64)
+    h_owner = u.owner_la[:un][la_home].astype(np.int64)
+    n_la = model.geo.n
+    spend_la = np.zeros((model.years, n_la))  # who pays: placements by payer, LA homes by owner
+
     years = []
     bounds = model.year_bounds
     for k in range(model.years):
@@ -113,6 +145,8 @@ def compute(model) -> tuple[dict, list[dict]]:
         home_days = np.maximum(np.minimum(h_close, y1) - np.maximum(h_open, y0), 0)
         la_home_cost = float((h_cost * home_days / 7.0).sum())
         spend_kind[Kind.HOME_LA] += la_home_cost
+        spend_la[k] = np.bincount(l_payer, weights=l_price * overlap / 7.0, minlength=n_la)[:n_la]
+        spend_la[k] += np.bincount(h_owner, weights=h_cost * home_days / 7.0, minlength=n_la)[:n_la]
         lever_year = {name: float(arr[k]) for name, arr in lever_items.items()}
         cost = float(spend_kind.sum()) + sum(lever_year.values())
         starts_in_year = (l_start >= y0) & (l_start < y1) & ~l_initial
@@ -240,6 +274,7 @@ def compute(model) -> tuple[dict, list[dict]]:
         "lever_costs_gbp": {name: float(arr.sum()) for name, arr in lever_items.items()},
         "block_voids_gbp": float(block_voids.sum()),
         "placements_in_rcc_homes": int(sum(y["placements_in_rcc_homes"] for y in years)),
+        "pooled_budget": _pooled(model, spend_la, lever_items, l_payer, l_price, l_initial, l_start, l_end, h_owner, h_cost, h_open),
         "mean_distance_rcc_homes_miles": float(l_dist[started_all & l_regional].mean()) if (started_all & l_regional).any() else 0.0,
         "by_placement_type": by_group,
         "by_la": by_la,

@@ -16,8 +16,10 @@ from model.codes import Kind, Sector
 from model.levers import (
     BlockContracts,
     CapitalHomes,
+    ForecastLed,
     FosteringHub,
     Levers,
+    PooledBudget,
     RegionalPolicy,
     SharedPlacements,
     SingleCustomer,
@@ -50,7 +52,8 @@ def _residential_starts(model):
 def test_levers_at_zero_size_change_nothing(baseline):
     _, base = baseline
     zero = Levers(capital_homes=CapitalHomes(capital_gbp=0), fostering_hub=FosteringHub(budget_gbp_per_year=0),
-                  block_contracts=BlockContracts(beds=0))
+                  block_contracts=BlockContracts(beds=0), forecast_led=ForecastLed(max_beds=0),
+                  pooled_budget=PooledBudget(share=0.0))
     _, got = _run(zero, name="baseline")
     assert json.dumps(got.metrics, sort_keys=True) == json.dumps(base.metrics, sort_keys=True)
 
@@ -128,3 +131,26 @@ def test_block_contracts_are_paid_whether_used_or_not(baseline):
     for y in got.by_year:
         spend = sum(y["spend_by_kind_gbp"].values())
         assert y["cost_total_gbp"] == pytest.approx(spend + sum(y["lever_costs_gbp"].values()))
+
+
+def test_forecast_led_contracts_beds_ahead_and_pays_for_them(baseline):
+    _, base = baseline
+    model, got = _run(Levers(forecast_led=ForecastLed(cover_share=1.0, max_beds=30, discount=0.1)))
+    held = model.units.places[model.block_units].sum()
+    assert 0 < held <= 30 + 6  # whole homes: the last one may take it a few beds over
+    assert (model.block_from > 0).all()  # contracted at a year end, ahead of the next year's need
+    assert got.metrics["lever_costs_gbp"]["block_contracts"] > 0
+    assert got.metrics["placements_in_rcc_homes"] > 0
+
+
+def test_pooled_budget_moves_no_child_and_carries_each_las_overspend(baseline):
+    _, base = baseline
+    _, got = _run(Levers(pooled_budget=PooledBudget(share=1.0)))
+    a, b = dict(got.metrics), dict(base.metrics)
+    pooled = a.pop("pooled_budget")
+    b.pop("pooled_budget")
+    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    assert len(pooled["contributions_gbp_by_year"]) == YEARS
+    # what the pot paid, year by year, is what members spent on placements
+    assert sum(pooled["rcc_spend_gbp_by_year"]) == pytest.approx(base.metrics["cost_total_gbp"], rel=1e-9)
+    assert pooled["absorbed_gbp_by_year"][0] > 0
