@@ -264,7 +264,7 @@ def _build_children(model, rng, year: int) -> None:
                       np.where(foster & (age >= 16), q.uasc_share_foster_16, np.where(foster & (age >= 12), q.uasc_share_foster_12, 0.0)))
     uasc = rng.random(n) < uasc_p
     attrs["flags"] = np.where(uasc, attrs["flags"] | FLAG_UASC, attrs["flags"] & ~FLAG_UASC).astype(np.int16)
-    tic = np.minimum(rng.exponential(q.time_in_care_mean_years, n), age)
+    tic = _time_in_care(model, age, rng.random(n))
     pc = geo.sample_points(la, rng.random(n))
     start = 0
     ids = model.children.append(
@@ -319,12 +319,14 @@ def _build_children(model, rng, year: int) -> None:
 def _elapsed_in_placement(model, rate: np.ndarray, tic: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Years each child at the start has already spent in the current placement.
 
-    In a steady state, the time a placement has lasted so far (the backward recurrence time) has
-    density proportional to the chance a placement survives that long, S(a). S comes from the
-    same hazards that end placements during the run (``rate``: each placement's breakdown plus
-    planned-move hazard, :func:`children.placement_hazards`, lower once settled), so that the
-    start state holds as many long-settled placements as the run's own dynamics would and the
-    stability measures do not start with a transient. Capped at the child's time in care.
+    A child in care for ``tic`` years is still in the placement it entered care to with the chance
+    that a placement survives ``tic`` years, S(tic); otherwise it has moved since, and the time
+    since the last move (the backward recurrence time of the moves) has density proportional to
+    S(a) below ``tic``. S comes from the same hazards that end placements during the run
+    (``rate``: each placement's breakdown plus planned-move hazard,
+    :func:`children.placement_hazards`, lower once settled), so that the start state holds as
+    many long-settled placements as the run's own dynamics would and the stability measures do
+    not start with a transient.
     """
     p = model.p.stability
     r = np.asarray(rate, dtype=float)
@@ -340,6 +342,13 @@ def _elapsed_in_placement(model, rate: np.ndarray, tic: np.ndarray, u: np.ndarra
         late = np.maximum(tic - s, 0.0)
         i_late = np.where(pos & (late_rate > 0), surv_s * (1 - np.exp(-late_rate * late)) / np.where(late_rate > 0, late_rate, 1.0),
                           surv_s * late)
+        # still in the first placement since entering care: the chance the placement survives
+        # the whole time in care (an atom at a = tic); otherwise moved since, and the time since
+        # the last move has density proportional to S(a) below tic
+        surv_tic = np.where(tic <= s, np.exp(-np.where(pos, rr, 0.0) * tic),
+                            surv_s * np.exp(-np.where(pos, late_rate, 0.0) * late))
+        first = u < surv_tic
+        u = np.where(first, 0.0, (u - surv_tic) / np.maximum(1.0 - surv_tic, 1e-300))
         target = u * (i_early + i_late)
         # invert: in the early piece, or past settling
         a_early = np.where(pos, -np.log(np.maximum(1 - rr * target, 1e-300)) / rr, target)
@@ -348,4 +357,50 @@ def _elapsed_in_placement(model, rate: np.ndarray, tic: np.ndarray, u: np.ndarra
                               -np.log(np.maximum(1 - late_rate * rest / surv_s, 1e-300)) / np.where(late_rate > 0, late_rate, 1.0),
                               rest / surv_s)
         a = np.where(target <= i_early, a_early, a_late)
+        a = np.where(first, tic, a)
     return np.clip(a, 0.0, tic)
+
+
+def _time_in_care(model, age: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Years in care so far of each child at the start, given the child's age.
+
+    In a steady state, a child aged ``a`` who is in care entered ``t`` years ago with probability
+    proportional to the rate of entries at age ``a - t`` (``entries.age_shares``, with babies
+    piling up near birth as ``entries.infant_age_skew`` says) times the chance of still being in
+    care ``t`` years after entering at that age (the run's own exit hazards by age band and time
+    in care, :func:`children._hazard_table`). Drawing from this makes the start state's time in
+    care agree with the dynamics that follow, so that measures that look back (long-term
+    stability: 2.5 years in care) do not start with a transient.
+    """
+    p = model.p.entries
+    dt = 1.0 / 52.0
+    grid = np.arange(0.0, 18.0, dt)  # entry ages and durations, weekly
+    k = len(grid)
+    # entry rate density by age
+    band = ch.age_band(grid + dt / 2)
+    shares = np.asarray(p.age_shares, dtype=float) / np.sum(p.age_shares)
+    width = np.diff(ch.AGE_EDGES)
+    dens = shares[band] / width[band]
+    first = band == 0
+    skew = float(p.infant_age_skew)
+    mid = grid[first] + dt / 2
+    dens[first] = shares[0] * (1.0 / skew) * mid ** (1.0 / skew - 1.0)
+    # survival in care S[i, j]: entered at grid[i], still in care grid[j] years later
+    total = model.exit_hazards.sum(axis=0)  # (age band, phase)
+    entry = grid[:, None]
+    dur = grid[None, :]
+    phase = np.clip(np.searchsorted(ch.PHASE_EDGES, dur + dt / 2, side="right") - 1, 0, 2)
+    h = total[ch.age_band(entry + dur + dt / 2), phase]
+    surv = np.exp(-np.cumsum(h * dt, axis=1) + h * dt)  # survival at the start of each week
+    # weight of (age index a, duration j): entry index a - j
+    ia = np.arange(k)[:, None]
+    j = np.arange(k)[None, :]
+    entry_idx = ia - j
+    ok = entry_idx >= 0
+    w = np.where(ok, dens[np.maximum(entry_idx, 0)] * surv[np.maximum(entry_idx, 0), j], 0.0)
+    cdf = np.cumsum(w, axis=1)
+    cdf /= np.maximum(cdf[:, -1:], 1e-300)
+    a_idx = np.clip((np.asarray(age) / dt).astype(np.int64), 0, k - 1)
+    j_draw = (cdf[a_idx] < np.asarray(u)[:, None]).sum(axis=1)
+    frac = (np.asarray(u) * 7919.0) % 1.0  # a position within the week, from the same draw
+    return np.minimum((j_draw + frac) * dt, np.asarray(age))

@@ -39,6 +39,10 @@ def test_elapsed_time_follows_the_survival_curve():
     # never longer than the time in care
     capped = _elapsed_in_placement(model, np.full(1000, 0.5), np.full(1000, 0.3), rng.random(1000))
     assert capped.max() <= 0.3
-    # no hazard at all: uniform over the time in care
+    # no hazard at all: nobody has moved since entering care
     flat = _elapsed_in_placement(model, np.zeros(n), np.full(n, 2.0), rng.random(n))
-    assert abs(flat.mean() - 1.0) < 0.02
+    assert np.all(flat == 2.0)
+    # a placement survives half a year in care with chance exp(-0.5 * 0.5): those are still in
+    # the placement they entered care to
+    half = _elapsed_in_placement(model, np.full(n, 0.5), np.full(n, 0.5), rng.random(n))
+    assert abs((half == 0.5).mean() - np.exp(-0.25)) < 0.01
