@@ -47,7 +47,7 @@ class Background:
         free = np.maximum(avail - u.occupied[ids], 0)
         fill = rng.binomial(np.minimum(want, free), 1.0)
         u.bg_occupied[ids] = fill
-        self.model.market.refresh(ids)
+        self.model.market.touch(ids)
 
     def churn(self, day: int, days: int = CHURN_DAYS) -> None:
         p = self.model.p.background
@@ -85,4 +85,4 @@ class Background:
             arrived_units = np.concatenate(arrived)
             np.add.at(u.bg_occupied, arrived_units, 1)
             changed.append(arrived_units)
-        self.model.market.refresh(np.concatenate(changed))
+        self.model.market.touch(np.concatenate(changed))

@@ -264,7 +264,7 @@ class CareMarket(mesa.Model):
             if kin.any():
                 u.open[uu[kin]] = False
                 u.closed[uu[kin]] = day[has][kin]
-            self.market.refresh(uu)
+            self.market.touch(uu)
         self.recorder.end(ids, day, reason)
         c.kind[ids] = -1
         c.unit[ids] = -1
@@ -325,7 +325,7 @@ class CareMarket(mesa.Model):
         if len(placed):
             self._end_current(placed, day, REASON["CLOSE"])
             self.need_placement(placed, day)
-        self.market.refresh(ids)
+        self.market.touch(ids)
         homes = ids[u.utype[ids] != UnitType.FOSTER]
         if len(homes):
             self.recorder.count("homes_closed", day, u.sector[homes], u.la[homes])
@@ -373,7 +373,7 @@ class CareMarket(mesa.Model):
         if sp is not None:
             np.subtract.at(self.units.staying_put, sp[0], 1)
             np.maximum(self.units.staying_put, 0, out=self.units.staying_put)
-            self.market.refresh(sp[0])
+            self.market.touch(sp[0])
 
         moves, days = due("adoption_move", c.adopt_move_day)
         if moves is not None and len(moves):

@@ -98,6 +98,7 @@ class Market:
         # (entries are removed lazily when found full)
         self.freelist: list[list[list[int]]] = [[[] for _ in range(N_NEEDS)] for _ in range(self.n_pools)]
         self.policy = SearchPolicy(n_la)
+        self._dirty: list[np.ndarray] = []  # units changed since the market last looked
 
         # prices: list price per pool (independent pools) or LA cost per child (own pools)
         pr = p.prices
@@ -152,6 +153,7 @@ class Market:
 
     def move_to_regional(self, ids: np.ndarray, how: int) -> None:
         """Units pass to the RCC (block contract): out of their pool, into the RCC's."""
+        self.flush()
         u = self.model.units
         ids = np.asarray(ids, dtype=np.int64)
         old = u.pool[ids]
@@ -169,6 +171,16 @@ class Market:
         self._listed[ids] = False
         u.regional[ids] = how
         self.attach_units(ids)
+
+    def touch(self, ids: np.ndarray) -> None:
+        """Units ``ids`` changed; their places are recounted before the market next looks."""
+        self._dirty.append(np.asarray(ids, dtype=np.int64))
+
+    def flush(self) -> None:
+        if self._dirty:
+            ids = np.concatenate(self._dirty)
+            self._dirty = []
+            self.refresh(ids)
 
     def refresh(self, ids: np.ndarray) -> None:
         """Bring pool capacity and free lists up to date after units ``ids`` changed."""
@@ -261,6 +273,7 @@ class Market:
             return ids
         model = self.model
         c = model.children
+        self.flush()
         day = np.broadcast_to(np.asarray(day, dtype=np.int64), ids.shape)
         if pen is None:
             pen = ch.care_plan(model, ids, day)

@@ -17,6 +17,7 @@ A scenario is a YAML file::
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Mapping
@@ -56,9 +57,22 @@ def _registry_path() -> Path:
     return data_dir().parent / "parameters.yaml"
 
 
+_RAW_CACHE: dict[tuple[str, int], dict] = {}
+
+
+def _read_yaml_cached(path: Path) -> dict:
+    """Parse a YAML file once per process (per version of the file): a sweep builds many runs."""
+    key = (str(path), path.stat().st_mtime_ns)
+    raw = _RAW_CACHE.get(key)
+    if raw is None:
+        raw = yaml.safe_load(path.read_text())
+        _RAW_CACHE[key] = raw
+    return copy.deepcopy(raw)
+
+
 def load_registry(path: Path | None = None) -> dict[str, ParamSpec]:
     """Read every parameter's declaration."""
-    raw = yaml.safe_load((path or _registry_path()).read_text())
+    raw = _read_yaml_cached(path or _registry_path())
     specs = {}
     for name, entry in raw.items():
         missing = {"value", "unit", "range", "source"} - set(entry)
