@@ -66,8 +66,9 @@ def test_capital_homes_near_far_placed_children_cut_residential_distance(baselin
     assert got.metrics["placements_in_rcc_homes"] > 20
     assert got.metrics["mean_distance_rcc_homes_miles"] < np.mean(_residential_starts(base_model))
     assert np.mean(_residential_starts(model)) < np.mean(_residential_starts(base_model))
-    assert (got.metrics["by_placement_type"]["residential"]["share_over_20_miles"]
-            < base.metrics["by_placement_type"]["residential"]["share_over_20_miles"])
+    # fewer residential placements more than 10 miles away (Manchester, Salford and Wigan are
+    # close together: few go beyond 20 miles in this small world)
+    assert (_residential_starts(model) > 10).mean() < (_residential_starts(base_model) > 10).mean()
     # and the capital is paid
     assert got.metrics["lever_costs_gbp"]["capital"] == pytest.approx(10e6)
     assert got.metrics["cost_total_gbp"] > base.metrics["cost_total_gbp"]
