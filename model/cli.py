@@ -45,6 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print one JSON object instead of the summary table")
     run.add_argument("--out", type=Path, help="also write the JSON result to this file")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    run.add_argument("--ssda903", type=Path, metavar="DIR", help="start the LAs whose SSDA903 returns are in DIR "
+                     "(CSVs named *header* and *episodes*) from their own children open at 31 March of --start")
+    run.add_argument("--la", help="the LA of the return when its files have no LA column (ONS code or name)")
+    run.add_argument("--lenient", action="store_true", help="drop bad rows of the return (counted) instead of stopping")
+    run.add_argument("--write-ssda903", type=Path, metavar="DIR", help="also write the run's children as SSDA903 "
+                     "Header and Episodes files (DfE format, current codes) into DIR")
     cmp_ = sub.add_parser(
         "compare", help="run scenarios on the same seeds and report differences from baseline with 95%% intervals",
         description="Run every scenario on the same seeds (common random numbers) and print, for each scenario, each "
@@ -94,9 +100,14 @@ def cmd_run(args) -> int:
         raise InputError(f"--years must be at least 1, got {args.years}")
     if args.seed < 0:
         raise InputError(f"--seed must be non-negative, got {args.seed}")
+    start_population = None
+    if args.ssda903 is not None:
+        start_population = _read_return(args)
+    elif args.la or args.lenient:
+        raise InputError("--la and --lenient go with --ssda903 DIR")
     model = CareMarket(
         region=args.region, scenario=args.scenario, years=args.years, seed=args.seed, start_year=args.start,
-        verbose=not args.quiet,
+        verbose=not args.quiet, start_population=start_population,
     )
     if not args.quiet:
         print(
@@ -107,12 +118,37 @@ def cmd_run(args) -> int:
         )
     result = model.run()
     text = result.to_json()
+    if args.write_ssda903 is not None:
+        from . import ssda903
+
+        ssda903.write(model, args.write_ssda903)
     if args.out:
         _write_atomic(args.out, text + "\n")
     print(text if args.json else result.summary_table())
     if not args.quiet:
         print(f"rccsim: done in {model.wall_seconds:.1f}s", file=sys.stderr)
     return 0
+
+
+def _read_return(args):
+    """The children of the return open at the start date (31 March of --start), checked."""
+    import datetime as dt
+
+    from . import ssda903
+    from .data import check_start_year
+
+    year = check_start_year(args.start)
+    ret = ssda903.read(args.ssda903, la=args.la, lenient=args.lenient)
+    pop, warnings = ssda903.population_at(ret, dt.date(year, 3, 31))
+    if not args.quiet:
+        if ret.dropped:
+            dropped = "; ".join(f"{k}: {v}" for k, v in ret.dropped.items())
+            print(f"rccsim: --lenient dropped rows of the return ({dropped})", file=sys.stderr)
+        for line in warnings:
+            print(f"rccsim: {line}", file=sys.stderr)
+    if pop.empty:
+        raise InputError(f"--ssda903: no child in the return is looked after on 31 March {year} (try --start)")
+    return pop
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -67,6 +67,9 @@ class CareMarket(mesa.Model):
         start_year: the 31 March whose published state the run starts from (2020-2024).
         params: a parameter set to start from (defaults: ``calibration/parameters.yaml``).
         verbose: print progress to stderr.
+        start_population: children open at the start date from LAs' SSDA903 returns
+            (:func:`model.ssda903.population_at`); those LAs start from them instead of the
+            published counts.
     """
 
     def __init__(
@@ -78,6 +81,7 @@ class CareMarket(mesa.Model):
         start_year: int = 2024,
         params: ParamSet | None = None,
         verbose: bool = False,
+        start_population=None,
     ):
         if not isinstance(years, int) or isinstance(years, bool) or years < 1 or years > 50:
             raise InputError(f"--years must be a whole number from 1 to 50, got {years}")
@@ -113,6 +117,12 @@ class CareMarket(mesa.Model):
         self.background = Background(self)
         self.recorder = Recorder(self)
         self.exit_hazards = ch._hazard_table(self)
+        if start_population is not None:
+            outside = sorted(set(start_population["la"].tolist()) - set(self.region.la_index.tolist()))
+            if outside:
+                codes = ", ".join(self.geo.las.la_code.iloc[outside].tolist())
+                raise InputError(f"the SSDA903 return covers LA(s) {codes}, not in the region {self.region.label}")
+        self.start_population = start_population  # children of LAs' own returns (model.ssda903)
         self.occ_samples = 0
         world.build(self)
         from .agents import RCC

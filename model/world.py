@@ -240,6 +240,9 @@ def _build_children(model, rng, year: int) -> None:
     joint_p = joint / joint.sum()
     sim = model.region.la_index
     counts = geo.las[f"cla_{year}"].fillna(0).to_numpy(np.int64)[sim]
+    given = getattr(model, "start_population", None)  # from the LAs' own SSDA903 returns
+    if given is not None:
+        counts = np.where(np.isin(sim, given["la"].to_numpy()), 0, counts)
     la = np.repeat(sim, counts)
     n = len(la)
     cell = rng.choice(joint_p.size, size=n, p=joint_p.ravel())
@@ -247,6 +250,13 @@ def _build_children(model, rng, year: int) -> None:
     edges = ch.AGE_EDGES
     age = edges[band] + rng.random(n) * (edges[band + 1] - edges[band])
     age = np.minimum(age, 18.0 - 2.0 / ch.DAYS_PER_YEAR)
+    n_synthetic = n
+    if given is not None and len(given):
+        la = np.concatenate([la, given["la"].to_numpy(np.int64)])
+        kind = np.concatenate([kind, given["kind"].to_numpy(np.int64)])
+        age = np.concatenate([age, np.clip(given["age"].to_numpy(float), 0.0, 18.0 - 2.0 / ch.DAYS_PER_YEAR)])
+        n = len(la)
+        band = ch.age_band(age)
     attrs = ch.draw_attributes(model, rng, band, age, n)
     need = attrs["need"]
     # the start placement implies the need it meets (assumption, see parameters)
@@ -266,9 +276,21 @@ def _build_children(model, rng, year: int) -> None:
     attrs["flags"] = np.where(uasc, attrs["flags"] | FLAG_UASC, attrs["flags"] & ~FLAG_UASC).astype(np.int16)
     tic = _time_in_care(model, age, rng.random(n))
     pc = geo.sample_points(la, rng.random(n))
+    home_e, home_n = geo.pc_e[pc].copy(), geo.pc_n[pc].copy()
+    real = np.arange(n) >= n_synthetic
+    if real.any():
+        # what the return says replaces what was drawn: sex, need proxy, legal status, time in
+        # care, home location (the nearest postcode of the model's sample stands in for it)
+        g = given
+        attrs["male"][real] = g["male"].to_numpy(bool)
+        attrs["need"][real] = np.maximum(attrs["need"][real], g["need"].to_numpy(np.int8))
+        attrs["legal"][real] = _legal_index(g["legal"].to_numpy(str))
+        tic[real] = np.clip(np.nan_to_num(g["years_in_care"].to_numpy(float), nan=0.0), 0.0, age[real])
+        home_e[real], home_n[real] = g["home_e"].to_numpy(float), g["home_n"].to_numpy(float)
+        pc[real] = _nearest_sample(geo, la[real], home_e[real], home_n[real])
     start = 0
     ids = model.children.append(
-        n, la=la, home_pc=pc, home_e=geo.pc_e[pc], home_n=geo.pc_n[pc],
+        n, la=la, home_pc=pc, home_e=home_e, home_n=home_n,
         dob=start - np.round(age * ch.DAYS_PER_YEAR).astype(np.int64),
         entered=start - np.round(tic * ch.DAYS_PER_YEAR).astype(np.int64),
         in_care=True, initial=True, **attrs,
@@ -308,8 +330,14 @@ def _build_children(model, rng, year: int) -> None:
     at = np.searchsorted(ids, placed)
     rate_u, rate_p = ch.placement_hazards(model, placed, 0)
     lasted = _elapsed_in_placement(model, rate_u + rate_p, tic[at], u_in_place[at])
+    if real.any():
+        from_return = real[at]
+        years = given["years_in_placement"].to_numpy(float)[at[from_return] - n_synthetic]
+        lasted[from_return] = np.clip(np.nan_to_num(years, nan=0.0), 0.0, tic[at][from_return])
+        c.n_breakdowns[placed[from_return]] = given["moves_last_year"].to_numpy(np.int64)[at[from_return] - n_synthetic]
     lasted[c.kind[placed] == Kind.UNREGISTERED] = 0.0  # emergency settings: searched for from the start
-    back = np.round(lasted * ch.DAYS_PER_YEAR).astype(np.int64)
+    # in care on 31 March (day -1): every start placement began by then
+    back = np.maximum(np.round(lasted * ch.DAYS_PER_YEAR).astype(np.int64), 1)
     c.place_start[placed] = -back
     model.recorder.backdate_open_placements(placed, -back)
     scheduled = placed[c.kind[placed] != Kind.UNREGISTERED]
@@ -404,3 +432,20 @@ def _time_in_care(model, age: np.ndarray, u: np.ndarray) -> np.ndarray:
     j_draw = (cdf[a_idx] < np.asarray(u)[:, None]).sum(axis=1)
     frac = (np.asarray(u) * 7919.0) % 1.0  # a position within the week, from the same draw
     return np.minimum((j_draw + frac) * dt, np.asarray(age))
+
+
+def _legal_index(codes: np.ndarray) -> np.ndarray:
+    """SSDA903 legal status (LS) to the model's legal status index (children.LEGAL_CODES)."""
+    table = {"V2": 0, "V3": 0, "V4": 0, "C1": 1, "C2": 2, "L1": 3, "L2": 3, "L3": 3, "J1": 4, "J2": 4, "J3": 4,
+             "E1": 5, "D1": 5}
+    return np.array([table.get(x, 0) for x in codes], dtype=np.int8)
+
+
+def _nearest_sample(geo, la: np.ndarray, e: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """The model's sample postcode nearest each point, within its LA."""
+    out = np.empty(len(la), dtype=np.int64)
+    for i, (a, x, y) in enumerate(zip(la.tolist(), e.tolist(), n.tolist())):
+        lo, hi = int(geo.pc_start[a]), int(geo.pc_start[a + 1]) if a + 1 < len(geo.pc_start) else len(geo.pc_e)
+        d = (geo.pc_e[lo:hi] - x) ** 2 + (geo.pc_n[lo:hi] - y) ** 2
+        out[i] = lo + int(np.argmin(d))
+    return out

