@@ -18,6 +18,7 @@ A scenario is a YAML file::
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping
@@ -156,6 +157,13 @@ class ParamSet(Mapping):
                 base = base.updated(doc.get("values", {}))
             except InputError as exc:
                 raise InputError(f"{fitted}: {exc}") from None
+            # the provenance of a fitted value is the fit, not the first guess it started from
+            note = (f"fitted: calibration/fitted.yaml ({doc.get('fitted_on')}, {doc.get('method', 'fit')}, "
+                    f"{doc.get('region')} from {doc.get('start')}, {doc.get('code_version')})")
+            specs = dict(base.specs)
+            for name in doc.get("values", {}):
+                specs[name] = dataclasses.replace(specs[name], source=note)
+            base = cls(dict(base.as_dict()), specs)
         return base
 
     def updated(self, overrides: Mapping[str, Any]) -> ParamSet:

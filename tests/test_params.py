@@ -54,3 +54,25 @@ def test_updated_applies_a_value_and_changes_the_hash():
 def test_bad_parameters_are_refused_with_their_name(overrides, message):
     with pytest.raises(InputError, match=message.replace("(", r"\(")):
         ParamSet.defaults().updated(overrides)
+
+
+def test_installed_fit_values_carry_the_fit_as_their_source():
+    from model.params import _registry_path
+
+    fitted = _registry_path().with_name("fitted.yaml")
+    if not fitted.is_file():
+        import pytest
+
+        pytest.skip("no fit installed")
+    import yaml
+
+    from model import ParamSet
+
+    doc = yaml.safe_load(fitted.read_text())
+    defaults = ParamSet.defaults()
+    for name, value in doc["values"].items():
+        assert defaults[name] == value
+        assert defaults.specs[name].source.startswith("fitted: calibration/fitted.yaml")
+    # and everything else keeps its registry source
+    others = [n for n in defaults.specs if n not in doc["values"]]
+    assert all(not defaults.specs[n].source.startswith("fitted: calibration") for n in others)
