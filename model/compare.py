@@ -132,10 +132,12 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
     cost = s["cost_total_gbp"]
     line = (f"Cost {cost['diff'] / 1e6:+,.1f}m (95% interval {cost['lo'] / 1e6:+,.1f}m to {cost['hi'] / 1e6:+,.1f}m)"
             f"{' ' if sig('cost_total_gbp') else ', not distinguishable from zero; '}")
+    clauses = []
     if parts:
-        line += f"placement spend moved by kind: {', '.join(parts)}"
+        clauses.append(f"placement spend moved by kind: {', '.join(parts)}")
     if lever_txt:
-        line += f"; the lever itself cost {lever_txt}" + (f", of which £{voids / 1e6:,.1f}m paid for empty block beds" if voids else "")
+        clauses.append(f"the lever itself cost {lever_txt}" + (f", of which £{voids / 1e6:,.1f}m paid for empty block beds" if voids else ""))
+    line = line.rstrip("; ").rstrip(",") + (("; " if not sig("cost_total_gbp") else " ") + "; ".join(clauses) if clauses else "")
     lines.append(line + ".")
     # distance: children in RCC homes, and where distance changed
     in_rcc = _mean(runs, scenario, lambda m: m["placements_in_rcc_homes"])
