@@ -15,8 +15,9 @@ in which case bad rows are dropped and counted.
 Child-level data stays in memory: :func:`population_at` returns ages, placement kinds, legal
 status, moves and distances, never identifiers, dates of birth or postcodes.
 
-Writing (:func:`write`) produces a Header and an Episodes file in DfE's format (current codes)
-for the simulated children of the run's LAs, with an ``LA`` column, as the regional tools add it.
+Writing (:func:`write`) produces, for each collection year of the run, a Header and an Episodes
+file in DfE's format (current codes) for the simulated children of the run's LAs, with an ``LA``
+column, as the regional tools add it.
 """
 
 from __future__ import annotations
@@ -195,7 +196,7 @@ def read(folder: Path | str, la: str | None = None, lenient: bool = False, geo=N
         dob = _dates(frame["DOB"])
         frame = chk.check(frame, dob.isna(), path, "DOB", "not a date (dd/mm/yyyy or yyyy-mm-dd)")
         frame["DOB"] = _dates(frame["DOB"])
-        frame = chk.check(frame, ~frame["SEX"].isin(["1", "2"]), path, "SEX", "unknown code (1 or 2)")
+        frame = chk.check(frame, ~frame["SEX"].isin(["1", "2", "M", "F", "U"]), path, "SEX", "unknown code (1, 2, M, F or U)")
         dup = frame.duplicated(["_LA", "CHILD"], keep="first")
         frame = chk.check(frame, dup, path, "CHILD", "child listed twice in the header")
         head_parts.append(frame)
@@ -294,7 +295,7 @@ def population_at(ret: Return, date: dt.date, geo=None) -> tuple[pd.DataFrame, l
     entered = starts.reindex(key).fillna(first_seen.reindex(key))
     head = ret.header.set_index(["_LA", "CHILD"])
     dob = head["DOB"].reindex(key)
-    sex = head["SEX"].reindex(key)
+    sex = head["SEX"].reindex(key).replace({"M": "1", "F": "2"})
     kind = place_kind(cur["PLACE"].to_numpy(), cur["PLACE_PROVIDER"].to_numpy())
     place = cur["PLACE"].replace(PLACE_RETIRED).to_numpy(str)
     need = np.where(place == "K1", 2, np.where(place == "K2", 1, 0))
@@ -371,8 +372,12 @@ def pseudonym(seed: int, child: int) -> str:
     return "S" + hashlib.sha256(f"{seed}:{child}".encode()).hexdigest()[:10].upper()
 
 
-def write(model, folder: Path | str) -> tuple[Path, Path]:
-    """Write the run's simulated children as SSDA903 Header and Episodes files (current codes)."""
+def write(model, folder: Path | str) -> list[Path]:
+    """Write the run's simulated children as SSDA903 returns, one Header and one Episodes file per
+    collection year of the run (``ssda903_YYYY_header.csv``, ``ssda903_YYYY_episodes.csv`` for the
+    year ending 31 March YYYY), as LAs submit them: every episode open at any time in the year,
+    with its end left blank if it was still open on 31 March. Current codes, an ``LA`` column and
+    pseudonymous child identifiers. Returns the paths written."""
     from .children import LEGAL_CODES
 
     folder = Path(folder)
@@ -381,61 +386,80 @@ def write(model, folder: Path | str) -> tuple[Path, Path]:
     n = log.n
     start = model.start_date
     sim = model.world.simulated
+    codes = geo.las.la_code.to_numpy(str)
 
     def date(day) -> str:
         return (start + dt.timedelta(days=int(day))).strftime("%d/%m/%Y")
 
     child = log.child[:n].astype(np.int64)
-    keep = sim[c.la[child]]
-    rows = np.flatnonzero(keep)
+    rows = np.flatnonzero(sim[c.la[child]])
     rows = rows[np.lexsort((log.start[:n][rows], child[rows]))]
-    codes = geo.las.la_code.to_numpy(str)
-    ep_path, head_path = folder / "ssda903_episodes.csv", folder / "ssda903_header.csv"
-    tmp_ep, tmp_head = ep_path.with_suffix(".tmp"), head_path.with_suffix(".tmp")
-    with tmp_ep.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["LA", *EPISODE_COLUMNS, "URN"])
-        prev_child = -1
-        for r in rows.tolist():
-            ch = int(child[r])
-            kind = int(log.kind[r])
-            unit = int(log.unit[r])
-            first = bool(log.first[r]) or ch != prev_child
-            prev_child = ch
-            sector = int(u.sector[unit]) if unit >= 0 else -1
-            if kind in (Kind.FOSTER_LA, Kind.FOSTER_KIN, Kind.HOME_LA) or (kind == Kind.SUPPORTED and sector == Sector.LA):
-                owner = int(u.owner_la[unit]) if unit >= 0 else int(c.la[ch])
-                provider = "PR1" if owner == int(c.la[ch]) else "PR2"
-            elif kind == Kind.WITH_PARENTS:
-                provider = "PR0"
-            elif kind == Kind.ADOPTION:
-                provider = "PR1"
-            elif kind == Kind.OTHER:
-                provider = "PR3"
-            else:
-                provider = "PR5" if sector == Sector.VOLUNTARY else "PR4"
-            end = int(log.end[r])
-            ended = end < model.horizon
-            reason = int(log.end_reason[r])
-            if not ended:
-                dec = rec = rpc = ""
-            elif reason == -2:  # left care
-                dec, rec, rpc = date(end), EXIT_CODES[int(c.exit_route[ch])], ""
-            else:
-                dec, rec, rpc = date(end), "X1", REASON_CODES[reason] if reason >= 0 else "OTHER"
-            w.writerow([
-                codes[c.la[ch]], pseudonym(model.seed, ch), date(log.start[r]), "S" if first else "P",
-                LEGAL_CODES[int(c.legal[ch])], KIND_PLACE[kind], provider, dec, rec, rpc,
-                geo.pc_code[c.home_pc[ch]], geo.pc_code[log.pc[r]] if log.pc[r] >= 0 else "",
-                f"SC{unit:06d}" if kind in (Kind.HOME_LA, Kind.HOME_IND) and unit >= 0 else "",
-            ])
-    kids = np.unique(child[rows])
-    with tmp_head.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["LA", "CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"])
-        for ch in kids.tolist():
-            w.writerow([codes[c.la[ch]], pseudonym(model.seed, ch), "1" if c.male[ch] else "2", date(c.dob[ch]),
-                        "NOBT", "UN1", "", ""])
-    tmp_ep.replace(ep_path)
-    tmp_head.replace(head_path)
-    return head_path, ep_path
+    episodes = []  # (child, start day, end day or None, fields...)
+    prev_child, prev_legal = -1, ""
+    for r in rows.tolist():
+        ch = int(child[r])
+        kind = int(log.kind[r])
+        unit = int(log.unit[r])
+        first = ch != prev_child
+        prev_child = ch
+        sector = int(u.sector[unit]) if unit >= 0 else -1
+        if kind in (Kind.FOSTER_LA, Kind.FOSTER_KIN, Kind.HOME_LA) or (kind == Kind.SUPPORTED and sector == Sector.LA):
+            owner = int(u.owner_la[unit]) if unit >= 0 else int(c.la[ch])
+            provider = "PR1" if owner == int(c.la[ch]) else "PR2"
+        elif kind == Kind.WITH_PARENTS:
+            provider = "PR0"
+        elif kind == Kind.ADOPTION:
+            provider = "PR1"
+        elif kind == Kind.OTHER:
+            provider = "PR3"
+        else:
+            provider = "PR5" if sector == Sector.VOLUNTARY else "PR4"
+        end = int(log.end[r])
+        reason = int(log.end_reason[r])
+        if end >= model.horizon:
+            end, rec, rpc = None, "", ""
+        elif reason == -2:  # left care
+            rec, rpc = EXIT_CODES[int(c.exit_route[ch])], ""
+        else:
+            rec, rpc = "X1", REASON_CODES[reason] if reason >= 0 else "OTHER"
+        # placed for adoption (A6) is under a placement order (E1): the legal status changes too
+        legal = "E1" if kind == Kind.ADOPTION else LEGAL_CODES[int(c.legal[ch])]
+        rne = "S" if first else ("B" if legal != prev_legal else "P")
+        prev_legal = legal
+        episodes.append((ch, int(log.start[r]), end, rne, legal,
+                         KIND_PLACE[kind], provider, rec, rpc, geo.pc_code[c.home_pc[ch]],
+                         geo.pc_code[log.pc[r]] if log.pc[r] >= 0 else "",
+                         f"SC{unit:06d}" if kind in (Kind.HOME_LA, Kind.HOME_IND) and unit >= 0 else ""))
+    paths = []
+    for k in range(model.years):
+        y0, y1 = int(model.year_bounds[k]), int(model.year_bounds[k + 1])  # 1 April .. next 1 April
+        year = model.start_year + k + 1
+        ep_path = folder / f"ssda903_{year}_episodes.csv"
+        head_path = folder / f"ssda903_{year}_header.csv"
+        kids = set()
+        tmp_ep, tmp_head = ep_path.with_suffix(".tmp"), head_path.with_suffix(".tmp")
+        with tmp_ep.open("w", newline="") as fh:
+            w = csv.writer(fh)
+            # CIN (category of need) is not modelled: written as N1, abuse or neglect, the most common
+            w.writerow(["LA", "CHILD", "DECOM", "RNE", "LS", "CIN", *EPISODE_COLUMNS[4:], "URN"])
+            for ch, s0, e0, rne, ls, place, provider, rec, rpc, home, pl, urn in episodes:
+                if s0 >= y1 or (e0 is not None and e0 < y0):
+                    continue
+                open_at_end = e0 is None or e0 >= y1
+                w.writerow([codes[c.la[ch]], pseudonym(model.seed, ch), date(s0), rne, ls, "N1", place, provider,
+                            "" if open_at_end else date(e0), "" if open_at_end else rec, "" if open_at_end else rpc,
+                            home, pl, urn])
+                kids.add(ch)
+        with tmp_head.open("w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["LA", "CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"])
+            for ch in sorted(kids):
+                # SEX: 1/2 until 2023-24, M/F from the 2024-25 collection
+                sex = ("M" if c.male[ch] else "F") if year >= 2025 else ("1" if c.male[ch] else "2")
+                # MOTHER (girls only): motherhood is not modelled, written as 0
+                mother = "" if c.male[ch] else "0"
+                w.writerow([codes[c.la[ch]], pseudonym(model.seed, ch), sex, date(c.dob[ch]), "NOBT", "UN1", mother, ""])
+        tmp_ep.replace(ep_path)
+        tmp_head.replace(head_path)
+        paths += [head_path, ep_path]
+    return paths

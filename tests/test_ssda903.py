@@ -92,20 +92,21 @@ def test_nothing_that_identifies_a_child_is_in_the_population(written):
     got, _ = s9.population_at(s9.read(folder), model.start_date + dt.timedelta(days=400), geo=model.geo)
     assert not {"CHILD", "DOB", "HOME_POST", "PL_POST"} & set(got.columns)
     text = got.to_csv()
-    episodes = pd.read_csv(folder / "ssda903_episodes.csv", dtype=str)
+    episodes = pd.read_csv(sorted(folder.glob("*episodes.csv"))[0], dtype=str)
     for value in episodes["CHILD"].head(50).tolist() + episodes["HOME_POST"].head(50).tolist():
         assert value not in text
 
 
 def test_dfe_and_iso_dates_and_retired_codes_are_read(written, tmp_path):
     model, folder = written
-    for name in ("ssda903_header.csv", "ssda903_episodes.csv"):
-        shutil.copy(folder / name, tmp_path / name.replace("ssda903_", "2024-").replace("episodes", "Episodes"))
-    ep = pd.read_csv(tmp_path / "2024-Episodes.csv", dtype=str, keep_default_na=False)
-    iso = pd.to_datetime(ep["DECOM"], format="%d/%m/%Y").dt.strftime("%Y-%m-%d")
-    ep["DECOM"] = iso
-    ep.loc[ep["PLACE"] == "K3", "PLACE"] = "H5"  # retired: semi-independent living -> supported
-    ep.to_csv(tmp_path / "2024-Episodes.csv", index=False)
+    for path in folder.glob("ssda903_*.csv"):
+        year, part = path.stem.split("_")[1:]
+        shutil.copy(path, tmp_path / f"{year}-{part.capitalize()}.csv")  # the names the tools use
+    for path in tmp_path.glob("*-Episodes.csv"):
+        ep = pd.read_csv(path, dtype=str, keep_default_na=False)
+        ep["DECOM"] = pd.to_datetime(ep["DECOM"], format="%d/%m/%Y").dt.strftime("%Y-%m-%d")
+        ep.loc[ep["PLACE"] == "K3", "PLACE"] = "H5"  # retired: semi-independent living -> supported
+        ep.to_csv(path, index=False)
     day = model.start_date + dt.timedelta(days=465)
     a, _ = s9.population_at(s9.read(folder), day, geo=model.geo)
     b, _ = s9.population_at(s9.read(tmp_path), day, geo=model.geo)
@@ -115,8 +116,9 @@ def test_dfe_and_iso_dates_and_retired_codes_are_read(written, tmp_path):
 
 def _bad(tmp_path: Path, written, edit_episodes=None, edit_header=None, raw_episodes: bytes | None = None):
     _, folder = written
-    head = pd.read_csv(folder / "ssda903_header.csv", dtype=str, keep_default_na=False)
-    ep = pd.read_csv(folder / "ssda903_episodes.csv", dtype=str, keep_default_na=False)
+    first = sorted(folder.glob("ssda903_*_header.csv"))[0].name.split("_")[1]
+    head = pd.read_csv(folder / f"ssda903_{first}_header.csv", dtype=str, keep_default_na=False)
+    ep = pd.read_csv(folder / f"ssda903_{first}_episodes.csv", dtype=str, keep_default_na=False)
     if edit_header:
         head = edit_header(head)
     if edit_episodes:
@@ -239,12 +241,12 @@ def test_run_starts_las_from_their_return_and_results_hold_no_child_data(written
     result = json.loads(text)
     assert result["metrics"]["children_in_care_start"] == n_return
     # nothing that identifies a child leaves in the results: no pseudonym, date of birth or postcode
-    episodes = pd.read_csv(folder / "ssda903_episodes.csv", dtype=str)
-    header = pd.read_csv(folder / "ssda903_header.csv", dtype=str)
+    episodes = pd.concat([pd.read_csv(p, dtype=str) for p in folder.glob("*episodes.csv")])
+    header = pd.concat([pd.read_csv(p, dtype=str) for p in folder.glob("*header.csv")])
     saved = out.read_text()
     for value in set(episodes["CHILD"].head(200)) | set(episodes["HOME_POST"].head(200)) | set(header["DOB"].head(200)):
         assert value not in saved
-    assert (again / "ssda903_episodes.csv").is_file()
+    assert (again / "ssda903_2025_episodes.csv").is_file()
 
 
 def test_run_refuses_a_broken_return_in_one_line_and_writes_nothing(written, capsys, tmp_path):
