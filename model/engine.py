@@ -471,6 +471,10 @@ class CareMarket(mesa.Model):
                 print(f"  year {k + 1}/{self.years}: {n_in:,} children in care ({time.perf_counter() - t0:.1f}s)",
                       file=sys.stderr, flush=True)
         self.wall_seconds = time.perf_counter() - t0
+        # Mesa 3 keeps each model's agent-id counter in a class-level dict keyed by the model,
+        # which keeps every finished model alive (16 MB a GM run): a sweep's workers grew without
+        # bound. No agent is created after the run, so the counter can go.
+        mesa.Agent._ids.pop(self, None)
         return RunResult.from_model(self)
 
 
