@@ -176,7 +176,11 @@ def read(folder: Path | str, la: str | None = None, lenient: bool = False, geo=N
         frame["_ROW"] = np.arange(2, len(frame) + 2)
         frame["_FILE"] = path.name
         if "LA" in frame:
-            codes = frame["LA"].map(lambda x: geo.code_to_index.get(x, geo.code_to_index.get(_la_by_name(geo, x), -1)))
+            lookup = {}
+            for value in frame["LA"].unique().tolist():  # a few distinct values: resolve each once
+                idx = geo.code_to_index.get(value)
+                lookup[value] = idx if idx is not None else geo.code_to_index.get(_la_by_name(geo, value), -1)
+            codes = frame["LA"].map(lookup)
             frame = chk.check(frame, codes < 0, path, "LA", "unknown LA code")
             frame["_LA"] = codes[codes >= 0].astype(np.int64)
         elif la_index is not None:
