@@ -222,8 +222,16 @@ def _figure(summary: dict, scenarios: list[str], path: Path) -> None:
         ax.axvline(0, color="0.5", lw=0.8)
         ax.set_yticks(range(len(others)), others, fontsize=7)
         ax.set_ylim(-0.6, len(others) - 0.4)
-        ax.set_title(f"{labels[key]}\n(baseline {base / (1e6 if key == 'cost_total_gbp' else 1):,.3g}"
-                     f"{'m' if key == 'cost_total_gbp' else ''})", fontsize=8)
+        if key == "cost_total_gbp":
+            base_txt = f"£{base / 1e6:,.0f}m"
+        elif key.startswith("share"):
+            base_txt = f"{100 * base:.2f}%" if base < 0.01 else f"{100 * base:.1f}%"
+        elif key.endswith("gbp"):
+            base_txt = f"£{base:,.0f}"
+        else:
+            base_txt = f"{base:,.3g}"
+        ax.set_title(f"{labels[key]}\n(baseline {base_txt})", fontsize=8)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(5))
         ax.set_xlabel(f"difference from baseline ({unit})", fontsize=7)
         ax.tick_params(axis="x", labelsize=7)
     fig.suptitle("Difference from baseline, mean and 95% interval over seeds (common random numbers)", fontsize=10)
