@@ -43,7 +43,7 @@ EXIT_ROUTES = ("return_home", "relatives", "adoption", "special_guardianship", "
 ROUTE_CODE = {"return_home": "E4A", "relatives": "E13", "adoption": "E11", "special_guardianship": "E45",
               "child_arrangements": "E41", "independent": "E5", "transfer": "E3", "other": "E8"}
 FAMILY_ROUTES = ("return_home", "relatives", "adoption", "special_guardianship", "child_arrangements")
-LEGAL_CODES = ("V2", "C1", "C2", "L1", "J2", "E1")  # s20, interim care order, care order, police protection, remand, placement order
+LEGAL_CODES = ("V2", "C1", "C2", "L1", "J1", "E1")  # s20, interim care order, care order, police protection, remand (J1), placement order
 UNPLANNED_REASONS = ("CREQB", "CREQO", "CHILD", "ALLEG", "STAND", "LAREQ")
 NEVER = 2**31 - 1
 

@@ -293,6 +293,8 @@ def population_at(ret: Return, date: dt.date, geo=None) -> tuple[pd.DataFrame, l
     # the current placement began at the last episode that changed placement (not legal status alone)
     moves = past[past["RNE"] != "L"]
     place_start = moves.groupby(["_LA", "CHILD"])["DECOM"].max()
+    # a placement that began before the file's first episode: the earliest date the files show
+    place_start = place_start.reindex(first_seen.index).fillna(first_seen)
     year_ago = day - pd.Timedelta(days=365)
     moved = moves[(moves["DECOM"] > year_ago) & (moves["RNE"] != "S")].groupby(["_LA", "CHILD"]).size()
     key = pd.MultiIndex.from_frame(cur[["_LA", "CHILD"]])
@@ -426,14 +428,30 @@ def write(model, folder: Path | str) -> list[Path]:
             rec, rpc = EXIT_CODES[int(c.exit_route[ch])], ""
         else:
             rec, rpc = "X1", REASON_CODES[reason] if reason >= 0 else "OTHER"
-        # placed for adoption (A6) is under a placement order (E1): the legal status changes too
-        legal = "E1" if kind == Kind.ADOPTION else LEGAL_CODES[int(c.legal[ch])]
+        # The model keeps one legal status for a period of care; written out, it follows the
+        # rules of each status: placed for adoption (A6) is under a placement order (E1); placed
+        # with parents (P1) is under a care order (C2), never s20; remand (J1) only from age 10;
+        # police protection (L1) lasts at most 72 hours and is followed by an interim care order.
+        legal = LEGAL_CODES[int(c.legal[ch])]
+        s0 = int(log.start[r])
+        if kind == Kind.ADOPTION:
+            legal = "E1"
+        elif kind == Kind.WITH_PARENTS and legal == "V2":
+            legal = "C2"
+        elif legal == "J1" and s0 - int(c.dob[ch]) < 10 * 365.25:
+            legal = "V2"
+        if legal == "L1" and (not first or s0 < 0):
+            legal = "C1"  # protection ended long before the run (or at the first move)
         rne = "S" if first else ("B" if legal != prev_legal else "P")
+        place_fields = (KIND_PLACE[kind], provider)
+        tail = (geo.pc_code[c.home_pc[ch]], geo.pc_code[log.pc[r]] if log.pc[r] >= 0 else "",
+                f"SC{unit:06d}" if kind in (Kind.HOME_LA, Kind.HOME_IND) and unit >= 0 else "")
+        if legal == "L1" and (end is None or end - s0 > 3):
+            # 72 hours of police protection, then an interim care order in the same placement
+            episodes.append((ch, s0, s0 + 3, rne, "L1", *place_fields, "X1", "", *tail))
+            s0, rne, legal = s0 + 3, "L", "C1"
         prev_legal = legal
-        episodes.append((ch, int(log.start[r]), end, rne, legal,
-                         KIND_PLACE[kind], provider, rec, rpc, geo.pc_code[c.home_pc[ch]],
-                         geo.pc_code[log.pc[r]] if log.pc[r] >= 0 else "",
-                         f"SC{unit:06d}" if kind in (Kind.HOME_LA, Kind.HOME_IND) and unit >= 0 else ""))
+        episodes.append((ch, s0, end, rne, legal, *place_fields, rec, rpc, *tail))
     paths = []
     for k in range(model.years):
         y0, y1 = int(model.year_bounds[k]), int(model.year_bounds[k + 1])  # 1 April .. next 1 April
