@@ -1,30 +1,38 @@
-# The experiment workflow. For now it runs the baseline scenario for one region over a few seeds and
-# writes one JSON record per run under results/; sweeps, the results database and the report come
-# with issue 5.
+# The experiment workflow: scenario comparisons and parameter sweeps, run in chunks, stored in a
+# results database, and turned into a board-ready report.
 #
-#     snakemake --cores 2
-#     snakemake --cores 2 --config region=SE seeds=[1,2,3] years=5
+#     snakemake --cores 2                                   # results/report.html (GM, all scenarios)
+#     snakemake --cores 2 --configfile experiments/sweeps/gm_sobol.yaml
+#     snakemake --executor slurm --workflow-profile experiments/profiles/slurm
+#
+# Configuration: experiments/config.yaml (defaults), checked against
+# experiments/schemas/config.schema.yaml. Rules: experiments/rules/.
+
+from snakemake.utils import min_version, validate
+
+min_version("8.0")
+
 
 configfile: "experiments/config.yaml"
 
-REGION = config["region"]
-SCENARIO = config["scenario"]
-SEEDS = config["seeds"]
-YEARS = config["years"]
+
+validate(config, "experiments/schemas/config.schema.yaml")
+
+
+include: "experiments/rules/common.smk"
+include: "experiments/rules/runs.smk"
+include: "experiments/rules/database.smk"
+include: "experiments/rules/report.smk"
+include: "experiments/rules/sweeps.smk"
+
+
+localrules:
+    all,
+    plan,
+    main_report,
 
 
 rule all:
     input:
-        expand("results/runs/{region}/{scenario}/seed{seed}.json", region=REGION, scenario=SCENARIO, seed=SEEDS),
-
-
-rule run:
-    output:
-        "results/runs/{region}/{scenario}/seed{seed}.json",
-    params:
-        years=YEARS,
-    log:
-        "results/logs/{region}/{scenario}/seed{seed}.log",
-    shell:
-        "rccsim run --region {wildcards.region} --scenario {wildcards.scenario} "
-        "--seed {wildcards.seed} --years {params.years} --json --out {output} > /dev/null 2> {log}"
+        main_targets(),
+    default_target: True

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import InputError
+from .store import DEFAULT_URL
 
 EXIT_BAD_INPUT = 2
 
@@ -82,6 +83,34 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--install", action="store_true", help="make the fitted values the defaults (write calibration/fitted.yaml)")
     cal.add_argument("--no-fit", action="store_true", help="report the current defaults against the targets without fitting")
     cal.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+    # the experiment workflow's steps (the Snakefile calls these; they can be run by hand)
+    bat = sub.add_parser("batch", help="run one chunk of a workflow plan (several runs, one output file)",
+                         description="Run the runs of one chunk of a plan (results/studies/STUDY/plan.json) and write "
+                                     "them as JSON lines; a killed chunk resumes from the runs it finished.")
+    bat.add_argument("plan", type=Path, help="plan file written by the workflow")
+    bat.add_argument("--chunk", required=True, help="chunk id in the plan, e.g. c003")
+    bat.add_argument("--out", type=Path, required=True, help="chunk file to write (JSON lines)")
+    bat.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    db = sub.add_parser("db", help="the results database: load chunk files, show what it holds",
+                        description="Load chunk files into the results database (each run once), or list its studies.")
+    db_sub = db.add_subparsers(dest="db_command", parser_class=_Parser)
+    load = db_sub.add_parser("load", help="load chunk files (JSON lines) into the database")
+    load.add_argument("chunks", type=Path, nargs="*", help="chunk files")
+    load.add_argument("--url", default=DEFAULT_URL, help=f"SQLAlchemy URL (default {DEFAULT_URL})")
+    load.add_argument("--out", type=Path, help="write a summary of what was loaded here (JSON)")
+    status = db_sub.add_parser("status", help="runs per study in the database")
+    status.add_argument("--url", default=DEFAULT_URL, help=f"SQLAlchemy URL (default {DEFAULT_URL})")
+    rep = sub.add_parser("report", help="write the board-ready HTML report of a comparison from the database",
+                         description="Write one self-contained, printable HTML report of a scenario comparison "
+                                     "(figures embedded) from the runs stored in the results database.")
+    rep.add_argument("--plan", type=Path, required=True, help="the comparison's plan (results/studies/STUDY/plan.json)")
+    rep.add_argument("--url", default=DEFAULT_URL, help=f"SQLAlchemy URL (default {DEFAULT_URL})")
+    rep.add_argument("--out", type=Path, default=Path("results/report.html"), help="HTML file to write (default results/report.html)")
+    swa = sub.add_parser("sweep-analyse", help="Sobol indices and partial dependence of a sweep, from the database")
+    swa.add_argument("--plan", type=Path, required=True, help="the sweep's plan (results/studies/STUDY/plan.json)")
+    swa.add_argument("--url", default=DEFAULT_URL, help=f"SQLAlchemy URL (default {DEFAULT_URL})")
+    swa.add_argument("--out", type=Path, required=True, help="folder for indices.csv and figures")
     return parser
 
 
@@ -91,6 +120,32 @@ def _write_atomic(path: Path, text: str) -> None:
     with os.fdopen(fd, "w") as fh:
         fh.write(text)
     os.replace(tmp, path)
+
+
+def cmd_db(args) -> int:
+    import json
+
+    from . import store
+
+    if args.db_command == "load":
+        for p in args.chunks:
+            if not p.is_file():
+                raise InputError(f"chunk file not found: {p}")
+
+        def progress(i, n, added, skipped):
+            print(f"  loaded {i}/{n} chunk files ({added} runs added, {skipped} already there)", file=sys.stderr, flush=True)
+
+        summary = store.load_chunks(args.url, args.chunks, progress)
+        if args.out:
+            _write_atomic(args.out, json.dumps(summary, indent=1) + "\n")
+        print(f"rccsim db load: {summary['added']} runs added, {summary['already_loaded']} already there, "
+              f"from {summary['chunks']} chunk files", file=sys.stderr)
+        return 0
+    if args.db_command == "status":
+        for line in store.status(args.url):
+            print(line)
+        return 0
+    raise InputError("rccsim db needs a command: load or status")
 
 
 def cmd_run(args) -> int:
@@ -168,6 +223,20 @@ def main(argv: list[str] | None = None) -> int:
             from .calibration_report import cmd_calibrate
 
             return cmd_calibrate(args)
+        if args.command == "batch":
+            from .batch import run_chunk
+
+            return run_chunk(args.plan, args.chunk, args.out, quiet=args.quiet)
+        if args.command == "db":
+            return cmd_db(args)
+        if args.command == "report":
+            from .report import cmd_report
+
+            return cmd_report(args)
+        if args.command == "sweep-analyse":
+            from .sweep import cmd_sweep_analyse
+
+            return cmd_sweep_analyse(args)
         raise InputError(f"unknown command {args.command}")
     except InputError as exc:
         print(f"rccsim: error: {exc}", file=sys.stderr)

@@ -42,6 +42,11 @@ HEADLINE = (
     "children_homes_end",
     "foster_households_end",
 )
+# distance from home of children placed at the end of the run (miles; DfE's 20-mile line is a bound)
+DISTANCE_BANDS = np.array([0.0, 5.0, 10.0, 20.0, 50.0, np.inf])
+DISTANCE_BAND_LABELS = ("0-5", "5-10", "10-20", "20-50", "50+")
+# moves per child in care at any time during the run (placements started after the first)
+MOVE_BANDS = ("0", "1", "2", "3", "4+")
 GROUP_INDEX = np.array([GROUPS.index(GROUP_OF_KIND[k]) for k in range(N_KINDS)])
 
 
@@ -236,6 +241,13 @@ def compute(model) -> tuple[dict, list[dict]]:
             "share_over_20_miles": _safe(far_la[i], placed_la[i]),
             "share_3plus_placements": _safe(three_la[i], stock_la[i]),
         }
+    # distributions for the report: distance from home at the end, moves per child over the run
+    dist_end = l_dist[open_end & (l_dist >= 0)]
+    band_counts = np.histogram(dist_end, bins=DISTANCE_BANDS)[0]
+    moved = (~l_initial) & (~l_first) & (l_start < model.horizon)
+    moves_child = np.bincount(l_child[moved], minlength=n)
+    in_run = (entered < model.horizon) & (exited_eff > 0)
+    move_counts = np.bincount(np.minimum(moves_child[in_run], len(MOVE_BANDS) - 1), minlength=len(MOVE_BANDS))
     total_cost = float(sum(y["cost_total_gbp"] for y in years))
     child_weeks = float(sum(_safe(y["cost_total_gbp"], y["cost_per_child_week_gbp"]) for y in years))
     started_all = ~l_initial & (l_start < model.horizon)
@@ -276,6 +288,8 @@ def compute(model) -> tuple[dict, list[dict]]:
         "placements_in_rcc_homes": int(sum(y["placements_in_rcc_homes"] for y in years)),
         "pooled_budget": _pooled(model, spend_la, lever_items, l_payer, l_price, l_initial, l_start, l_end, h_owner, h_cost, h_open),
         "mean_distance_rcc_homes_miles": float(l_dist[started_all & l_regional].mean()) if (started_all & l_regional).any() else 0.0,
+        "distance_bands_end": {lab: int(v) for lab, v in zip(DISTANCE_BAND_LABELS, band_counts)},
+        "moves_per_child_dist": {lab: int(v) for lab, v in zip(MOVE_BANDS, move_counts)},
         "by_placement_type": by_group,
         "by_la": by_la,
     }

@@ -1,0 +1,36 @@
+# Plans and paths shared by the rules. A plan is a pure function of the configuration
+# (model/plan.py), so the DAG, the batch jobs and the report agree on every run and chunk.
+
+from model.errors import InputError
+from model.plan import studies
+
+try:
+    PLANS = studies(config)
+except InputError as exc:
+    raise WorkflowError(f"experiments configuration: {exc}") from None
+
+STUDY_DIR = "results/studies/{study}"
+DB_URL = config["database"]
+
+
+def chunk_files(wildcards):
+    plan = PLANS[wildcards.study]
+    return [f"results/studies/{wildcards.study}/chunks/{c}.jsonl" for c in plan["chunks"]]
+
+
+def chunk_minutes(wildcards):
+    """Expected minutes of a chunk job: runs x years x a region's seconds per run-year."""
+    plan = PLANS[wildcards.study]
+    runs = len(plan["chunks"][wildcards.chunk])
+    per_year = 3.0 if plan["region"].lower() == "england" else 1.0
+    return max(5, int(2 * runs * plan["years"] * per_year / 60) + 5)
+
+
+def main_targets():
+    targets = []
+    comparisons = [n for n, p in PLANS.items() if p["kind"] == "compare"]
+    if comparisons:
+        targets.append(config["report"])
+    targets += [f"results/studies/{n}/report.html" for n in comparisons]
+    targets += [f"results/studies/{n}/sensitivity/indices.csv" for n, p in PLANS.items() if p["kind"] == "sweep"]
+    return targets

@@ -1,0 +1,31 @@
+# The report of a comparison: one self-contained HTML file (figures embedded, printable), built from
+# the results database.
+
+
+rule report:
+    input:
+        plan="results/studies/{study}/plan.json",
+        loaded="results/studies/{study}/loaded.json",
+    output:
+        "results/studies/{study}/report.html",
+    params:
+        url=DB_URL,
+    log:
+        "results/logs/{study}/report.log",
+    conda:
+        "../envs/rccsim.yaml"
+    shell:
+        "rccsim report --url '{params.url}' --plan {input.plan} --out {output} 2> {log}"
+
+
+rule main_report:
+    input:
+        lambda wildcards: f"results/studies/{next(n for n, p in PLANS.items() if p['kind'] == 'compare')}/report.html",
+    output:
+        config["report"],
+    log:
+        "results/logs/main_report.log",
+    conda:
+        "../envs/rccsim.yaml"
+    shell:
+        "cp {input} {output} 2> {log}"

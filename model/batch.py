@@ -1,0 +1,110 @@
+"""Run one chunk of a plan: several runs in one process, one output file.
+
+    rccsim batch PLAN.json --chunk c003 --out results/studies/gm/chunks/c003.jsonl
+
+Each finished run is appended at once to ``<out>.partial`` (a JSON line, flushed to disk), and the
+chunk file appears, whole, only when every run of the chunk is done (written aside and renamed).
+A job killed half-way therefore leaves no chunk file (so the workflow re-runs it) but keeps the
+runs it finished: the re-run takes them from the partial file instead of running them again.
+
+Records carry aggregates and provenance only (``model/results.py``), never child-level data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from .errors import InputError
+from .store import now
+
+
+def read_plan(path: Path) -> dict:
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise InputError(f"plan file not found: {path}") from None
+    except json.JSONDecodeError:
+        raise InputError(f"plan file {path} is not JSON (re-run the workflow's plan job)") from None
+
+
+def run_spec(spec: dict) -> dict:
+    """One run of a plan: its result record."""
+    from .engine import CareMarket
+    from .params import load_scenario
+
+    scenario = load_scenario(spec["scenario"])
+    if spec.get("parameters"):
+        scenario = scenario.model_copy(update={"parameters": {**scenario.parameters, **spec["parameters"]}})
+    started = now()
+    t0 = time.perf_counter()
+    model = CareMarket(region=spec["region"], scenario=scenario, years=int(spec["years"]), seed=int(spec["seed"]),
+                       start_year=int(spec["start_year"]))
+    result = model.run()
+    record = result.to_dict()
+    record.update({
+        "run_key": spec["run_key"], "study": spec["study"], "kind": spec["kind"], "sample": spec.get("sample"),
+        "parameters": spec.get("parameters", {}), "started_at": started, "finished_at": now(),
+        "wall_seconds": round(time.perf_counter() - t0, 3),
+    })
+    return record
+
+
+def _finished(partial: Path, keys: set[str]) -> dict[str, dict]:
+    """Runs a killed job had finished (whole lines only; a torn last line is ignored)."""
+    from .results import code_version
+
+    done = {}
+    if not partial.exists():
+        return done
+    for line in partial.read_text().splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if rec.get("run_key") in keys and rec.get("code_version") == code_version():
+            done[rec["run_key"]] = rec
+    return done
+
+
+def run_chunk(plan_path: Path, chunk: str, out: Path, quiet: bool = False) -> int:
+    plan = read_plan(plan_path)
+    specs = plan["chunks"].get(chunk)
+    if specs is None:
+        raise InputError(f"plan {plan_path} has no chunk '{chunk}' (chunks {', '.join(sorted(plan['chunks']))[:80]}...)")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    done = _finished(partial, {s["run_key"] for s in specs})
+    # rewrite the partial file with whole lines only, then append
+    with open(partial, "w") as fh:
+        for rec in done.values():
+            fh.write(json.dumps(rec, separators=(",", ":")) + "\n")
+    t0 = time.perf_counter()
+    todo = [s for s in specs if s["run_key"] not in done]
+    if not quiet and done:
+        print(f"[{plan['study']} {chunk}] {len(done)} of {len(specs)} runs already finished by an earlier attempt",
+              file=sys.stderr, flush=True)
+    with open(partial, "a") as fh:
+        for i, spec in enumerate(todo, start=1):
+            rec = run_spec(spec)
+            fh.write(json.dumps(rec, separators=(",", ":")) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+            done[spec["run_key"]] = rec
+            if not quiet:
+                secs = time.perf_counter() - t0
+                eta = secs / i * (len(todo) - i)
+                label = spec["scenario"] if spec["kind"] == "compare" else f"sample {spec['sample']}"
+                print(f"[{plan['study']} {chunk}] run {i}/{len(todo)}: {label}, seed {spec['seed']} "
+                      f"({rec['wall_seconds']:.1f}s; chunk ETA {eta:.0f}s)", file=sys.stderr, flush=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    with open(tmp, "w") as fh:
+        for spec in specs:  # plan order, whatever order the attempts finished in
+            fh.write(json.dumps(done[spec["run_key"]], separators=(",", ":")) + "\n")
+    tmp.replace(out)
+    partial.unlink(missing_ok=True)
+    return 0
