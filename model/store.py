@@ -247,7 +247,7 @@ def load_chunks(url: str, paths: Iterable[Path], progress=None) -> dict:
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 def status(url: str) -> list[str]:

@@ -1,6 +1,8 @@
 # Plans and paths shared by the rules. A plan is a pure function of the configuration
 # (model/plan.py), so the DAG, the batch jobs and the report agree on every run and chunk.
 
+import sys
+
 from model.errors import InputError
 from model.plan import studies
 
@@ -9,7 +11,9 @@ try:
 except InputError as exc:
     raise WorkflowError(f"experiments configuration: {exc}") from None
 
-STUDY_DIR = "results/studies/{study}"
+# the jobs run rccsim with the Python that runs the workflow (an activated venv is not needed)
+RCCSIM = f'"{sys.executable}" -m model.cli'
+
 DB_URL = config["database"]
 
 

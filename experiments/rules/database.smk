@@ -9,6 +9,7 @@ rule load:
     output:
         "results/studies/{study}/loaded.json",
     params:
+        rccsim=RCCSIM,
         url=DB_URL,
     log:
         "results/logs/{study}/load.log",
@@ -17,4 +18,4 @@ rule load:
     conda:
         "../envs/rccsim.yaml"
     shell:
-        "rccsim db load --url '{params.url}' --out {output} {input} 2> {log}"
+        "{params.rccsim} db load --url '{params.url}' --out {output} {input} 2> {log}"

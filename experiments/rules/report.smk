@@ -9,13 +9,14 @@ rule report:
     output:
         "results/studies/{study}/report.html",
     params:
+        rccsim=RCCSIM,
         url=DB_URL,
     log:
         "results/logs/{study}/report.log",
     conda:
         "../envs/rccsim.yaml"
     shell:
-        "rccsim report --url '{params.url}' --plan {input.plan} --out {output} 2> {log}"
+        "{params.rccsim} report --url '{params.url}' --plan {input.plan} --out {output} > {log} 2>&1"
 
 
 rule main_report:

@@ -19,6 +19,8 @@ rule chunk:
         "results/studies/{study}/plan.json",
     output:
         "results/studies/{study}/chunks/{chunk}.jsonl",
+    params:
+        rccsim=RCCSIM,
     log:
         "results/logs/{study}/chunks/{chunk}.log",
     threads: 1
@@ -28,4 +30,4 @@ rule chunk:
     conda:
         "../envs/rccsim.yaml"
     shell:
-        "rccsim batch {input} --chunk {wildcards.chunk} --out {output} 2> {log}"
+        "{params.rccsim} batch {input} --chunk {wildcards.chunk} --out {output} 2> {log}"

@@ -9,6 +9,7 @@ rule sensitivity:
     output:
         "results/studies/{study}/sensitivity/indices.csv",
     params:
+        rccsim=RCCSIM,
         url=DB_URL,
         outdir=lambda wildcards: f"results/studies/{wildcards.study}/sensitivity",
     log:
@@ -16,4 +17,4 @@ rule sensitivity:
     conda:
         "../envs/rccsim.yaml"
     shell:
-        "rccsim sweep-analyse --url '{params.url}' --plan {input.plan} --out {params.outdir} 2> {log}"
+        "{params.rccsim} sweep-analyse --url '{params.url}' --plan {input.plan} --out {params.outdir} > {log} 2>&1"
