@@ -250,7 +250,7 @@ def fig_cost_by_type(records: list[dict], scenarios: list[str]) -> str:
         for m in recs:
             for k, v in m["spend_by_kind_gbp"].items():
                 kinds[KIND_LABELS.get(k, k)] = kinds.get(KIND_LABELS.get(k, k), 0.0) + v / len(recs)
-            for k, v in m["lever_costs_gbp"].items():
+            for v in m["lever_costs_gbp"].values():
                 kinds["RCC levers (capital, running, blocks, hub)"] = kinds.get("RCC levers (capital, running, blocks, hub)", 0.0) + v / len(recs)
         rows[s] = kinds
     frame = pd.DataFrame(rows).T.fillna(0.0) / 1e6
@@ -316,7 +316,7 @@ def headline_tables(summary: dict, scenarios: list[str]) -> str:
         body = []
         for s in scenarios:
             cells = []
-            for key, _, unit, scale, fmt, count in rows:
+            for key, _, _unit, scale, fmt, count in rows:
                 m = summary[s]["metrics"][key]
                 value = _fmt(m["mean"], fmt, scale, count)
                 if s == "baseline":
@@ -500,7 +500,7 @@ def build(url: str, plan: dict, plan_path: str = "") -> str:
     phashes = ", ".join(f"{s}: {h}" for s, h in run_df.groupby("scenario").parameter_hash.first().loc[scenarios].items())
     region_txt = f"{html.escape(region)} ({len(codes)} LA{'s' if len(codes) != 1 else ''}: " + \
         html.escape(", ".join(names.get(c, c) for c in codes)) + ")"
-    generated = dt.datetime.now(dt.timezone.utc).strftime("%d %B %Y %H:%M UTC")
+    generated = dt.datetime.now(dt.UTC).strftime("%d %B %Y %H:%M UTC")
     n_runs = len(run_df)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>RCC options for {html.escape(region)}: scenario comparison</title>

@@ -52,7 +52,7 @@ def design_outputs(url: str, plan: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
 def indices(plan: dict, points: pd.DataFrame) -> pd.DataFrame:
     problem = {k: plan["problem"][k] for k in ("num_vars", "names", "bounds")}
     rows = []
-    for key, label, _ in METRICS:
+    for key, _, _ in METRICS:
         y = points[key].to_numpy(dtype=float)
         if plan["design"] == "sobol":
             from SALib.analyze import sobol
