@@ -150,11 +150,11 @@ def _png(fig) -> str:
 def _colours(scenarios: list[str]) -> dict:
     import matplotlib
 
-    cmap = matplotlib.colormaps["tab20"]
     out = {"baseline": "black"}
     others = [s for s in scenarios if s != "baseline"]
+    cmap = matplotlib.colormaps["tab10" if len(others) <= 10 else "tab20"]
     for i, s in enumerate(others):
-        out[s] = cmap(i % 20)
+        out[s] = cmap(i % cmap.N)
     return out
 
 
@@ -177,7 +177,9 @@ def fig_series(met: pd.DataFrame, run_df: pd.DataFrame, scenarios: list[str], st
             lw = 2.2 if s == "baseline" else 1.2
             ax.plot(x, mean.to_numpy(), color=colours[s], lw=lw, label=s, zorder=3 if s == "baseline" else 2,
                     marker="o" if len(x) < 4 else None, ms=3)
-            ax.fill_between(x, (mean - half).to_numpy(), (mean + half).to_numpy(), color=colours[s], alpha=0.12, lw=0)
+            if s == "baseline":  # one band: eleven overlapping bands would hide the lines
+                ax.fill_between(x, (mean - half).to_numpy(), (mean + half).to_numpy(), color="0.6", alpha=0.35, lw=0,
+                                label="baseline 95% interval")
         ax.set_title(title, fontsize=10)
         ax.set_ylabel(unit, fontsize=9)
         ax.set_xlabel("year ending 31 March", fontsize=9)
@@ -274,9 +276,9 @@ def fig_by_la(la: pd.DataFrame, run_df: pd.DataFrame, scenarios: list[str], name
     frame = la[la.name == "share_over_20_miles"].merge(run_df[["run_id", "scenario", "seed"]], on="run_id")
     wide = frame.pivot_table(index=["la_code", "seed"], columns="scenario", values="value")
     diff = wide[others].sub(wide["baseline"], axis=0) * 100.0
-    mean = diff.groupby(level="la_code").mean()
+    mean = diff.groupby(level="la_code").mean().round(1) + 0.0  # no "-0.0"
     mean.index = [names.get(c, c) for c in mean.index]
-    fig, ax = plt.subplots(figsize=(min(13, 2.5 + 0.95 * len(others)), 0.45 * len(mean) + 2.6))
+    fig, ax = plt.subplots(figsize=(min(13, 2.5 + 0.95 * len(others)), 0.32 * len(mean) + 2.4))
     lim = max(0.5, float(np.nanmax(np.abs(mean.to_numpy()))))
     sns.heatmap(mean, ax=ax, cmap="RdBu_r", center=0, vmin=-lim, vmax=lim, annot=True, fmt=".1f",
                 annot_kws={"fontsize": 7}, cbar_kws={"label": "percentage points"})
@@ -305,7 +307,15 @@ def fig_differences(summary: dict, scenarios: list[str]) -> str:
 def _fmt(value: float, fmt: str, scale: float, count: bool) -> str:
     if count and 0 < value < SMALL:
         return "&lt;5"
-    return fmt.format(value * scale)
+    return _nozero(fmt.format(value * scale))
+
+
+def _nozero(text: str, signed: bool = False) -> str:
+    """A value that rounds to zero is shown without a minus sign ('-0.00' -> '0.00' or '+0.00')."""
+    digits = text.lstrip("+-")
+    if text.startswith("-") and not any(ch in "123456789" for ch in digits):
+        return ("+" if signed else "") + digits
+    return text
 
 
 def headline_tables(summary: dict, scenarios: list[str]) -> str:
@@ -328,8 +338,8 @@ def headline_tables(summary: dict, scenarios: list[str]) -> str:
                 if count and (base_small or 0 < m["mean"] < SMALL):
                     diff = "difference suppressed"
                 else:
-                    diff = (f"{dfmt.format(m['diff'] * scale)} [{dfmt.format(m['lo'] * scale)}, "
-                            f"{dfmt.format(m['hi'] * scale)}]")
+                    lo, mid, hi = (_nozero(dfmt.format(m[k] * scale), signed=True) for k in ("lo", "diff", "hi"))
+                    diff = f"{mid} [{lo}, {hi}]"
                 cls = "diff sig" if sig else "diff"
                 cells.append(f"<td class='num'>{value}<br><span class='{cls}'>{diff}</span></td>")
             label = "<b>baseline</b>" if s == "baseline" else html.escape(s)
@@ -531,7 +541,7 @@ carers), not from text written in advance.</p>
 {''.join(mech)}
 
 <h2>Over time</h2>
-{figure("series", "Yearly results by scenario: lines are means over seeds, bands the 95% interval of the mean.")}
+{figure("series", "Yearly results by scenario: lines are means over seeds; the grey band is the baseline's 95% interval of the mean (each option's interval for its difference from baseline is in the headline table).")}
 
 <h2>Distance from home and moves</h2>
 {figure("distributions", "Left: children placed at the end of the run by distance from home. Right: children in care at any time in the run by number of placement moves. Means over seeds.")}
@@ -582,6 +592,7 @@ def cmd_report(args) -> int:
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     with os.fdopen(fd, "w") as fh:
         fh.write(text)
+    os.chmod(tmp, 0o644)  # a report is for sharing (mkstemp makes files private)
     os.replace(tmp, out)
     print(f"rccsim report: {out} ({len(text) / 1e6:.1f} MB)")
     return 0

@@ -130,7 +130,8 @@ def connect(url: str = DEFAULT_URL, create: bool = True) -> Engine:
             cur.close()
 
     try:
-        Base.metadata.create_all(engine)
+        with write_lock(url):  # two processes creating the tables at once would collide
+            Base.metadata.create_all(engine)
     except OperationalError as exc:
         raise InputError(f"cannot open database '{parsed.render_as_string(hide_password=True)}': {exc.orig}") from None
     return engine

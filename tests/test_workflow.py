@@ -1,0 +1,189 @@
+"""The experiment workflow: Snakefile lint, a tiny configuration end to end, each run stored once
+after a kill and a resume, the report's numbers against the database, bad configurations."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "tests" / "workflow" / "tiny.yaml"
+
+
+def snakemake(workdir: Path, *args: str, timeout: int = 600, **kw) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT, **kw)
+
+
+def db_runs(workdir: Path) -> list[tuple]:
+    con = sqlite3.connect(workdir / "results" / "rccsim.sqlite")
+    try:
+        return con.execute("SELECT study, run_key FROM runs").fetchall()
+    finally:
+        con.close()
+
+
+def plan_keys(workdir: Path, study: str) -> set[str]:
+    plan = json.loads((workdir / "results" / "studies" / study / "plan.json").read_text())
+    return {s["run_key"] for chunk in plan["chunks"].values() for s in chunk}
+
+
+def test_snakefile_lint_is_clean():
+    out = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "in a good condition" in out.stdout + out.stderr
+
+
+@pytest.fixture(scope="module")
+def tiny_workflow(tmp_path_factory):
+    """The tiny configuration (one LA, two scenarios x two seeds, a 6-point sweep), run once."""
+    work = tmp_path_factory.mktemp("wf")
+    out = snakemake(work, "--configfile", str(TINY), "--cores", "2")
+    assert out.returncode == 0, out.stderr[-3000:]
+    return work
+
+
+def test_tiny_workflow_builds_report_database_and_sensitivity(tiny_workflow):
+    work = tiny_workflow
+    report = work / "results" / "report.html"
+    assert report.exists() and report.stat().st_size > 50_000
+    text = report.read_text()
+    assert text.count("data:image/png;base64,") >= 5  # figures embedded: self-contained
+    assert "Provenance" in text and "Run keys" in text
+    runs = db_runs(work)
+    keys = [k for _, k in runs]
+    assert len(keys) == len(set(keys))  # each run once
+    for study in ("tiny_compare", "tiny_sweep"):
+        assert {k for s, k in runs if s == study} == plan_keys(work, study)
+    indices = (work / "results" / "studies" / "tiny_sweep" / "sensitivity" / "indices.csv").read_text().splitlines()
+    assert len(indices) == 1 + 6 * 2  # six metrics x two parameters (Spearman for a Latin hypercube)
+    assert (work / "results" / "studies" / "tiny_sweep" / "sensitivity" / "partial_dependence.png").exists()
+
+
+def test_report_headline_numbers_are_the_databases(tiny_workflow):
+    """Recompute a headline cell straight from SQLite and find it in the report."""
+    work = tiny_workflow
+    con = sqlite3.connect(work / "results" / "rccsim.sqlite")
+    rows = con.execute(
+        "SELECT r.scenario, r.seed, m.value FROM runs r JOIN metrics m ON m.run_id = r.id "
+        "WHERE r.study = 'tiny_compare' AND m.year = 0 AND m.name = 'cost_per_child_week_gbp'").fetchall()
+    con.close()
+    by = {(s, seed): v for s, seed, v in rows}
+    base = np.mean([v for (s, _), v in by.items() if s == "baseline"])
+    diff = np.mean([by[("single_customer", seed)] - by[("baseline", seed)] for seed in (1, 2)])
+    text = (work / "results" / "report.html").read_text()
+    assert f"<td class='num'>{base:,.0f}</td>" in text
+    assert f"{diff:+,.0f} [" in text
+
+
+def test_report_carries_no_child_level_data(tiny_workflow):
+    text = (work := tiny_workflow / "results" / "report.html").read_text()
+    full_postcode = re.compile(r"\b[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][A-Z]{2}\b")
+    assert not full_postcode.search(re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", text)), work
+    con = sqlite3.connect(tiny_workflow / "results" / "rccsim.sqlite")
+    cols = {r[1] for t in ("runs", "metrics", "la_metrics") for r in con.execute(f"PRAGMA table_info({t})")}
+    con.close()
+    assert not cols & {"child_id", "dob", "postcode", "child", "date_of_birth"}
+
+
+@pytest.mark.parametrize("how", ["interrupt", "kill"])
+def test_killed_sweep_resumes_and_stores_each_run_once(tmp_path, how):
+    """Stop the workflow part-way (Ctrl-C, or a hard kill of every process), run it again: it
+    finishes and the database holds each run of the plan exactly once."""
+    cfg = yaml.safe_load(TINY.read_text())
+    cfg["comparisons"] = []
+    cfg["sweeps"][0].update(samples=8, runs_per_chunk=2)
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(cfg))
+    work = tmp_path / "wf"
+    work.mkdir()
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(work), "--configfile", str(config),
+           "--cores", "1"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    chunks = work / "results" / "studies" / "tiny_sweep" / "chunks"
+    deadline = time.time() + 240
+    while time.time() < deadline and len(list(chunks.glob("*.jsonl"))) < 1:
+        time.sleep(0.2)
+    # stop while a later chunk is running: at least one of its runs finished (partial file) if possible
+    t0 = time.time()
+    while time.time() - t0 < 20 and not any(p.stat().st_size for p in chunks.glob("*.partial")):
+        time.sleep(0.1)
+    assert proc.poll() is None, "the workflow finished before it could be stopped"
+    os.killpg(proc.pid, signal.SIGINT if how == "interrupt" else signal.SIGKILL)
+    proc.wait(timeout=60)
+    finished_before = len(list(chunks.glob("*.jsonl")))
+    assert finished_before < 4
+    if how == "kill":  # a hard kill leaves Snakemake's lock behind: the README says to unlock
+        assert snakemake(work, "--configfile", str(config), "--unlock").returncode == 0
+    out = snakemake(work, "--configfile", str(config), "--cores", "2")
+    assert out.returncode == 0, out.stderr[-3000:]
+    runs = db_runs(work)
+    keys = [k for _, k in runs]
+    assert len(keys) == len(set(keys)) == 8
+    assert set(keys) == plan_keys(work, "tiny_sweep")
+    # loading every chunk again adds nothing
+    again = subprocess.run([sys.executable, "-m", "model.cli", "db", "load", "--url",
+                            f"sqlite:///{work}/results/rccsim.sqlite", *map(str, sorted(chunks.glob("*.jsonl")))],
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and "0 runs added, 8 already there" in again.stderr
+    assert len(db_runs(work)) == 8
+
+
+def test_bad_workflow_configuration_is_refused_clearly(tmp_path):
+    cfg = yaml.safe_load(TINY.read_text())
+    cfg["sweeps"][0]["parameters"] = {"market.no_such_parameter": [0, 1]}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(cfg))
+    out = snakemake(tmp_path, "--configfile", str(bad), "-n")
+    assert out.returncode != 0
+    assert "unknown parameter 'market.no_such_parameter'" in out.stderr + out.stdout
+    cfg = yaml.safe_load(TINY.read_text())
+    cfg["comparisons"][0]["seeds"] = -3
+    bad.write_text(yaml.safe_dump(cfg))
+    out = snakemake(tmp_path, "--configfile", str(bad), "-n")
+    assert out.returncode != 0
+    assert "seeds" in out.stderr + out.stdout
+
+
+def test_report_of_an_unfinished_study_is_refused(tmp_path):
+    from model.plan import comparison_plan
+
+    plan = comparison_plan({"name": "nothing_run", "region": "E08000009", "scenarios": ["single_customer"], "seeds": 2, "years": 1})
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    url = f"sqlite:///{tmp_path}/empty.sqlite"
+    from model import store
+
+    store.connect(url)
+    out = subprocess.run([sys.executable, "-m", "model.cli", "report", "--url", url, "--plan", str(path), "--out",
+                          str(tmp_path / "r.html")], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2
+    assert out.stderr.strip().count("\n") == 0
+    assert "holds 0 of the 4 runs of study 'nothing_run'" in out.stderr
+    assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.parametrize("profile", ["local", "slurm"])
+def test_workflow_profiles_dry_run(tmp_path, profile):
+    """The local and SLURM profiles parse and plan every job (a dry run: nothing is submitted)."""
+    args = ["--workflow-profile", str(ROOT / "experiments" / "profiles" / profile), "--configfile", str(TINY), "-n"]
+    if profile == "slurm":
+        pytest.importorskip("snakemake_executor_plugin_slurm")
+        args = ["--executor", "slurm", *args]
+    out = snakemake(tmp_path, *args)
+    assert out.returncode == 0, out.stderr[-3000:]
+    text = out.stdout + out.stderr
+    assert re.search(r"chunk\s+5\b", text) and re.search(r"total\s+13\b", text)
+    if profile == "slurm":
+        assert "slurm_partition=standard" in text
