@@ -108,3 +108,39 @@ def run_chunk(plan_path: Path, chunk: str, out: Path, quiet: bool = False) -> in
     tmp.replace(out)
     partial.unlink(missing_ok=True)
     return 0
+
+
+def progress_lines(results: Path = Path("results")) -> list[str]:
+    """Runs finished per study of a workflow, from its chunk files, with the pace and an ETA."""
+    import datetime as dt
+
+    plans = sorted(Path(results).glob("studies/*/plan.json"))
+    if not plans:
+        return [f"no workflow studies under {results}/studies (run snakemake --cores 2)"]
+    lines = []
+    for path in plans:
+        plan = read_plan(path)
+        total = sum(len(c) for c in plan["chunks"].values())
+        chunk_dir = path.parent / "chunks"
+        done, stamps = 0, []
+        for f in list(chunk_dir.glob("*.jsonl")) + list(chunk_dir.glob("*.jsonl.partial")):
+            for line in f.read_text().splitlines():
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                done += 1
+                stamps.append((rec.get("started_at"), rec.get("finished_at")))
+        text = f"{plan['study']} ({plan['kind']}, {plan['region']}): {done}/{total} runs ({100 * done / max(total, 1):.0f}%)"
+        stamps = [(a, b) for a, b in stamps if a and b]
+        if len(stamps) >= 2 and done < total:
+            first = min(dt.datetime.fromisoformat(a) for a, _ in stamps)
+            last = max(dt.datetime.fromisoformat(b) for _, b in stamps)
+            hours = max((last - first).total_seconds() / 3600.0, 1e-9)
+            rate = done / hours
+            text += f", {rate:,.0f} runs per hour, about {(total - done) / rate * 60:,.0f} minutes to go"
+        loaded = path.parent / "loaded.json"
+        if loaded.exists():
+            text += "; in the database"
+        lines.append(text)
+    return lines

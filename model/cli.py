@@ -101,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--out", type=Path, help="write a summary of what was loaded here (JSON)")
     status = db_sub.add_parser("status", help="runs per study in the database")
     status.add_argument("--url", default=DEFAULT_URL, help=f"SQLAlchemy URL (default {DEFAULT_URL})")
+    prog = sub.add_parser("progress", help="runs finished in each study of the workflow, with the pace and an ETA",
+                          description="How far the workflow's studies are: runs finished (from the chunk files), "
+                                      "runs per hour, minutes to go. Safe to run while the workflow runs.")
+    prog.add_argument("--results", type=Path, default=Path("results"), help="the workflow's results folder (default results)")
     rep = sub.add_parser("report", help="write the board-ready HTML report of a comparison from the database",
                          description="Write one self-contained, printable HTML report of a scenario comparison "
                                      "(figures embedded) from the runs stored in the results database.")
@@ -227,6 +231,11 @@ def main(argv: list[str] | None = None) -> int:
             from .batch import run_chunk
 
             return run_chunk(args.plan, args.chunk, args.out, quiet=args.quiet)
+        if args.command == "progress":
+            from .batch import progress_lines
+
+            print("\n".join(progress_lines(args.results)))
+            return 0
         if args.command == "db":
             return cmd_db(args)
         if args.command == "report":

@@ -344,9 +344,9 @@ def headline_tables(summary: dict, scenarios: list[str]) -> str:
                 cells.append(f"<td class='num'>{value}<br><span class='{cls}'>{diff}</span></td>")
             label = "<b>baseline</b>" if s == "baseline" else html.escape(s)
             body.append(f"<tr><th class='row'>{label}</th>{''.join(cells)}</tr>")
-        out.append(f"<h3>{theme}</h3><table class='headline'><thead><tr><th></th>{head}</tr></thead>"
-                   f"<tbody>{''.join(body)}</tbody></table>")
-    return "\n".join(out)
+        out.append(f"<div class='theme'><h3>{theme}</h3><table class='headline'><thead><tr><th></th>{head}</tr></thead>"
+                   f"<tbody>{''.join(body)}</tbody></table></div>")
+    return "<div class='themes'>" + "\n".join(out) + "</div>"
 
 
 def _scenario_sources(name: str) -> tuple[str, str, str]:
@@ -452,8 +452,11 @@ table.small{font-size:.78em} table.params td:first-child{white-space:nowrap}
 img{max-width:100%;height:auto;display:block;margin:.5em 0} figure{margin:0 0 1em} figcaption{font-size:.85em;color:#444}
 .prov{font-size:.8em;background:#f7f7f7;border:1px solid #ddd;padding:.6em 1em;word-break:break-all}
 ul.mech li{margin-bottom:.25em}
-@media print{@page{size:A4 landscape;margin:12mm} body{max-width:none;margin:0;font-size:10pt}
- h2{page-break-before:always} h2.first{page-break-before:avoid} figure,table,tr{page-break-inside:avoid}}
+.themes{display:flex;flex-wrap:wrap;gap:0 1.5em} .theme{break-inside:avoid}
+@media print{@page{size:A4 landscape;margin:10mm} body{max-width:none;margin:0;font-size:9pt}
+ h2{break-before:page} h2.first{break-before:avoid} h2,h3{break-after:avoid}
+ figure,tr,.theme{break-inside:avoid} img{max-height:165mm;width:auto;max-width:100%}
+ table.headline{font-size:7pt} table.headline td,table.headline th{padding:1px 4px} ul.mech{font-size:8.5pt}}
 """
 
 

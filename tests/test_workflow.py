@@ -71,6 +71,14 @@ def test_tiny_workflow_builds_report_database_and_sensitivity(tiny_workflow):
     assert (work / "results" / "studies" / "tiny_sweep" / "sensitivity" / "partial_dependence.png").exists()
 
 
+def test_progress_counts_finished_runs(tiny_workflow):
+    out = subprocess.run([sys.executable, "-m", "model.cli", "progress", "--results", str(tiny_workflow / "results")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0
+    assert "tiny_compare (compare, E08000009): 4/4 runs (100%); in the database" in out.stdout
+    assert "tiny_sweep (sweep, E08000009): 6/6 runs (100%); in the database" in out.stdout
+
+
 def test_report_headline_numbers_are_the_databases(tiny_workflow):
     """Recompute a headline cell straight from SQLite and find it in the report."""
     work = tiny_workflow
