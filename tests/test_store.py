@@ -132,3 +132,26 @@ def test_sweep_designs():
         sweep_plan({"name": "s", "parameters": {"demand.entry_multiplier": [-1, 2]}})
     with pytest.raises(InputError, match="not a single number"):
         sweep_plan({"name": "s", "parameters": {"entries.age_shares": None}})
+
+
+def test_postgresql_store_when_a_server_is_given(plan_and_chunk):
+    """Set RCCSIM_TEST_POSTGRES_URL (e.g. postgresql+psycopg://user:pw@localhost/db, driver installed)
+    to run the loader against a real PostgreSQL server; skipped otherwise."""
+    import os
+
+    url = os.environ.get("RCCSIM_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("RCCSIM_TEST_POSTGRES_URL not set")
+    from sqlalchemy import text
+
+    _, _, out = plan_and_chunk
+    engine = store.connect(url)
+    keys = [r["run_key"] for r in store.read_chunk(out)]
+    with engine.begin() as conn:  # start clean for these runs
+        conn.execute(text("DELETE FROM runs WHERE run_key = ANY(:k)"), {"k": keys})
+    first = store.load_chunks(url, [out])
+    again = store.load_chunks(url, [out])
+    with engine.connect() as conn:
+        n = conn.execute(text("SELECT COUNT(*) FROM runs WHERE run_key = ANY(:k)"), {"k": keys}).scalar()
+    engine.dispose()
+    assert first["added"] == 2 and again["added"] == 0 and n == 2
