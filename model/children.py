@@ -216,7 +216,19 @@ def schedule_exits(model, ids: np.ndarray, day: int | np.ndarray) -> None:
             model.p.exits.adoption_placement_months[1] - model.p.exits.adoption_placement_months[0]
         )
         move = exit_day[adopt] - np.round(lead * DAYS_PER_YEAR / 12).astype(np.int64)
-        later = move > np.broadcast_to(day, ids.shape)[adopt]
+        # an adoption order follows a placement for adoption: when the lead would reach back
+        # before the child's first placement is made (the market's next tick), the move comes
+        # at a uniform time between that tick and the order (children at the start included,
+        # so that their moves spread over the months before their orders)
+        today = np.broadcast_to(day, ids.shape)[adopt]
+        ticks = np.append(model.ticks, model.horizon)
+        soonest = ticks[np.minimum(np.searchsorted(ticks, today, side="right"), len(ticks) - 1)]
+        short = (move < soonest) & (exit_day[adopt] > soonest)
+        if short.any():
+            v = model.streams.keyed_uniform("adoption_move_short", ai)
+            spread = soonest + np.floor(v * (exit_day[adopt] - soonest)).astype(np.int64)
+            move = np.where(short, spread, move)
+        later = move > today
         move[later] = model.calendar.schedule("adoption_move", move[later], ai[later])
         c.adopt_move_day[ai] = move
 

@@ -124,7 +124,7 @@ EXIT_CODES = (
     "E4A",  # returned home as part of care planning
     "E13",  # left care to live with relatives or others with no parental responsibility
     "E11",  # adopted (application unopposed)
-    "E45",  # special guardianship order to former foster carers
+    "E45",  # special guardianship order (written E45/E46/E47 by where the child lived: kinship foster, other foster, elsewhere)
     "E41",  # residence / child arrangements order
     "E17",  # aged 18 and remained with current carers (staying put)
     "E5",  # moved into independent living with formalised support

@@ -426,6 +426,8 @@ def write(model, folder: Path | str) -> list[Path]:
             end, rec, rpc = None, "", ""
         elif reason == -2:  # left care
             rec, rpc = EXIT_CODES[int(c.exit_route[ch])], ""
+            if rec == "E45":  # special guardianship: to whom follows from where the child lived
+                rec = "E45" if kind == Kind.FOSTER_KIN else ("E46" if KIND_PLACE[kind].startswith("U") else "E47")
         else:
             rec, rpc = "X1", REASON_CODES[reason] if reason >= 0 else "OTHER"
         # The model keeps one legal status for a period of care; written out, it follows the
@@ -434,12 +436,12 @@ def write(model, folder: Path | str) -> list[Path]:
         # police protection (L1) lasts at most 72 hours and is followed by an interim care order.
         legal = LEGAL_CODES[int(c.legal[ch])]
         s0 = int(log.start[r])
+        if legal == "J1" and s0 - int(c.dob[ch]) < 10 * 365.25:
+            legal = "V2"
         if kind == Kind.ADOPTION:
             legal = "E1"
         elif kind == Kind.WITH_PARENTS and legal == "V2":
             legal = "C2"
-        elif legal == "J1" and s0 - int(c.dob[ch]) < 10 * 365.25:
-            legal = "V2"
         if legal == "L1" and (not first or s0 < 0):
             legal = "C1"  # protection ended long before the run (or at the first move)
         rne = "S" if first else ("B" if legal != prev_legal else "P")

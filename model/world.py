@@ -329,7 +329,11 @@ def _build_children(model, rng, year: int) -> None:
     placed = ids[c.kind[ids] >= 0]
     at = np.searchsorted(ids, placed)
     rate_u, rate_p = ch.placement_hazards(model, placed, 0)
-    lasted = _elapsed_in_placement(model, rate_u + rate_p, tic[at], u_in_place[at])
+    limit = tic[at].copy()
+    # supported accommodation is for 16-17-year-olds (the care plan): it began at 16 or later
+    sup = c.kind[placed] == Kind.SUPPORTED
+    limit[sup] = np.minimum(limit[sup], np.maximum(ch.ages(model, placed[sup], 0) - 16.0 - 1.0 / ch.DAYS_PER_YEAR, 0.0))
+    lasted = _elapsed_in_placement(model, rate_u + rate_p, limit, u_in_place[at])
     if real.any():
         from_return = real[at]
         years = given["years_in_placement"].to_numpy(float)[at[from_return] - n_synthetic]
