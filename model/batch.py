@@ -12,6 +12,7 @@ Records carry aggregates and provenance only (``model/results.py``), never child
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sys
@@ -36,7 +37,7 @@ def run_spec(spec: dict) -> dict:
     from .engine import CareMarket
     from .params import load_scenario
 
-    scenario = load_scenario(spec["scenario"])
+    scenario = load_scenario(spec.get("scenario_file", spec["scenario"]))
     if spec.get("parameters"):
         scenario = scenario.model_copy(update={"parameters": {**scenario.parameters, **spec["parameters"]}})
     started = now()
@@ -70,19 +71,41 @@ def _finished(partial: Path, keys: set[str]) -> dict[str, dict]:
     return done
 
 
-def run_chunk(plan_path: Path, chunk: str, out: Path, quiet: bool = False) -> int:
-    plan = read_plan(plan_path)
-    specs = plan["chunks"].get(chunk)
+def encode_specs(specs: list[dict]) -> str:
+    """A chunk's runs as one shell-safe word (the workflow passes them to ``rccsim batch --specs``)."""
+    return base64.urlsafe_b64encode(json.dumps(specs, separators=(",", ":"), sort_keys=True).encode()).decode()
+
+
+def decode_specs(text: str) -> list[dict]:
+    try:
+        specs = json.loads(base64.urlsafe_b64decode(text.encode()))
+    except (ValueError, json.JSONDecodeError):
+        raise InputError("--specs is not a chunk's runs as the workflow encodes them") from None
+    if not isinstance(specs, list) or not all(isinstance(s, dict) and "run_key" in s for s in specs):
+        raise InputError("--specs is not a chunk's runs as the workflow encodes them")
+    return specs
+
+
+def run_chunk(plan_path: Path | None, chunk: str, out: Path, quiet: bool = False, specs: list[dict] | None = None) -> int:
     if specs is None:
-        raise InputError(f"plan {plan_path} has no chunk '{chunk}' (chunks {', '.join(sorted(plan['chunks']))[:80]}...)")
+        plan = read_plan(plan_path)
+        specs = plan["chunks"].get(chunk)
+        if specs is None:
+            raise InputError(f"plan {plan_path} has no chunk '{chunk}' (chunks {', '.join(sorted(plan['chunks']))[:80]}...)")
+        study = plan["study"]
+    else:
+        study = specs[0]["study"] if specs else "?"
+    plan = {"study": study}
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     done = _finished(partial, {s["run_key"] for s in specs})
-    # rewrite the partial file with whole lines only, then append
-    with open(partial, "w") as fh:
+    # rewrite the partial file with whole lines only (aside, then renamed: a kill now loses nothing)
+    tmp_partial = partial.with_name(f".{partial.name}.tmp")
+    with open(tmp_partial, "w") as fh:
         for rec in done.values():
             fh.write(json.dumps(rec, separators=(",", ":")) + "\n")
+    tmp_partial.replace(partial)
     t0 = time.perf_counter()
     todo = [s for s in specs if s["run_key"] not in done]
     if not quiet and done:
@@ -120,17 +143,23 @@ def progress_lines(results: Path = Path("results")) -> list[str]:
     lines = []
     for path in plans:
         plan = read_plan(path)
-        total = sum(len(c) for c in plan["chunks"].values())
+        keys = {s["run_key"] for c in plan["chunks"].values() for s in c}
+        total = len(keys)
         chunk_dir = path.parent / "chunks"
-        done, stamps = 0, []
+        seen: dict[str, tuple] = {}
         for f in list(chunk_dir.glob("*.jsonl")) + list(chunk_dir.glob("*.jsonl.partial")):
-            for line in f.read_text().splitlines():
+            try:
+                text = f.read_text()
+            except FileNotFoundError:  # a chunk finished (its partial file removed) meanwhile
+                continue
+            for line in text.splitlines():
                 try:
                     rec = json.loads(line)
                 except json.JSONDecodeError:
                     continue
-                done += 1
-                stamps.append((rec.get("started_at"), rec.get("finished_at")))
+                if rec.get("run_key") in keys:  # runs of this plan only, each once
+                    seen[rec["run_key"]] = (rec.get("started_at"), rec.get("finished_at"))
+        done, stamps = len(seen), list(seen.values())
         text = f"{plan['study']} ({plan['kind']}, {plan['region']}): {done}/{total} runs ({100 * done / max(total, 1):.0f}%)"
         stamps = [(a, b) for a, b in stamps if a and b]
         if len(stamps) >= 2 and done < total:

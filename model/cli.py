@@ -88,8 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     bat = sub.add_parser("batch", help="run one chunk of a workflow plan (several runs, one output file)",
                          description="Run the runs of one chunk of a plan (results/studies/STUDY/plan.json) and write "
                                      "them as JSON lines; a killed chunk resumes from the runs it finished.")
-    bat.add_argument("plan", type=Path, help="plan file written by the workflow")
-    bat.add_argument("--chunk", required=True, help="chunk id in the plan, e.g. c003")
+    bat.add_argument("plan", type=Path, nargs="?", help="plan file written by the workflow (or give --specs)")
+    bat.add_argument("--chunk", default="", help="chunk id in the plan, e.g. c003")
+    bat.add_argument("--specs", help="the chunk's runs, encoded by the workflow (instead of PLAN and --chunk)")
     bat.add_argument("--out", type=Path, required=True, help="chunk file to write (JSON lines)")
     bat.add_argument("--quiet", action="store_true", help="no progress on stderr")
     db = sub.add_parser("db", help="the results database: load chunk files, show what it holds",
@@ -230,6 +231,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "batch":
             from .batch import run_chunk
 
+            if args.specs:
+                from .batch import decode_specs
+
+                return run_chunk(None, args.chunk, args.out, quiet=args.quiet, specs=decode_specs(args.specs))
+            if args.plan is None or not args.chunk:
+                raise InputError("rccsim batch needs PLAN and --chunk, or --specs")
             return run_chunk(args.plan, args.chunk, args.out, quiet=args.quiet)
         if args.command == "progress":
             from .batch import progress_lines

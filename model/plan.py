@@ -51,11 +51,12 @@ def run_key(spec: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _scenario_hash(name: str) -> str:
+def _scenario(spec: str) -> tuple[str, str]:
+    """(the scenario's name, a hash of its content) for a bundled name or a YAML path."""
     from .params import load_scenario
 
-    scen = load_scenario(name)
-    return hashlib.sha256(json.dumps(scen.canonical(), sort_keys=True).encode()).hexdigest()[:12]
+    scen = load_scenario(spec)
+    return scen.name, hashlib.sha256(json.dumps(scen.canonical(), sort_keys=True).encode()).hexdigest()[:12]
 
 
 def _chunk(specs: list[dict], per_chunk: int) -> dict[str, list[dict]]:
@@ -72,14 +73,21 @@ def _chunk(specs: list[dict], per_chunk: int) -> dict[str, list[dict]]:
 def comparison_plan(study: dict) -> dict:
     """Every scenario on every seed (common random numbers), a seed's scenarios in one chunk."""
     name = study["name"]
-    scenarios = _scenario_names(study.get("scenarios", "all"))
+    files = _scenario_names(study.get("scenarios", "all"))
     seeds = _seeds(study.get("seeds", 10))
-    hashes = {s: _scenario_hash(s) for s in scenarios}
+    if len(seeds) < 2:
+        raise InputError(f"comparison '{name}': needs at least 2 seeds for an interval over seeds, got {seeds}")
+    named = {f: _scenario(f) for f in files}  # file or bundled name -> (name, hash)
+    scenarios = [named[f][0] for f in files]
+    if len(set(scenarios)) != len(scenarios):
+        raise InputError(f"comparison '{name}': two scenarios share a name ({', '.join(scenarios)})")
+    if scenarios[0] != "baseline":
+        raise InputError(f"comparison '{name}': the scenario named baseline must be the bundled baseline")
     specs = []
     for seed in seeds:
-        for s in scenarios:
-            spec = {"study": name, "kind": "compare", "region": str(study.get("region", "GM")), "scenario": s,
-                    "scenario_hash": hashes[s], "parameters": {}, "sample": None, "seed": seed,
+        for f in files:
+            spec = {"study": name, "kind": "compare", "region": str(study.get("region", "GM")), "scenario": named[f][0],
+                    "scenario_file": f, "scenario_hash": named[f][1], "parameters": {}, "sample": None, "seed": seed,
                     "years": int(study.get("years", 10)), "start_year": int(study.get("start", 2024))}
             spec["run_key"] = run_key(spec)
             specs.append(spec)
@@ -146,14 +154,14 @@ def sweep_plan(sweep: dict) -> dict:
     problem = sweep_problem(sweep)
     design = sweep_design(sweep)
     seeds = _seeds(sweep.get("seeds", [1]))
-    scenario = str(sweep.get("scenario", "baseline"))
-    shash = _scenario_hash(scenario)
+    scenario_file = str(sweep.get("scenario", "baseline"))
+    scenario, shash = _scenario(scenario_file)
     specs = []
     for i, row in enumerate(design):
         params = {p: _value(registry[p].value, x) for p, x in zip(problem["names"], row)}
         for seed in seeds:
             spec = {"study": name, "kind": "sweep", "region": str(sweep.get("region", "GM")), "scenario": scenario,
-                    "scenario_hash": shash, "parameters": params, "sample": i, "seed": seed,
+                    "scenario_file": scenario_file, "scenario_hash": shash, "parameters": params, "sample": i, "seed": seed,
                     "years": int(sweep.get("years", 5)), "start_year": int(sweep.get("start", 2024))}
             spec["run_key"] = run_key(spec)
             specs.append(spec)

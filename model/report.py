@@ -77,6 +77,7 @@ SMALL = 5  # counts of children below this are suppressed
 def load_study(url: str, plan: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The plan's runs, their metrics (long form) and by-LA metrics, from the database."""
     from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
     from sqlalchemy.orm import Session
 
     from . import store
@@ -84,6 +85,15 @@ def load_study(url: str, plan: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.Dat
 
     keys = {s["run_key"]: s for s in all_specs(plan)}
     engine = store.connect(url, create=False)
+    try:
+        return _read(engine, plan, keys, Session, select, store)
+    except SQLAlchemyError as exc:
+        raise InputError(f"cannot read the results database: {getattr(exc, 'orig', None) or exc}"[:300]) from None
+    finally:
+        engine.dispose()
+
+
+def _read(engine, plan, keys, Session, select, store):
     with Session(engine) as session:
         runs = session.execute(select(store.Run).where(store.Run.study == plan["study"])).scalars().all()
         runs = [r for r in runs if r.run_key in keys]
@@ -103,7 +113,6 @@ def load_study(url: str, plan: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.Dat
         la = pd.DataFrame(session.execute(
             select(store.LaMetric.run_id, store.LaMetric.la_code, store.LaMetric.name, store.LaMetric.value)
             .where(store.LaMetric.run_id.in_(ids))).all(), columns=["run_id", "la_code", "name", "value"])
-    engine.dispose()
     return run_df, met, la
 
 

@@ -37,7 +37,11 @@ def code_version() -> str:
             ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no", "--", "model", "calibration"],
             capture_output=True, text=True, timeout=5,
         )
-        suffix = ".dirty" if dirty.stdout.strip() else ""
+        suffix = ""
+        if dirty.stdout.strip():  # uncommitted changes: name them by a hash of the diff, so two edits differ
+            diff = subprocess.run(["git", "-C", str(ROOT), "diff", "HEAD", "--", "model", "calibration"],
+                                  capture_output=True, timeout=10)
+            suffix = ".dirty" + hashlib.sha256(diff.stdout).hexdigest()[:8]
         return f"rccsim {base}+g{commit.stdout.strip()}{suffix}"
     except (OSError, subprocess.SubprocessError):
         return f"rccsim {base}"

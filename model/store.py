@@ -34,10 +34,11 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    inspect,
     select,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from .errors import InputError
@@ -129,20 +130,39 @@ def connect(url: str = DEFAULT_URL, create: bool = True) -> Engine:
             cur.execute("PRAGMA busy_timeout=60000")
             cur.close()
 
+    if not create:
+        return engine  # readers neither create tables nor wait for writers
     try:
         with write_lock(url):  # two processes creating the tables at once would collide
             Base.metadata.create_all(engine)
-    except OperationalError as exc:
-        raise InputError(f"cannot open database '{parsed.render_as_string(hide_password=True)}': {exc.orig}") from None
+    except (SQLAlchemyError, OSError) as exc:
+        raise InputError(f"cannot open database '{parsed.render_as_string(hide_password=True)}': "
+                         f"{getattr(exc, 'orig', None) or exc}") from None
     return engine
+
+
+LOCK_KEY = 7_317_010  # PostgreSQL advisory lock of rccsim's writers
 
 
 @contextlib.contextmanager
 def write_lock(url: str) -> Iterator[None]:
-    """An exclusive lock for writers of an SQLite file (no-op for server databases)."""
+    """An exclusive lock for writers: a file lock beside an SQLite file, an advisory lock on
+    PostgreSQL (other servers: none; run one loader at a time)."""
     path = _sqlite_path(url)
     if path is None:
-        yield
+        if make_url(url).get_backend_name() == "postgresql":
+            from sqlalchemy import text
+
+            engine = create_engine(url)
+            with engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": LOCK_KEY})
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+            engine.dispose()
+        else:
+            yield
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + ".lock"), "w") as fh:
@@ -238,7 +258,11 @@ def load_chunks(url: str, paths: Iterable[Path], progress=None) -> dict:
     total_added = total_skipped = 0
     with write_lock(url):
         for i, p in enumerate(paths, start=1):
-            added, skipped = load_records(engine, read_chunk(p), chunk=Path(p).name)
+            records = read_chunk(p)
+            try:
+                added, skipped = load_records(engine, records, chunk=Path(p).name)
+            except SQLAlchemyError as exc:
+                raise InputError(f"database refused chunk {p}: {getattr(exc, 'orig', None) or exc}"[:400]) from None
             total_added += added
             total_skipped += skipped
             if progress:
@@ -257,6 +281,8 @@ def status(url: str) -> list[str]:
 
     engine = connect(url, create=False)
     with Session(engine) as session:
+        if "runs" not in inspect(engine).get_table_names():
+            return ["the database holds no runs"]
         rows = session.execute(
             select(Run.study, Run.kind, Run.region, func.count(Run.id), func.count(func.distinct(Run.scenario)),
                    func.count(func.distinct(Run.seed)), func.count(func.distinct(Run.code_version)), func.max(Run.finished_at))

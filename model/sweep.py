@@ -72,8 +72,13 @@ def indices(plan: dict, points: pd.DataFrame) -> pd.DataFrame:
 
             for name in problem["names"]:
                 rho = stats.spearmanr(points[name], y).statistic if np.std(y) > 0 else 0.0
+                # 95% interval through Fisher's z (Bonett-Wright standard error for Spearman's rho),
+                # reported as its larger half-width
+                z = np.arctanh(np.clip(rho, -0.999999, 0.999999))
+                se = np.sqrt((1 + rho**2 / 2) / max(len(y) - 3, 1))
+                lo, hi = np.tanh(z - 1.96 * se), np.tanh(z + 1.96 * se)
                 rows.append({"metric": key, "parameter": name, "method": "spearman", "index": "rho",
-                             "value": float(rho), "conf95": float(1.96 / np.sqrt(max(len(y) - 3, 1)))})
+                             "value": float(rho), "conf95": float(max(rho - lo, hi - rho))})
     return pd.DataFrame(rows)
 
 

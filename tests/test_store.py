@@ -17,7 +17,7 @@ from model.plan import comparison_plan, sweep_plan
 @pytest.fixture(scope="module")
 def plan_and_chunk(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("chunk")
-    plan = comparison_plan({"name": "unit", "region": "E08000009", "scenarios": ["single_customer"], "seeds": [5],
+    plan = comparison_plan({"name": "unit", "region": "E08000009", "scenarios": ["single_customer"], "seeds": [5, 6],
                             "years": 1})
     path = tmp / "plan.json"
     path.write_text(json.dumps(plan))
@@ -155,3 +155,18 @@ def test_postgresql_store_when_a_server_is_given(plan_and_chunk):
         n = conn.execute(text("SELECT COUNT(*) FROM runs WHERE run_key = ANY(:k)"), {"k": keys}).scalar()
     engine.dispose()
     assert first["added"] == 2 and again["added"] == 0 and n == 2
+
+
+def test_comparison_plans_name_scenarios_and_need_two_seeds(tmp_path):
+    scen = tmp_path / "my_option.yaml"
+    scen.write_text("name: faster_approvals\nparameters:\n  carers.assessment_lag_days: [60, 150]\n")
+    plan = comparison_plan({"name": "p", "region": "GM", "scenarios": [str(scen)], "seeds": 2, "years": 1})
+    assert plan["scenarios"] == ["baseline", "faster_approvals"]
+    spec = next(s for ch in plan["chunks"].values() for s in ch if s["scenario"] == "faster_approvals")
+    assert spec["scenario_file"] == str(scen)
+    with pytest.raises(InputError, match="at least 2 seeds"):
+        comparison_plan({"name": "p", "region": "GM", "scenarios": ["single_customer"], "seeds": 1})
+    twin = tmp_path / "twin.yaml"
+    twin.write_text("name: faster_approvals\n")
+    with pytest.raises(InputError, match="share a name"):
+        comparison_plan({"name": "p", "region": "GM", "scenarios": [str(scen), str(twin)], "seeds": 2})

@@ -129,6 +129,7 @@ def test_killed_sweep_resumes_and_stores_each_run_once(tmp_path, how):
         time.sleep(0.1)
     assert proc.poll() is None, "the workflow finished before it could be stopped"
     os.killpg(proc.pid, signal.SIGINT if how == "interrupt" else signal.SIGKILL)
+    partial_runs = sum(len(p.read_text().splitlines()) for p in chunks.glob("*.partial"))
     proc.wait(timeout=60)
     finished_before = len(list(chunks.glob("*.jsonl")))
     assert finished_before < 4
@@ -140,6 +141,9 @@ def test_killed_sweep_resumes_and_stores_each_run_once(tmp_path, how):
     keys = [k for _, k in runs]
     assert len(keys) == len(set(keys)) == 8
     assert set(keys) == plan_keys(work, "tiny_sweep")
+    if partial_runs:  # runs finished inside the stopped chunk were taken over, not run again
+        logs = " ".join(p.read_text() for p in (work / "results" / "logs" / "tiny_sweep" / "chunks").glob("*.log"))
+        assert "already finished by an earlier attempt" in logs
     # loading every chunk again adds nothing
     again = subprocess.run([sys.executable, "-m", "model.cli", "db", "load", "--url",
                             f"sqlite:///{work}/results/rccsim.sqlite", *map(str, sorted(chunks.glob("*.jsonl")))],
@@ -195,3 +199,23 @@ def test_workflow_profiles_dry_run(tmp_path, profile):
     assert re.search(r"chunk\s+5\b", text) and re.search(r"total\s+13\b", text)
     if profile == "slurm":
         assert "slurm_partition=standard" in text
+
+
+def test_adding_seeds_runs_only_the_new_chunks(tmp_path):
+    """A finished comparison given one more seed runs that seed's chunk alone and stores 2 more runs."""
+    cfg = yaml.safe_load(TINY.read_text())
+    cfg["sweeps"] = []
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(cfg))
+    work = tmp_path / "wf"
+    assert snakemake(work, "--configfile", str(config), "--cores", "2").returncode == 0
+    first = {p.name: p.stat().st_mtime_ns for p in (work / "results" / "studies" / "tiny_compare" / "chunks").glob("*.jsonl")}
+    assert len(first) == 2 and len(db_runs(work)) == 4
+    cfg["comparisons"][0]["seeds"] = 3
+    config.write_text(yaml.safe_dump(cfg))
+    out = snakemake(work, "--configfile", str(config), "--cores", "2")
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert re.search(r"chunk\s+1\b", out.stdout + out.stderr)  # one chunk job: the new seed's
+    after = {p.name: p.stat().st_mtime_ns for p in (work / "results" / "studies" / "tiny_compare" / "chunks").glob("*.jsonl")}
+    assert len(after) == 3 and all(after[k] == v for k, v in first.items())
+    assert len(db_runs(work)) == 6

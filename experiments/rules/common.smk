@@ -22,6 +22,13 @@ def chunk_files(wildcards):
     return [f"results/studies/{wildcards.study}/chunks/{c}.jsonl" for c in plan["chunks"]]
 
 
+def chunk_specs(wildcards):
+    """The chunk's runs, encoded as one shell word for rccsim batch --specs."""
+    from model.batch import encode_specs
+
+    return encode_specs(PLANS[wildcards.study]["chunks"][wildcards.chunk])
+
+
 def chunk_minutes(wildcards):
     """Expected minutes of a chunk job: runs x years x a region's seconds per run-year."""
     plan = PLANS[wildcards.study]

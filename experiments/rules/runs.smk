@@ -14,13 +14,14 @@ rule plan:
         "../scripts/write_plan.py"
 
 
+# A chunk's runs are its params, not the plan file: a chunk re-runs only when its own runs change
+# (adding seeds or sweep points leaves finished chunks alone).
 rule chunk:
-    input:
-        "results/studies/{study}/plan.json",
     output:
         "results/studies/{study}/chunks/{chunk}.jsonl",
     params:
         rccsim=RCCSIM,
+        specs=chunk_specs,
     log:
         "results/logs/{study}/chunks/{chunk}.log",
     threads: 1
@@ -30,4 +31,4 @@ rule chunk:
     conda:
         "../envs/rccsim.yaml"
     shell:
-        "{params.rccsim} batch {input} --chunk {wildcards.chunk} --out {output} 2> {log}"
+        "{params.rccsim} batch --specs {params.specs} --chunk {wildcards.chunk} --out {output} 2> {log}"
