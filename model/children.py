@@ -182,6 +182,7 @@ def schedule_exits(model, ids: np.ndarray, day: int | np.ndarray) -> None:
         length = np.maximum(np.minimum(to_age, to_phase), 1e-9)
         h = table[:, band, phase].T.copy()  # (n, routes)
         h[:, route_is_family] *= family_mult[a, None]
+        h *= model.exit_multiplier[c.la[ids[a]], band][:, None]  # 1 unless estimated from a return
         total = h.sum(axis=1)
         u = model.streams.keyed_uniform("exit_time", ids[a], piece)
         with np.errstate(divide="ignore"):

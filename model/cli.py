@@ -13,6 +13,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 from .errors import InputError
 from .store import DEFAULT_URL
@@ -50,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "(CSVs named *header* and *episodes*) from their own children open at 31 March of --start")
     run.add_argument("--la", help="the LA of the return when its files have no LA column (ONS code or name)")
     run.add_argument("--lenient", action="store_true", help="drop bad rows of the return (counted) instead of stopping")
+    run.add_argument("--estimate-rates", action="store_true", help="with --ssda903: the return's LAs enter and leave care "
+                     "at rates estimated from their episodes (last 3 years before the start) instead of the published "
+                     "starts and national exit hazards")
     run.add_argument("--write-ssda903", type=Path, metavar="DIR", help="also write the run's children as SSDA903 "
                      "Header and Episodes files (DfE format, current codes) into DIR")
     cmp_ = sub.add_parser(
@@ -160,14 +164,14 @@ def cmd_run(args) -> int:
         raise InputError(f"--years must be at least 1, got {args.years}")
     if args.seed < 0:
         raise InputError(f"--seed must be non-negative, got {args.seed}")
-    start_population = None
+    start_population = rates = None
     if args.ssda903 is not None:
-        start_population = _read_return(args)
-    elif args.la or args.lenient:
-        raise InputError("--la and --lenient go with --ssda903 DIR")
+        start_population, rates = _read_return(args)
+    elif args.la or args.lenient or args.estimate_rates:
+        raise InputError("--la, --lenient and --estimate-rates go with --ssda903 DIR")
     model = CareMarket(
         region=args.region, scenario=args.scenario, years=args.years, seed=args.seed, start_year=args.start,
-        verbose=not args.quiet, start_population=start_population,
+        verbose=not args.quiet, start_population=start_population, rates=rates,
     )
     if not args.quiet:
         print(
@@ -208,7 +212,20 @@ def _read_return(args):
             print(f"rccsim: {line}", file=sys.stderr)
     if pop.empty:
         raise InputError(f"--ssda903: no child in the return is looked after on 31 March {year} (try --start)")
-    return pop
+    rates = None
+    if args.estimate_rates:
+        from .children import _hazard_table
+        from .params import load_scenario, resolve_parameters
+
+        table = _hazard_table(SimpleNamespace(p=resolve_parameters(load_scenario(args.scenario))))
+        rates = ssda903.estimate_rates(ret, dt.date(year, 3, 31), table)
+        if not args.quiet:
+            for code, r in rates.summary.items():
+                mult = ", ".join(f"{x:.2f}" for x in r["exit_multiplier_by_age_band"])
+                print(f"rccsim: {code} from its return ({r['window']}): {r['starts_per_year']:,.0f} starts a year; "
+                      f"{r['ceases_before_18']:,} ceases before 18 against {r['expected_ceases']:,.0f} at national hazards; "
+                      f"exit hazards x [{mult}] by age band (<1, 1-4, 5-9, 10-15, 16-17)", file=sys.stderr)
+    return pop, rates
 
 
 def main(argv: list[str] | None = None) -> int:

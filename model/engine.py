@@ -70,6 +70,9 @@ class CareMarket(mesa.Model):
         start_population: children open at the start date from LAs' SSDA903 returns
             (:func:`model.ssda903.population_at`); those LAs start from them instead of the
             published counts.
+        rates: entry rates and exit-hazard multipliers estimated from LAs' returns
+            (:func:`model.ssda903.estimate_rates`); those LAs use them instead of the published
+            starts and the national exit hazards.
     """
 
     def __init__(
@@ -82,6 +85,7 @@ class CareMarket(mesa.Model):
         params: ParamSet | None = None,
         verbose: bool = False,
         start_population=None,
+        rates=None,
     ):
         if not isinstance(years, int) or isinstance(years, bool) or years < 1 or years > 50:
             raise InputError(f"--years must be a whole number from 1 to 50, got {years}")
@@ -117,6 +121,16 @@ class CareMarket(mesa.Model):
         self.background = Background(self)
         self.recorder = Recorder(self)
         self.exit_hazards = ch._hazard_table(self)
+        # LA-specific flows estimated from LAs' SSDA903 returns (model.ssda903.estimate_rates)
+        self.exit_multiplier = np.ones((self.geo.n, 5))
+        self.rates = rates
+        if rates is not None:
+            outside = sorted(set(rates.starts_per_year) - set(self.region.la_index.tolist()))
+            if outside:
+                codes = ", ".join(self.geo.las.la_code.iloc[outside].tolist())
+                raise InputError(f"rates estimated for LA(s) {codes}, not in the region {self.region.label}")
+            for la, m in rates.exit_multiplier.items():
+                self.exit_multiplier[la] = m
         if start_population is not None:
             outside = sorted(set(start_population["la"].tolist()) - set(self.region.la_index.tolist()))
             if outside:

@@ -79,6 +79,8 @@ class RunResult:
             "parameter_hash": model.p.digest(),
             "code_version": code_version(),
         }
+        if getattr(model, "rates", None) is not None:  # aggregates only: per LA window, starts, ceases
+            prov["rates_from_ssda903"] = model.rates.summary
         return cls(metrics=m, by_year=years, provenance=prov)
 
     def to_dict(self) -> dict:

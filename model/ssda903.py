@@ -487,3 +487,97 @@ def write(model, folder: Path | str) -> list[Path]:
         tmp_head.replace(head_path)
         paths += [head_path, ep_path]
     return paths
+
+
+# ------------------------------------------------------------------------------------------------
+# Entry rates and exit hazards estimated from a return
+# ------------------------------------------------------------------------------------------------
+
+@dataclass
+class Rates:
+    """What a return says of its LAs' flows, for the model: starts per year by LA (index), and a
+    multiplier on the model's exit hazards by LA and age band (the routes keep their national mix).
+    ``summary`` holds aggregates only (per LA: window, starts, ceases, child-years, multipliers)."""
+
+    starts_per_year: dict[int, float]
+    exit_multiplier: dict[int, np.ndarray]
+    summary: dict[str, dict]
+
+
+def estimate_rates(ret: Return, date: dt.date, hazard_table: np.ndarray, geo=None, years: float = 3.0,
+                   prior_weight: float = 10.0) -> Rates:
+    """Estimate each LA's entry rate and exit-hazard multipliers from its episodes before ``date``.
+
+    The window is the last ``years`` years before ``date`` that the files cover (they cover from
+    about the first ceased episode they hold). Starts per year: periods of care begun in the window
+    (RNE S) over its length. Exits: for every episode, the child-time in the window is weighed by the
+    model's own total exit hazard at the child's age band and time in care (``hazard_table``,
+    [route, age band, care phase] per year, as :func:`children._hazard_table`), giving the exits the
+    model would expect; the multiplier of an age band is observed over expected ceases, shrunk
+    towards the LA's overall ratio with ``prior_weight`` expected exits (a band with few children
+    leans on the LA's figure). Multipliers are kept within [0.1, 10].
+    """
+    from .children import AGE_EDGES, PHASE_EDGES
+    from .geography import load_geography
+
+    geo = geo or load_geography()
+    ep = ret.episodes.sort_values(["_LA", "CHILD", "DECOM"], kind="stable").reset_index(drop=True)
+    end = pd.Timestamp(date)
+    ceased = ep["DEC"].dropna()
+    if ceased.empty:
+        raise InputError("--estimate-rates: the return holds no ceased episode, so its period cannot be told")
+    w0 = max(ceased.min(), end - pd.Timedelta(days=round(365.25 * years)))
+    span = (end - w0).days / 365.25
+    if span < 0.5:
+        raise InputError(f"--estimate-rates: the return covers {span:.1f} years before {date:%d/%m/%Y}; at least half a year is needed")
+    head = ret.header.set_index(["_LA", "CHILD"])["DOB"]
+    dob = head.reindex(pd.MultiIndex.from_frame(ep[["_LA", "CHILD"]])).to_numpy()
+    # the start of each episode's period of care: the last RNE S on or before it (else first seen)
+    s_date = ep["DECOM"].where(ep["RNE"] == "S")
+    period = s_date.groupby([ep["_LA"], ep["CHILD"]]).ffill()
+    first = ep.groupby(["_LA", "CHILD"])["DECOM"].transform("min")
+    period = period.fillna(first)
+    a = np.maximum(ep["DECOM"].to_numpy(), np.datetime64(w0))
+    b = np.minimum(ep["DEC"].fillna(end).to_numpy(), np.datetime64(end))
+    la = ep["_LA"].to_numpy(np.int64)
+    n_la = geo.n
+    total_h = hazard_table.sum(axis=0)  # [age band, phase]
+    expected = np.zeros((n_la, 5))
+    day = np.timedelta64(1, "D")
+    live = b > a
+    t = a.copy()
+    step = np.timedelta64(30, "D")
+    while live.any():
+        t_next = np.minimum(t + step, b)
+        dt_years = np.where(live, (t_next - t) / day / 365.25, 0.0)
+        mid = t + (t_next - t) / 2
+        age = (mid - dob) / day / 365.25
+        tic = (mid - period.to_numpy()) / day / 365.25
+        band = np.clip(np.searchsorted(AGE_EDGES, age, side="right") - 1, 0, 4)
+        phase = np.clip(np.searchsorted(PHASE_EDGES, tic, side="right") - 1, 0, 2)
+        np.add.at(expected, (la[live], band[live]), (total_h[band, phase] * dt_years)[live])
+        t = t_next
+        live = b > t
+    # observed: periods of care that ended in the window (REC other than X1), by age at ceasing;
+    # leaving at 18 is not a hazard (the model ends care on the 18th birthday): not counted
+    age_dec = (ep["DEC"].fillna(end).to_numpy() - dob) / day / 365.25
+    out = (ep["DEC"].notna() & (ep["REC"] != "X1") & (ep["DEC"] > w0) & (ep["DEC"] <= end)).to_numpy().copy()
+    out &= age_dec < 18.0 - 7 / 365.25
+    band_out = np.clip(np.searchsorted(AGE_EDGES, age_dec[out], side="right") - 1, 0, 4)
+    observed = np.zeros((n_la, 5))
+    np.add.at(observed, (la[out], band_out), 1.0)
+    starts = ep[(ep["RNE"] == "S") & (ep["DECOM"] > w0) & (ep["DECOM"] <= end)].groupby("_LA").size()
+    codes = geo.las.la_code.to_numpy(str)
+    starts_per_year, mult, summary = {}, {}, {}
+    for i in sorted(set(la.tolist())):
+        overall = observed[i].sum() / expected[i].sum() if expected[i].sum() > 0 else 1.0
+        m = (observed[i] + prior_weight * overall) / (expected[i] + prior_weight)
+        m = np.clip(m, 0.1, 10.0)
+        starts_per_year[i] = float(starts.get(i, 0) / span)
+        mult[i] = m
+        summary[str(codes[i])] = {
+            "window": f"{w0:%d/%m/%Y}-{end:%d/%m/%Y}", "starts_per_year": round(starts_per_year[i], 1),
+            "ceases_before_18": int(observed[i].sum()), "expected_ceases": round(float(expected[i].sum()), 1),
+            "exit_multiplier_by_age_band": [round(float(x), 3) for x in m],
+        }
+    return Rates(starts_per_year, mult, summary)

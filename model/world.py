@@ -71,7 +71,11 @@ def build(model) -> None:
     rng = model.streams["world"]
     simulated = np.zeros(geo.n, dtype=bool)
     simulated[model.region.la_index] = True
-    starts = geo.las[f"starts_{year}"].fillna(0.0).to_numpy(float)
+    starts = geo.las[f"starts_{year}"].fillna(0.0).to_numpy(float).copy()
+    rates = getattr(model, "rates", None)
+    if rates is not None:  # LAs' own returns (model.ssda903.estimate_rates)
+        for la, value in rates.starts_per_year.items():
+            starts[la] = value
     model.world = World(starts, simulated)
 
     model.las = [
@@ -342,6 +346,9 @@ def _build_children(model, rng, year: int) -> None:
     lasted[c.kind[placed] == Kind.UNREGISTERED] = 0.0  # emergency settings: searched for from the start
     # in care on 31 March (day -1): every start placement began by then
     back = np.maximum(np.round(lasted * ch.DAYS_PER_YEAR).astype(np.int64), 1)
+    # a baby of hours on 1 April was placed at birth: born on the day the placement began, not after
+    c.dob[placed] = np.minimum(c.dob[placed], -back)
+    c.entered[placed] = np.minimum(c.entered[placed], -back)  # in care by the day the placement began
     c.place_start[placed] = -back
     model.recorder.backdate_open_placements(placed, -back)
     scheduled = placed[c.kind[placed] != Kind.UNREGISTERED]
