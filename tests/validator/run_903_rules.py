@@ -7,6 +7,7 @@ The files are ``ssda903_YEAR_header.csv`` and ``ssda903_YEAR_episodes.csv`` (and
 year's, when present, as the validator's "previous year").
 """
 
+import contextlib
 import importlib
 import json
 import sys
@@ -41,10 +42,12 @@ def main(folder: str, year: int, la: str) -> None:
     prev = files(year - 1)
     if prev:
         uploads["Prev year"] = prev
-    v = LacValidator(metadata={"collectionYear": str(year), "localAuthority": la},
-                     files=process_uploaded_files(uploads), registry=registry, selected_rules=None)
-    report = Report(v.ds_results, registry)
-    summary = report.error_summary
+    # some rules print to stdout: keep stdout for the one JSON object
+    with contextlib.redirect_stdout(sys.stderr):
+        v = LacValidator(metadata={"collectionYear": str(year), "localAuthority": la},
+                         files=process_uploaded_files(uploads), registry=registry, selected_rules=None)
+        report = Report(v.ds_results, registry)
+        summary = report.error_summary
     failed = {}
     for _, row in summary.iterrows():
         rule = registry.get(str(row["Code"]))
