@@ -87,12 +87,21 @@ def test_report_headline_numbers_are_the_databases(tiny_workflow):
         "SELECT r.scenario, r.seed, m.value FROM runs r JOIN metrics m ON m.run_id = r.id "
         "WHERE r.study = 'tiny_compare' AND m.year = 0 AND m.name = 'cost_per_child_week_gbp'").fetchall()
     con.close()
+    from scipy import stats
+
     by = {(s, seed): v for s, seed, v in rows}
     base = np.mean([v for (s, _), v in by.items() if s == "baseline"])
-    diff = np.mean([by[("single_customer", seed)] - by[("baseline", seed)] for seed in (1, 2)])
+    d = np.array([by[("single_customer", seed)] - by[("baseline", seed)] for seed in (1, 2)])
+    half = stats.t.ppf(0.975, 1) * d.std(ddof=1) / np.sqrt(2)
     text = (work / "results" / "report.html").read_text()
     assert f"<td class='num'>{base:,.0f}</td>" in text
-    assert f"{diff:+,.0f} [" in text
+
+    def signed(x):
+        t = f"{x:+,.0f}"
+        return "+0" if t == "-0" else t
+
+    cell = f"{signed(d.mean())} [{signed(d.mean() - half)}, {signed(d.mean() + half)}]"
+    assert cell in text, cell
 
 
 def test_report_carries_no_child_level_data(tiny_workflow):
