@@ -37,6 +37,7 @@ from .codes import (
 
 DAYS_PER_YEAR = 365.25
 AGE_EDGES = np.array([0.0, 1.0, 5.0, 10.0, 16.0, 18.0])  # DfE age bands: <1, 1-4, 5-9, 10-15, 16-17
+ADOPTION_MIN_DAYS = 70  # 10 weeks with the adopters before an application (Adoption and Children Act 2002, s.42(2))
 PHASE_EDGES = np.array([0.0, 0.25, 1.0, np.inf])  # years in care: first 3 months, rest of year 1, after
 EXIT_ROUTES = ("return_home", "relatives", "adoption", "special_guardianship", "child_arrangements",
                "independent", "transfer", "other")
@@ -205,11 +206,9 @@ def schedule_exits(model, ids: np.ndarray, day: int | np.ndarray) -> None:
             active[done] = False
         piece += 1
     exit_day = day + np.maximum(np.ceil(exit_t * DAYS_PER_YEAR).astype(np.int64), 1)
-    exit_day = model.calendar.schedule("exit", exit_day, ids)
-    c.exit_day[ids] = exit_day
-    c.exit_route[ids] = route
     # adoption: the move to the adoptive family comes months before the order
     adopt = route == EXIT_ROUTES.index("adoption")
+    move = None
     if adopt.any():
         ai = ids[adopt]
         u = model.streams.keyed_uniform("adoption_move", ai)
@@ -217,19 +216,24 @@ def schedule_exits(model, ids: np.ndarray, day: int | np.ndarray) -> None:
             model.p.exits.adoption_placement_months[1] - model.p.exits.adoption_placement_months[0]
         )
         move = exit_day[adopt] - np.round(lead * DAYS_PER_YEAR / 12).astype(np.int64)
-        # an adoption order follows a placement for adoption: when the lead would reach back
-        # before the child's first placement is made (the market's next tick), the move comes
-        # at a uniform time between that tick and the order (children at the start included,
-        # so that their moves spread over the months before their orders)
+        # an adoption order follows a placement for adoption, by at least 10 weeks (Adoption and
+        # Children Act 2002, s.42(2)): when the lead would reach back before the child's next
+        # placement search (the market's next tick), the move comes at a uniform time from that
+        # tick, and the order no sooner than 10 weeks after it (children at the start included)
         today = np.broadcast_to(day, ids.shape)[adopt]
         ticks = np.append(model.ticks, model.horizon)
         soonest = ticks[np.minimum(np.searchsorted(ticks, today, side="right"), len(ticks) - 1)]
-        short = (move < soonest) & (exit_day[adopt] > soonest)
+        short = move < soonest
         if short.any():
             v = model.streams.keyed_uniform("adoption_move_short", ai)
-            spread = soonest + np.floor(v * (exit_day[adopt] - soonest)).astype(np.int64)
-            move = np.where(short, spread, move)
-        later = move > today
+            room = np.maximum(exit_day[adopt] - soonest - ADOPTION_MIN_DAYS, 0)
+            move = np.where(short, soonest + np.floor(v * room).astype(np.int64), move)
+            exit_day[adopt] = np.where(short, np.maximum(exit_day[adopt], move + ADOPTION_MIN_DAYS), exit_day[adopt])
+    exit_day = model.calendar.schedule("exit", exit_day, ids)
+    c.exit_day[ids] = exit_day
+    c.exit_route[ids] = route
+    if move is not None:
+        later = move < model.horizon
         move[later] = model.calendar.schedule("adoption_move", move[later], ai[later])
         c.adopt_move_day[ai] = move
 

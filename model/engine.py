@@ -408,6 +408,7 @@ class CareMarket(mesa.Model):
         if ends is not None and len(ends):
             reason = c.end_reason[ends].astype(np.int64)
             broke = ch.is_breakdown(reason)
+            disrupted = c.kind[ends] == Kind.ADOPTION  # a placement for adoption ended before the order
             units = c.unit[ends]
             if broke.any():
                 bu = units[broke]
@@ -419,6 +420,8 @@ class CareMarket(mesa.Model):
             if planned.any():
                 ch.settle_needs(self, ends[planned])
             self._end_current(ends, days, reason)
+            if disrupted.any():  # no order now: when and how the child leaves care is drawn again
+                ch.schedule_exits(self, ends[disrupted], days[disrupted])
             referrals.append(ends)
             referral_days.append(days)
 
