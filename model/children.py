@@ -89,7 +89,7 @@ def create_entrants(model, las: np.ndarray, days: np.ndarray) -> np.ndarray:
     within = rng.random(n)
     within = np.where(band == 0, within ** p.infant_age_skew, within)  # many babies enter at birth
     age = AGE_EDGES[band] + within * (AGE_EDGES[band + 1] - AGE_EDGES[band])
-    age = np.minimum(age, 18.0 - 1.0 / DAYS_PER_YEAR)
+    age = np.minimum(age, 18.0 - 7.0 / DAYS_PER_YEAR)  # under 18 by the calendar too (DfE rule 352)
     attrs = draw_attributes(model, rng, band, age, n)
     pc = model.geo.sample_points(las, rng.random(n))
     ids = model.children.append(
