@@ -378,6 +378,14 @@ def pseudonym(seed: int, child: int) -> str:
     return "S" + hashlib.sha256(f"{seed}:{child}".encode()).hexdigest()[:10].upper()
 
 
+def _sgo_code(rec: str, place: str) -> str:
+    """Special guardianship (the model's E45) written by where the child lived: E45 to former
+    kinship foster carers, E46 to other former foster carers, E47 to carers who did not foster."""
+    if rec != "E45":
+        return rec
+    return "E45" if place in ("U1", "U2", "U3") else ("E46" if place.startswith("U") else "E47")
+
+
 def write(model, folder: Path | str) -> list[Path]:
     """Write the run's simulated children as SSDA903 returns, one Header and one Episodes file per
     collection year of the run (``ssda903_YYYY_header.csv``, ``ssda903_YYYY_episodes.csv`` for the
@@ -406,6 +414,14 @@ def write(model, folder: Path | str) -> list[Path]:
         ch = int(child[r])
         kind = int(log.kind[r])
         unit = int(log.unit[r])
+        if int(log.end[r]) == int(log.start[r]):
+            # a placement of no days is no episode (DfE rule 355); if the child left care that day,
+            # the episode before it (ending that day) carries the reason care ended
+            if int(log.end_reason[r]) == -2 and episodes and episodes[-1][0] == ch and episodes[-1][2] == int(log.end[r]):
+                last = list(episodes[-1])
+                last[7], last[8] = _sgo_code(EXIT_CODES[int(c.exit_route[ch])], last[5]), ""
+                episodes[-1] = tuple(last)
+            continue
         first = ch != prev_child
         prev_child = ch
         sector = int(u.sector[unit]) if unit >= 0 else -1
@@ -426,8 +442,7 @@ def write(model, folder: Path | str) -> list[Path]:
             end, rec, rpc = None, "", ""
         elif reason == -2:  # left care
             rec, rpc = EXIT_CODES[int(c.exit_route[ch])], ""
-            if rec == "E45":  # special guardianship: to whom follows from where the child lived
-                rec = "E45" if kind == Kind.FOSTER_KIN else ("E46" if KIND_PLACE[kind].startswith("U") else "E47")
+            rec = _sgo_code(rec, KIND_PLACE[kind])
         else:
             rec, rpc = "X1", REASON_CODES[reason] if reason >= 0 else "OTHER"
         # The model keeps one legal status for a period of care; written out, it follows the
