@@ -127,7 +127,10 @@ def test_killed_sweep_resumes_and_stores_each_run_once(tmp_path, how):
     work.mkdir()
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(work), "--configfile", str(config),
            "--cores", "1"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    # Ctrl-C's signal as a terminal delivers it: a shell that starts a job in the background makes
+    # it ignore SIGINT, which its children would inherit, so the workflow gets the default back
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     chunks = work / "results" / "studies" / "tiny_sweep" / "chunks"
     deadline = time.time() + 240
     while time.time() < deadline and len(list(chunks.glob("*.jsonl"))) < 1:
