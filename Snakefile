@@ -10,13 +10,16 @@
 
 from snakemake.utils import min_version, validate
 
+from model.plan import check_config
+
 min_version("8.0")
 
 
 configfile: "experiments/config.yaml"
 
 
-validate(config, "experiments/schemas/config.schema.yaml")
+check_config(config, workflow.source_path("experiments/schemas/config.schema.yaml"))
+validate(config, "experiments/schemas/config.schema.yaml")  # fills in the schema's defaults
 
 
 include: "experiments/rules/common.smk"

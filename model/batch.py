@@ -139,7 +139,8 @@ def progress_lines(results: Path = Path("results")) -> list[str]:
 
     plans = sorted(Path(results).glob("studies/*/plan.json"))
     if not plans:
-        return [f"no workflow studies under {results}/studies (run snakemake --cores 2)"]
+        return [f"no study plans yet under {results}/studies: the workflow writes them in its first seconds "
+                "(start it with snakemake --cores 2)"]
     lines = []
     for path in plans:
         plan = read_plan(path)

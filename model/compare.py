@@ -36,6 +36,12 @@ HEADLINE = [
     ("foster_households_end", "fostering households (end)", "{:,.0f}"),
     ("children_homes_end", "children's homes (end)", "{:,.0f}"),
 ]
+KIND_LABELS = {
+    "foster_kin": "Kinship foster", "foster_la": "LA foster", "foster_ifa": "Agency (IFA) foster",
+    "home_la": "LA children's home", "home_ind": "Independent children's home", "supported": "Supported accommodation",
+    "with_parents": "With parents", "adoption": "Placed for adoption", "unregistered": "Emergency/unregistered",
+    "other": "Other settings",
+}
 SERIES = ("cost_total_gbp", "mean_distance_miles", "share_over_20_miles", "moves_per_child_year")
 
 
@@ -126,7 +132,7 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
     lever = {k: _mean(runs, scenario, lambda m, k=k: m["lever_costs_gbp"].get(k, 0.0)) for k in items}
     lever = {k: v for k, v in lever.items() if v}
     big = sorted(d_spend.items(), key=lambda kv: -abs(kv[1]))[:3]
-    parts = [f"{k.replace('_', ' ')} {v / 1e6:+,.1f}m" for k, v in big if abs(v) >= 0.05e6]
+    parts = [f"{KIND_LABELS.get(k, k.replace('_', ' ')).lower()} {v / 1e6:+,.1f}m" for k, v in big if abs(v) >= 0.05e6]
     lever_txt = ", ".join(f"{k.replace('_', ' ')} £{v / 1e6:,.1f}m" for k, v in lever.items())
     voids = _mean(runs, scenario, lambda m: m["block_voids_gbp"])
     cost = s["cost_total_gbp"]
@@ -157,7 +163,7 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
         a = _mean(runs, scenario, lambda m, k=kind: m["weekly_price_gbp_by_kind"].get(k, 0.0))
         b = _mean(runs, "baseline", lambda m, k=kind: m["weekly_price_gbp_by_kind"].get(k, 0.0))
         if b and abs(a / b - 1) >= 0.01:
-            lines.append(f"Mean weekly price of new {kind.replace('_', ' ')} placements £{b:,.0f} -> £{a:,.0f} ({a / b - 1:+.1%}).")
+            lines.append(f"Mean weekly price of new {KIND_LABELS[kind].lower()} placements £{b:,.0f} -> £{a:,.0f} ({a / b - 1:+.1%}).")
     # carers
     for key, label in (("carers_approved", "carers approved"), ("carers_left", "carers who left"), ("homes_opened", "homes opened")):
         a, b = _mean(runs, scenario, lambda m, k=key: m[k]), _mean(runs, "baseline", lambda m, k=key: m[k])
@@ -170,7 +176,7 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
         absorbed = np.mean([np.mean(p["absorbed_gbp_by_year"]) for p in pooled])
         largest = np.mean([p["largest_la_overspend_gbp"] for p in pooled])
         lines.append(f"Pooled budget: members paid £{contrib / 1e6:,.1f}m a year into the pot; its balance at the end was "
-                     f"£{balance / 1e6:+,.1f}m; it carried £{absorbed / 1e6:,.1f}m a year of single-LA over- and underspend "
+                     f"{'a surplus' if balance >= 0 else 'a deficit'} of £{abs(balance) / 1e6:,.1f}m; it carried £{absorbed / 1e6:,.1f}m a year of single-LA over- and underspend "
                      f"(largest single-LA overspend in a year £{largest / 1e6:,.1f}m). It changes who pays, not where children live.")
     moves = s["moves_per_child_year"]
     if sig("moves_per_child_year"):

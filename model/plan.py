@@ -185,3 +185,19 @@ def studies(config: dict) -> dict[str, dict]:
 
 def all_specs(plan: dict) -> list[dict]:
     return [s for chunk in plan["chunks"].values() for s in chunk]
+
+
+def check_config(cfg: dict, schema_path) -> None:
+    """The workflow configuration against its schema: one line naming the first problem and where
+    (Snakemake's own message prints the whole schema). Raises Snakemake's WorkflowError."""
+    import jsonschema
+    import yaml
+    from snakemake.exceptions import WorkflowError
+
+    with open(schema_path) as fh:
+        schema = yaml.safe_load(fh)
+    err = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(cfg))
+    if err is not None:
+        where = " > ".join(str(p) for p in err.absolute_path) or "top level"
+        hint = " (--config gives text: put numbers and lists in a --configfile)" if isinstance(err.instance, str) else ""
+        raise WorkflowError(f"experiments configuration, at {where}: {err.message}{hint}")

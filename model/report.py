@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .compare import KIND_LABELS
 from .errors import InputError
 
 # (metric, label, unit of display, scale applied to values before display, format, is a count of children)
@@ -61,12 +62,6 @@ SERIES = [
     ("moves_per_child_year", "Placement moves per child-year", "moves per child-year", 1.0),
     ("children_waiting_end", "Children in emergency settings at 31 March", "children", 1.0),
 ]
-KIND_LABELS = {
-    "foster_kin": "Kinship foster", "foster_la": "LA foster", "foster_ifa": "Agency (IFA) foster",
-    "home_la": "LA children's home", "home_ind": "Independent children's home", "supported": "Supported accommodation",
-    "with_parents": "With parents", "adoption": "Placed for adoption", "unregistered": "Emergency/unregistered",
-    "other": "Other settings",
-}
 SMALL = 5  # counts of children below this are suppressed
 
 
@@ -189,6 +184,8 @@ def fig_series(met: pd.DataFrame, run_df: pd.DataFrame, scenarios: list[str], st
             if s == "baseline":  # one band: eleven overlapping bands would hide the lines
                 ax.fill_between(x, (mean - half).to_numpy(), (mean + half).to_numpy(), color="0.6", alpha=0.35, lw=0,
                                 label="baseline 95% interval")
+        if unit == "children" and key == "children_waiting_end":
+            ax.set_ylim(bottom=0)
         ax.set_title(title, fontsize=10)
         ax.set_ylabel(unit, fontsize=9)
         ax.set_xlabel("year ending 31 March", fontsize=9)
@@ -313,6 +310,27 @@ def fig_differences(summary: dict, scenarios: list[str]) -> str:
 # tables and text
 # ------------------------------------------------------------------------------------------------
 
+def baseline_trends(met: pd.DataFrame, run_df: pd.DataFrame, start: int) -> str:
+    """What the baseline itself does over the run (so the options' differences are read against it)."""
+    ids = run_df[run_df.scenario == "baseline"].run_id
+    y = met[met.run_id.isin(ids) & (met.year > 0)].groupby(["name", "year"]).value.mean()
+    last = int(met.year.max())
+    if last < 2:
+        return ""
+
+    def pair(name, scale=1.0, fmt="{:,.0f}"):
+        return fmt.format(y[(name, 1)] * scale), fmt.format(y[(name, last)] * scale)
+
+    homes, res, cost, cic = (pair("children_homes_end"), pair("share_residential_end", 100, "{:.1f}%"),
+                             pair("cost_total_gbp", 1e-6, "£{:,.0f}m"), pair("children_in_care_end"))
+    return (f"<p><b>Read against the baseline, not against today.</b> In the baseline itself, from the year to 31 March "
+            f"{start + 1} to the year to 31 March {start + last}: children in care {cic[0]} to {cic[1]}, children's homes "
+            f"in the region {homes[0]} to {homes[1]}, the share in residential care {res[0]} to {res[1]}, and spend "
+            f"in the year {cost[0]} to {cost[1]} (prices held at today's). Part of this is the model's own drift "
+            f"(homes close faster than they open; README, <i>How close is it</i>), so the levels are uncertain; the "
+            f"differences between options on the same seeds are the report's subject.</p>")
+
+
 def _fmt(value: float, fmt: str, scale: float, count: bool) -> str:
     if count and 0 < value < SMALL:
         return "&lt;5"
@@ -429,7 +447,9 @@ def calibration_summary() -> str:
         parts.append(f"<p>Defaults fitted on {html.escape(str(f.get('fitted_on')))} by {html.escape(str(f.get('method')))}, "
                      f"to {len(f.get('targets', []))} published targets ({html.escape(str(f.get('region')))} from 31 March "
                      f"{f.get('start')}, seeds {f.get('seeds')}), loss {f.get('loss')}; code {html.escape(str(f.get('code_version')))}. "
-                     f"Fitted: {html.escape(', '.join(f.get('values', {})))}.</p>")
+                     f"Fitted: {html.escape(', '.join(f.get('values', {})))}. The loss is the mean squared misfit in "
+                     f"units of each target's tolerance (below 1: within tolerance on average). The model code has "
+                     f"changed since the fit (see the provenance below); refitting is <code>rccsim calibrate</code>.</p>")
     else:
         parts.append("<p>No fit is installed: unknown parameters are at their first guesses.</p>")
     table = root / "fit_report.csv"
@@ -519,9 +539,10 @@ def build(url: str, plan: dict, plan_path: str = "") -> str:
     db_shown = str(_sqlite_path(url) or url.split("@")[-1])
     first, last = run_df.started_at.min(), run_df.finished_at.max()
     run_keys = " ".join(sorted(run_df.run_key))
-    phashes = ", ".join(f"{s}: {h}" for s, h in run_df.groupby("scenario").parameter_hash.first().loc[scenarios].items())
-    region_txt = f"{html.escape(region)} ({len(codes)} LA{'s' if len(codes) != 1 else ''}: " + \
-        html.escape(", ".join(names.get(c, c) for c in codes)) + ")"
+    first = run_df.groupby("scenario")[["scenario_hash", "parameter_hash"]].first().loc[scenarios]
+    phashes = ", ".join(f"{s}: scenario {r.scenario_hash}, parameters {r.parameter_hash}" for s, r in first.iterrows())
+    region_txt = f"{html.escape(region)}: {len(codes)} LA{'s' if len(codes) != 1 else ''}, " + \
+        html.escape(", ".join(names.get(c, c) for c in codes))
     generated = dt.datetime.now(dt.UTC).strftime("%d %B %Y %H:%M UTC")
     n_runs = len(run_df)
     return f"""<!DOCTYPE html>
@@ -531,7 +552,8 @@ def build(url: str, plan: dict, plan_path: str = "") -> str:
 <p class="lead">A simulation of the market for children's homes and foster placements ({region_txt}), {years} year{'s' if years != 1 else ''} from
 1 April {start}, comparing {len(scenarios) - 1} policy option{'s' if len(scenarios) != 2 else ''} with today's arrangements (the baseline). Each option ran on
 the same {len(seeds)} random seeds as the baseline (common random numbers), so each difference is the option's effect
-with a 95% interval over seeds. Produced by rccsim ({html.escape(', '.join(versions))}) on {generated}.</p>
+with a 95% interval over seeds. Produced by {html.escape(', '.join(versions))} on {generated}.</p>
+{baseline_trends(met, run_df, start)}
 
 <h2 class="first">The question</h2>
 <p>If the local authorities of {html.escape(region)} act together through a Regional Care Cooperative, which options change
@@ -582,7 +604,7 @@ carers), not from text written in advance.</p>
 <b>Code version:</b> {html.escape(', '.join(versions))}<br>
 <b>Study:</b> {html.escape(plan['study'])} ({html.escape(plan_path)}); region {html.escape(region)}; {years} years from 1 April {start}<br>
 <b>Seeds:</b> {', '.join(str(s) for s in seeds)}<br>
-<b>Scenarios and parameter hashes:</b> {html.escape(phashes)}<br>
+<b>Scenarios (content hash; parameter hash, the same where a scenario changes levers only):</b> {html.escape(phashes)}<br>
 <b>Runs:</b> {n_runs}, run between {html.escape(first)} and {html.escape(last)}; database {html.escape(db_shown)}<br>
 <b>Report written:</b> {generated} by <code>rccsim report --plan {html.escape(plan_path)}</code><br>
 <b>Run keys:</b> <span style="font-family:monospace">{run_keys}</span>

@@ -4,6 +4,7 @@
 rule plan:
     output:
         "results/studies/{study}/plan.json",
+    priority: 100  # first, so that rccsim progress can count from the start
     params:
         plan=lambda wildcards: PLANS[wildcards.study],
     log:
