@@ -9,9 +9,7 @@ years) prints one line naming the problem and exits with code 2; nothing is writ
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -124,11 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    from .results import write_text_atomic
+
+    write_text_atomic(path, text)
 
 
 def cmd_db(args) -> int:

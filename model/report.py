@@ -614,19 +614,12 @@ carers), not from text written in advance.</p>
 
 
 def cmd_report(args) -> int:
-    import os
-    import tempfile
-
     from .batch import read_plan
+    from .results import write_text_atomic
 
     plan = read_plan(args.plan)
     text = build(args.url, plan, str(args.plan))
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)  # a report is for sharing (mkstemp makes files private)
-    os.replace(tmp, out)
+    write_text_atomic(out, text)
     print(f"rccsim report: {out} ({len(text) / 1e6:.1f} MB)")
     return 0

@@ -47,6 +47,25 @@ def code_version() -> str:
         return f"rccsim {base}"
 
 
+def write_text_atomic(path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all (written aside, then renamed), readable by
+    others as any output file (mkstemp alone would make it private)."""
+    import os
+    import tempfile
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def _round(value, digits: int = 6):
     if isinstance(value, float):
         return float(f"{value:.{digits}g}") if value == value else None

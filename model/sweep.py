@@ -15,8 +15,6 @@ design point over its seeds, and writes:
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -145,6 +143,7 @@ def fig_sobol(table: pd.DataFrame, names: list[str], path: Path) -> None:
 
 def cmd_sweep_analyse(args) -> int:
     from .batch import read_plan
+    from .results import write_text_atomic
 
     plan = read_plan(args.plan)
     if plan.get("kind") != "sweep":
@@ -173,9 +172,6 @@ def cmd_sweep_analyse(args) -> int:
           f"{runs.wall_seconds.mean():.1f} s per run on average",
           "", "Strongest effect on each metric:", *strongest, ""]
     (out / "summary.md").write_text("\n".join(md))
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=".indices.", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        table.to_csv(fh, index=False)
-    os.replace(tmp, out / "indices.csv")
+    write_text_atomic(out / "indices.csv", table.to_csv(index=False))
     print("\n".join(md))
     return 0
