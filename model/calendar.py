@@ -39,7 +39,8 @@ class Calendar:
         returned but not filed.
         """
         ids = np.asarray(ids, dtype=np.int64)
-        days = np.maximum(np.broadcast_to(np.asarray(days, dtype=np.int64), ids.shape), self.floor)
+        days = np.asarray(days, dtype=np.int64)
+        days = np.maximum(np.full(ids.shape, days) if days.ndim == 0 else days, self.floor)
         keep = days < self.horizon
         buckets = self._buckets
         for d, i in zip(days[keep].tolist(), ids[keep].tolist()):

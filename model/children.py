@@ -337,7 +337,8 @@ def schedule_placement_end(model, ids: np.ndarray, day: int, elapsed: np.ndarray
     t = np.minimum(t_u, t_p)  # years from now (the waits already start ``elapsed`` years in)
     finite = np.isfinite(t)
     end = np.full(len(ids), NEVER, dtype=np.int64)
-    end[finite] = np.broadcast_to(day, ids.shape)[finite] + np.maximum(np.ceil(t[finite] * DAYS_PER_YEAR), 1).astype(np.int64)
+    day = np.asarray(day)
+    end[finite] = (day[finite] if day.ndim else day) + np.maximum(np.ceil(t[finite] * DAYS_PER_YEAR), 1).astype(np.int64)
     end[finite] = model.calendar.floor_of(end[finite])
     unplanned = t_u < t_p
     u3 = model.streams.keyed_uniform("end_reason", ids, counter)
@@ -384,11 +385,14 @@ def placement_hazards(model, ids: np.ndarray, day) -> tuple[np.ndarray, np.ndarr
 
 
 _UNPLANNED_CODES = np.array([REASON[r] for r in UNPLANNED_REASONS])
+_BREAKDOWN = np.zeros(max(REASON.values()) + 1, dtype=bool)  # reason code -> a breakdown
+_BREAKDOWN[[REASON[r] for r in UNPLANNED_REASONS if r != "LAREQ"]] = True
 
 
 def is_breakdown(reason: np.ndarray) -> np.ndarray:
     """True for endings the carer, child or standards caused (not plan changes or closures)."""
-    return np.isin(reason, [REASON[r] for r in UNPLANNED_REASONS if r != "LAREQ"])
+    reason = np.asarray(reason, dtype=np.int64)
+    return (reason >= 0) & _BREAKDOWN[np.clip(reason, 0, len(_BREAKDOWN) - 1)]
 
 
 def escalate_needs(model, ids: np.ndarray, day: int) -> None:

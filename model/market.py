@@ -198,10 +198,12 @@ class Market:
         ).astype(np.int64)
         delta = free - self._counted[ids]
         self._counted[ids] = free
-        mirror = self._free
-        for unit, f in zip(ids.tolist(), free.tolist()):
-            mirror[unit] = f
         changed = delta != 0
+        mirror = self._free
+        # the mirror equals the counts except for units the market has just filled (it ran
+        # ahead of them, and their count changed too)
+        for unit, f in zip(ids[changed].tolist(), free[changed].tolist()):
+            mirror[unit] = f
         if changed.any():
             mn = u.max_need[ids]
             for k in range(N_NEEDS):
@@ -268,13 +270,14 @@ class Market:
                 they already have).
         """
         from . import children as ch
+        from .engine import _member, per_child
 
         if len(ids) == 0:
             return ids
         model = self.model
         c = model.children
         self.flush()
-        day = np.broadcast_to(np.asarray(day, dtype=np.int64), ids.shape)
+        day = per_child(day, ids)
         if pen is None:
             pen = ch.care_plan(model, ids, day)
         la = c.la[ids].astype(np.int64)
@@ -287,7 +290,7 @@ class Market:
         now = int(day.max())
         left = self._rounds(ids, cand, dist, pen, now, initial, placed)
         if len(left):
-            keep = np.isin(ids, left)
+            keep = _member(ids, left)
             left = ids[keep]
             la_l = la[keep]
             own_l = own[keep]
@@ -379,8 +382,12 @@ class Market:
                 continue
             order = np.lexsort((-margin, pool))
             prow, pcol, pool, quote, margin = prow[order], pcol[order], pool[order], quote[order], margin[order]
-            first = np.r_[0, np.flatnonzero(np.diff(pool)) + 1]
-            rank = np.arange(len(pool)) - np.repeat(first, np.diff(np.r_[first, len(pool)]))
+            # rank of each referral within its pool
+            new_pool = np.empty(len(pool), dtype=bool)
+            new_pool[0] = True
+            np.not_equal(pool[1:], pool[:-1], out=new_pool[1:])
+            idx = np.arange(len(pool))
+            rank = idx - np.maximum.accumulate(np.where(new_pool, idx, 0))
             offered = rank < self.cap[pool, need[prow]]
             score[prow[~offered], pcol[~offered]] = np.inf  # not this round: the pool is full
             prow, pcol, pool, quote = prow[offered], pcol[offered], pool[offered], quote[offered]
@@ -389,7 +396,9 @@ class Market:
             # each child takes its best offer
             best = np.lexsort((score[prow, pcol], prow))
             prow, pcol, pool, quote = prow[best], pcol[best], pool[best], quote[best]
-            firsts = np.r_[True, prow[1:] != prow[:-1]]
+            firsts = np.empty(len(prow), dtype=bool)
+            firsts[0] = True
+            np.not_equal(prow[1:], prow[:-1], out=firsts[1:])
             prow, pcol, pool, quote = prow[firsts], pcol[firsts], pool[firsts], quote[firsts]
             # highest needs first within a pool, then assign units
             order = np.lexsort((-need[prow], pool))

@@ -63,8 +63,9 @@ class Recorder:
     def end(self, ids: np.ndarray, day: int, reason: np.ndarray | int) -> None:
         rows = self.row_of_child[ids]
         ok = rows >= 0
-        self.placements.end[rows[ok]] = np.broadcast_to(day, ids.shape)[ok]
-        self.placements.end_reason[rows[ok]] = np.broadcast_to(reason, ids.shape)[ok]
+        day, reason = np.asarray(day), np.asarray(reason)
+        self.placements.end[rows[ok]] = day[ok] if day.ndim else day
+        self.placements.end_reason[rows[ok]] = reason[ok] if reason.ndim else reason
         self.row_of_child[ids] = -1
 
     def backdate_open_placements(self, ids: np.ndarray, start: np.ndarray) -> None:

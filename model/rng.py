@@ -82,6 +82,7 @@ class Streams:
 
 
 _BASES: dict[tuple[int, str], np.uint64] = {}
+_SMALL = 12  # up to this many ids, keyed_uniform works on Python ints (faster below about 12)
 
 
 def keyed_uniform(seed: int, name: str, ids: np.ndarray, counter: np.ndarray | int = 0) -> np.ndarray:
@@ -97,8 +98,36 @@ def keyed_uniform(seed: int, name: str, ids: np.ndarray, counter: np.ndarray | i
     if base is None:
         base = np.uint64(_mix_int((seed & 0xFFFFFFFF) ^ (_name_key(name) << 32) ^ ((seed >> 32) << 7)))
         _BASES[(seed, name)] = base
-    ids = np.atleast_1d(np.asarray(ids)).astype(np.uint64)
+    ids = np.atleast_1d(np.asarray(ids))
+    if ids.ndim == 1 and len(ids) <= _SMALL:
+        # a few children at a time (most calls): the same arithmetic on Python ints is faster
+        # than a dozen numpy calls on tiny arrays, and gives the same bits
+        return np.array(_keyed_small(int(base), ids.tolist(), counter, len(ids)), dtype=np.float64)
+    ids = ids.astype(np.uint64)
     ctr = np.asarray(counter).astype(np.uint64)
     x = _splitmix64(base ^ _splitmix64(ids * _C1 + ctr * _C3))
     # 53 high bits -> double in [0, 1); shift by half an ulp to keep it strictly inside (0, 1)
     return ((x >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
+
+
+def _keyed_small(b: int, ids: list, counter, n: int) -> list:
+    """:func:`keyed_uniform` for a few ids, on Python ints (SplitMix64 written out twice)."""
+    m = 0xFFFFFFFFFFFFFFFF
+    if np.ndim(counter) == 0:
+        ctrs = [int(counter)] * n
+    elif np.shape(counter) == (n,):
+        ctrs = np.asarray(counter).tolist()
+    else:
+        ctrs = np.broadcast_to(np.asarray(counter), (n,)).tolist()
+    out = []
+    for i, k in zip(ids, ctrs):
+        x = (i * 0x9E3779B97F4A7C15 + k * 0x94D049BB133111EB + 0x9E3779B97F4A7C15) & m
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & m
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & m
+        x = b ^ x ^ (x >> 31)
+        x = (x + 0x9E3779B97F4A7C15) & m
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & m
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & m
+        x ^= x >> 31
+        out.append(((x >> 11) + 0.5) * (1.0 / 9007199254740992.0))
+    return out
