@@ -184,9 +184,10 @@ class Market:
 
     def refresh(self, ids: np.ndarray) -> None:
         """Bring pool capacity and free lists up to date after units ``ids`` changed."""
-        ids = np.unique(np.asarray(ids, dtype=np.int64))
+        ids = np.asarray(ids, dtype=np.int64)
         if len(ids) == 0:
             return
+        ids = np.array(sorted(set(ids.tolist())), dtype=np.int64) if len(ids) < 64 else np.unique(ids)
         u = self.model.units
         pool = u.pool[ids]
         ok = pool >= 0
@@ -199,11 +200,9 @@ class Market:
         delta = free - self._counted[ids]
         self._counted[ids] = free
         changed = delta != 0
-        mirror = self._free
         # the mirror equals the counts except for units the market has just filled (it ran
         # ahead of them, and their count changed too)
-        for unit, f in zip(ids[changed].tolist(), free[changed].tolist()):
-            mirror[unit] = f
+        self._free[ids[changed]] = free[changed]
         if changed.any():
             mn = u.max_need[ids]
             for k in range(N_NEEDS):
@@ -239,12 +238,12 @@ class Market:
             self._listed = np.zeros(0, dtype=bool)
             self._east: list[float] = []
             self._north: list[float] = []
-            self._free: list[int] = []  # _counted as a Python list, for the unit scan
+            self._free = np.zeros(0, dtype=np.int64)  # _counted, run ahead by the unit scan
         if len(self._counted) < n:
             grow = max(n, 2 * len(self._counted))
             self._counted = np.concatenate([self._counted, np.zeros(grow - len(self._counted), dtype=np.int64)])
             self._listed = np.concatenate([self._listed, np.zeros(grow - len(self._listed), dtype=bool)])
-            self._free.extend([0] * (grow - len(self._free)))
+            self._free = np.concatenate([self._free, np.zeros(grow - len(self._free), dtype=np.int64)])
 
     # -- candidate pools per LA --------------------------------------------------------------------
     def _build_candidates(self) -> None:
