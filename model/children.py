@@ -244,7 +244,7 @@ def exit_code_at_18(model, ids: np.ndarray) -> np.ndarray:
     p = model.p.exits
     kind = c.kind[ids]
     u = model.streams.keyed_uniform("exit_at_18", ids)
-    foster = np.isin(kind, [Kind.FOSTER_KIN, Kind.FOSTER_LA, Kind.FOSTER_IFA])
+    foster = (kind == Kind.FOSTER_KIN) | (kind == Kind.FOSTER_LA) | (kind == Kind.FOSTER_IFA)
     stay = foster & (u < p.staying_put_share)
     u2 = model.streams.keyed_uniform("exit_at_18_route", ids)
     shares = np.cumsum(p.route_shares_at_18) / np.sum(p.route_shares_at_18)
@@ -253,10 +253,12 @@ def exit_code_at_18(model, ids: np.ndarray) -> np.ndarray:
     return code.astype(np.int8)
 
 
+_ROUTE_CODES = np.array([EXIT[ROUTE_CODE[r]] for r in EXIT_ROUTES], dtype=np.int8)
+
+
 def route_to_code(route: np.ndarray) -> np.ndarray:
     """Exit route index (EXIT_ROUTES) to REC code index (codes.EXIT_CODES)."""
-    lookup = np.array([EXIT[ROUTE_CODE[r]] for r in EXIT_ROUTES], dtype=np.int8)
-    return lookup[route]
+    return _ROUTE_CODES[route]
 
 
 # --------------------------------------------------------------------------------------------

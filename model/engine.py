@@ -151,6 +151,7 @@ class CareMarket(mesa.Model):
                 raise InputError(f"the SSDA903 return covers LA(s) {codes}, not in the region {self.region.label}")
         self.start_population = start_population  # children of LAs' own returns (model.ssda903)
         self.occ_samples = 0
+        self._pending_starts: list | None = None  # placements made but not yet started (one tick's batch)
         world.build(self)
         from .agents import RCC
 
@@ -264,6 +265,20 @@ class CareMarket(mesa.Model):
         return np.searchsorted(self.geo.pc_start, pc, side="right") - 1
 
     def _start(self, ids, kinds, units, pc, place_la, prices, day, initial) -> None:
+        """Start placements; within a tick's placement batch (:meth:`_batched_starts`), later."""
+        if self._pending_starts is not None and not initial:
+            self._pending_starts.append((ids, kinds, units, pc, place_la, prices, per_child(day, ids)))
+            return
+        self._start_now(ids, kinds, units, pc, place_la, prices, day, initial)
+
+    def _flush_starts(self) -> None:
+        """Start the placements of the tick's batch in one go (in the order they were made)."""
+        pending, self._pending_starts = self._pending_starts, None
+        if pending:
+            ids, kinds, units, pc, place_la, prices, day = (np.concatenate(parts) for parts in zip(*pending))
+            self._start_now(ids, kinds, units, pc, place_la, prices, day, False)
+
+    def _start_now(self, ids, kinds, units, pc, place_la, prices, day, initial) -> None:
         c, geo = self.children, self.geo
         day = per_child(day, ids)
         c.kind[ids] = kinds
@@ -331,7 +346,10 @@ class CareMarket(mesa.Model):
         c, u = self.children, self.units
         day = per_child(day, ids)
         route = c.exit_route[ids].astype(np.int64)
-        code = np.where(route >= 0, ch.route_to_code(np.maximum(route, 0)), ch.exit_code_at_18(self, ids))
+        code = ch.route_to_code(np.maximum(route, 0))
+        at_18 = route < 0
+        if at_18.any():  # keyed draws: the same codes whether drawn for some children or all
+            code[at_18] = ch.exit_code_at_18(self, ids[at_18])
         # staying put: the young person keeps the foster place for a while
         stay = (code == EXIT["E17"]) & (c.unit[ids] >= 0)
         if stay.any():
@@ -412,6 +430,10 @@ class CareMarket(mesa.Model):
             np.maximum(self.units.staying_put, 0, out=self.units.staying_put)
             self.market.touch(sp[0])
 
+        # the tick's placements (adoptive moves, entrants placed directly, the market's placements)
+        # start together, in one batch, in the order they were made: nothing in between reads what
+        # a start sets for these children (ending a placement already marks its end event stale)
+        self._pending_starts = []
         moves, days = due("adoption_move", c.adopt_move_day)
         if moves is not None and len(moves):
             self.place_direct(moves, np.full(len(moves), Kind.ADOPTION), days)
@@ -466,6 +488,7 @@ class CareMarket(mesa.Model):
 
         if referrals:
             self.need_placement(np.concatenate(referrals), np.concatenate(referral_days))
+        self._flush_starts()
 
         exits, days = due("exit", c.exit_day)
         if exits is not None and len(exits):

@@ -46,6 +46,12 @@ class PoolType:
 N_POOL_TYPES = 6
 POOL_KIND = np.array([Kind.FOSTER_LA, Kind.FOSTER_IFA, Kind.HOME_LA, Kind.HOME_IND, Kind.SUPPORTED, Kind.HOME_LA], dtype=np.int64)
 OWN_TYPES = (PoolType.LA_FOSTER, PoolType.LA_HOME)
+# pool type by [unit type, run by an LA]
+_POOL_OF = np.array([
+    [PoolType.IFA_FOSTER, PoolType.LA_FOSTER],
+    [PoolType.IND_HOME, PoolType.LA_HOME],
+    [PoolType.SUPPORTED, PoolType.SUPPORTED],
+], dtype=np.int64)
 MARKET_TYPES = (PoolType.IFA_FOSTER, PoolType.IND_HOME, PoolType.SUPPORTED)
 
 
@@ -130,16 +136,7 @@ class Market:
         u = self.model.units
         utype, sector = u.utype[ids], u.sector[ids]
         la_owned = sector == Sector.LA
-        ptype = np.select(
-            [
-                (utype == UnitType.FOSTER) & la_owned,
-                utype == UnitType.FOSTER,
-                (utype == UnitType.HOME) & la_owned,
-                utype == UnitType.HOME,
-                utype == UnitType.SUPPORTED,
-            ],
-            [PoolType.LA_FOSTER, PoolType.IFA_FOSTER, PoolType.LA_HOME, PoolType.IND_HOME, PoolType.SUPPORTED],
-        )
+        ptype = _POOL_OF[utype.astype(np.int64), la_owned.astype(np.int64)]
         area = np.where(la_owned & (utype != UnitType.SUPPORTED), u.owner_la[ids], u.la[ids])
         regional = u.regional[ids] > 0
         ptype = np.where(regional, PoolType.REGIONAL, ptype)
