@@ -44,7 +44,7 @@ from .geography import load_geography, miles
 from .market import Market
 from .params import ParamSet, Scenario, load_scenario, resolve_parameters
 from .recorder import Recorder
-from .tables import Children, Units
+from .tables import Children, Units, add_at
 
 NEVER = 2**31 - 1
 TICK_DAYS = 7  # events are handled in weekly batches; each keeps its own day
@@ -311,7 +311,7 @@ class CareMarket(mesa.Model):
         has = units >= 0
         if has.any():
             uu = units[has]
-            np.subtract.at(u.occupied, uu, 1)
+            add_at(u.occupied, uu, -1)
             kin = u.kinship[uu]
             if kin.any():
                 u.open[uu[kin]] = False
@@ -357,7 +357,7 @@ class CareMarket(mesa.Model):
             mainstream = ~u.kinship[su]
             su = su[mainstream]
             if len(su):
-                np.add.at(u.staying_put, su, 1)
+                add_at(u.staying_put, su, 1)
                 years = self.streams["staying_put"].exponential(self.p.exits.staying_put_years, len(su))
                 self.calendar.schedule("staying_put_end", day[stay][mainstream] + np.round(years * 365.25).astype(np.int64), su)
         self._end_current(ids, day, -2)
@@ -376,7 +376,9 @@ class CareMarket(mesa.Model):
         u.staying_put[ids] = 0
         u.bg_occupied[ids] = 0
         n = c.n
-        placed = np.flatnonzero(np.isin(c.unit[:n], ids) & c.in_care[:n])
+        closing = np.zeros(u.n + 1, dtype=bool)  # by unit; the last entry stands for "no unit" (-1)
+        closing[ids] = True
+        placed = np.flatnonzero(closing[c.unit[:n]] & c.in_care[:n])
         if len(placed):
             self._end_current(placed, day, REASON["CLOSE"])
             self.need_placement(placed, day)
@@ -426,7 +428,7 @@ class CareMarket(mesa.Model):
 
         sp = ev.get("staying_put_end")
         if sp is not None:
-            np.subtract.at(self.units.staying_put, sp[0], 1)
+            add_at(self.units.staying_put, sp[0], -1)
             np.maximum(self.units.staying_put, 0, out=self.units.staying_put)
             self.market.touch(sp[0])
 
@@ -448,7 +450,7 @@ class CareMarket(mesa.Model):
             if broke.any():
                 bu = units[broke]
                 bu = bu[bu >= 0]
-                np.add.at(self.units.breakdowns, bu, 1)
+                add_at(self.units.breakdowns, bu, 1)
                 c.n_breakdowns[ends[broke]] += 1
                 ch.escalate_needs(self, ends[broke], days[broke])
             kind_ends = c.kind[ends]

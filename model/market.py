@@ -46,6 +46,7 @@ class PoolType:
 N_POOL_TYPES = 6
 POOL_KIND = np.array([Kind.FOSTER_LA, Kind.FOSTER_IFA, Kind.HOME_LA, Kind.HOME_IND, Kind.SUPPORTED, Kind.HOME_LA], dtype=np.int64)
 OWN_TYPES = (PoolType.LA_FOSTER, PoolType.LA_HOME)
+_NEED_LEVELS = np.arange(N_NEEDS)
 # pool type by [unit type, run by an LA]
 _POOL_OF = np.array([
     [PoolType.IFA_FOSTER, PoolType.LA_FOSTER],
@@ -201,10 +202,9 @@ class Market:
         # ahead of them, and their count changed too)
         self._free[ids[changed]] = free[changed]
         if changed.any():
-            mn = u.max_need[ids]
-            for k in range(N_NEEDS):
-                m = changed & (mn >= k)
-                np.add.at(self.cap[:, k], pool[m], delta[m])
+            # each unit's change counts for every need level up to the highest it meets
+            pc, dc, mc = pool[changed], delta[changed], u.max_need[ids[changed]]
+            np.add.at(self.cap, pc, dc[:, None] * (mc[:, None] >= _NEED_LEVELS))
         newly = (free > 0) & ~self._listed[ids]
         if newly.any():
             fl = self.freelist
@@ -456,8 +456,8 @@ class Market:
             placed_rows.append(r)
             placed_units.append(best)
             placed_price.append(q)
-        if placed_units:
-            np.add.at(occ, np.array(placed_units), 1)
+        for unit in placed_units:
+            occ[unit] += 1
         return placed_rows, placed_units, placed_price
 
     def _risk(self, ids: np.ndarray, day: int) -> np.ndarray:
