@@ -204,7 +204,12 @@ class Market:
         if changed.any():
             # each unit's change counts for every need level up to the highest it meets
             pc, dc, mc = pool[changed], delta[changed], u.max_need[ids[changed]]
-            np.add.at(self.cap, pc, dc[:, None] * (mc[:, None] >= _NEED_LEVELS))
+            if len(pc) <= 32:
+                cap = self.cap
+                for pl, d, top in zip(pc.tolist(), dc.tolist(), mc.tolist()):
+                    cap[pl, : top + 1] += d
+            else:
+                np.add.at(self.cap, pc, dc[:, None] * (mc[:, None] >= _NEED_LEVELS))
         newly = (free > 0) & ~self._listed[ids]
         if newly.any():
             fl = self.freelist

@@ -42,6 +42,16 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> _S31)
 
 
+def _splitmix64_inplace(x: np.ndarray) -> None:
+    """:func:`_splitmix64` overwriting ``x`` (fewer temporary arrays)."""
+    x += _C1
+    x ^= x >> _S30
+    x *= _C2
+    x ^= x >> _S27
+    x *= _C3
+    x ^= x >> _S31
+
+
 def _mix_int(x: int) -> int:
     """SplitMix64 on a Python int (for per-stream constants)."""
     m = 0xFFFFFFFFFFFFFFFF
@@ -103,9 +113,12 @@ def keyed_uniform(seed: int, name: str, ids: np.ndarray, counter: np.ndarray | i
         # a few children at a time (most calls): the same arithmetic on Python ints is faster
         # than a dozen numpy calls on tiny arrays, and gives the same bits
         return np.array(_keyed_small(int(base), ids.tolist(), counter, len(ids)), dtype=np.float64)
-    ids = ids.astype(np.uint64)
-    ctr = np.asarray(counter).astype(np.uint64)
-    x = _splitmix64(base ^ _splitmix64(ids * _C1 + ctr * _C3))
+    x = ids.astype(np.uint64)
+    x *= _C1
+    x += np.asarray(counter).astype(np.uint64) * _C3
+    _splitmix64_inplace(x)
+    x ^= base
+    _splitmix64_inplace(x)
     # 53 high bits -> double in [0, 1); shift by half an ulp to keep it strictly inside (0, 1)
     return ((x >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
 
