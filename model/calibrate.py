@@ -38,7 +38,8 @@ YEARLY = {
     "share_residential_end", "share_supported_end", "share_with_parents_end", "share_other_end",
     "cost_per_child_week_gbp", "mean_distance_miles", "share_over_20_miles", "share_out_of_la",
     "moves_per_child_year", "share_3plus_placements", "share_long_term_stable",
-    "share_emergency_placements", "children_homes_end", "foster_households_end",
+    "share_emergency_placements", "children_homes_end", "foster_households_end", "carers_approved", "carers_left",
+    "homes_opened", "homes_closed",
 }
 
 
@@ -132,6 +133,28 @@ def simulate(targets: list[Target], params: ParamSet, seeds: list[int], start: i
     return out
 
 
+def _simulate_seed(job: tuple) -> np.ndarray:
+    """Worker: :func:`simulate` for one seed (a row of the seeds x targets array)."""
+    targets, params, seed, start, region = job
+    return simulate(targets, params, [seed], start, region)[0]
+
+
+def simulate_many(targets: list[Target], param_sets: list[ParamSet], seeds: list[int], start: int,
+                  region: str | None = None, jobs: int = 1) -> list[np.ndarray]:
+    """:func:`simulate` for several parameter sets, over ``jobs`` processes (same numbers as one
+    process: each run depends only on its parameters and seed)."""
+    work = [(targets, ps, int(s), start, region) for ps in param_sets for s in seeds]
+    if jobs <= 1 or len(work) <= 1:
+        rows = [_simulate_seed(w) for w in work]
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
+            rows = list(pool.map(_simulate_seed, work))
+    k = len(seeds)
+    return [np.vstack(rows[i * k:(i + 1) * k]) for i in range(len(param_sets))]
+
+
 def standardised_errors(sim: np.ndarray, targets: list[Target]) -> np.ndarray:
     """(mean over seeds - target) / tolerance, per target."""
     value = np.array([t.value for t in targets])
@@ -205,8 +228,10 @@ class FitResult:
     params: ParamSet
 
 
-def fit(targets: list[Target], spec: FitSpec, base: ParamSet | None = None, progress=None, seed: int = 0) -> FitResult:
-    """Search the parameters of ``spec`` for the smallest loss against ``targets``."""
+def fit(targets: list[Target], spec: FitSpec, base: ParamSet | None = None, progress=None, seed: int = 0,
+        jobs: int = 1) -> FitResult:
+    """Search the parameters of ``spec`` for the smallest loss against ``targets`` (each round's
+    design points run over ``jobs`` processes; the result does not depend on ``jobs``)."""
     from scipy.stats import qmc
 
     base = base or ParamSet.defaults()
@@ -222,8 +247,9 @@ def fit(targets: list[Target], spec: FitSpec, base: ParamSet | None = None, prog
         if best_x is not None:
             design[0] = best_x  # re-evaluated: nothing, the same seeds give the same value
             design = design[1:]
-        for x in design:
-            sim = simulate(targets, apply(base, names, spec.parameters, x), spec.seeds, spec.start, spec.region)
+        sims = simulate_many(targets, [apply(base, names, spec.parameters, x) for x in design], spec.seeds,
+                             spec.start, spec.region, jobs=jobs)
+        for x, sim in zip(design, sims):
             value = loss(sim, targets)
             history.append((x.copy(), value))
             if value < best_loss:

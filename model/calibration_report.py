@@ -12,6 +12,7 @@ Writes into the report folder (default ``results/calibration/``):
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import time
@@ -35,7 +36,7 @@ def _say(quiet: bool):
     return emit
 
 
-def _rows_for(targets, params, seeds, start, say, label):
+def _rows_for(targets, params, seeds, start, say, label, jobs=1):
     """Simulate each geography's targets (years after ``start``) and compare."""
     rows = []
     by_geo: dict[str, list] = {}
@@ -44,7 +45,7 @@ def _rows_for(targets, params, seeds, start, say, label):
             by_geo.setdefault(t.geography, []).append(t)
     for geo, ts in by_geo.items():
         say(f"{label}: {geo}, from {start}, {len(seeds)} seed(s)")
-        sim = cal.simulate(ts, params, seeds, start)
+        sim = cal.simulate_many(ts, [params], seeds, start, jobs=jobs)[0]
         rows += cal.compare(ts, sim)
     return rows
 
@@ -107,7 +108,8 @@ def _sensitivity(args, spec, fit_targets, say, t0, version) -> int:
     points = trajectories * (len(spec.parameters) + 1)
     say(f"sensitivity: {len(spec.parameters)} parameters, {trajectories} Morris trajectories ({points} points), "
         f"{len(fit_targets)} targets ({spec.region} from {spec.start}, seeds {spec.seeds})")
-    names, mu_star, sigma = sa.morris(fit_targets, spec, ParamSet.registry(), trajectories, progress=say)
+    names, mu_star, sigma = sa.morris(fit_targets, spec, ParamSet.registry(), trajectories, progress=say,
+                                      jobs=getattr(args, "jobs", 0) or os.cpu_count() or 1)
     header = [
         "# Sensitivity of the fit targets to the fitted parameters", "",
         f"- command: `rccsim calibrate --sensitivity{' --quick' if args.quick else ''} --region {spec.region}`",
@@ -141,6 +143,7 @@ def cmd_calibrate(args) -> int:
         raise cal.InputError(f"no fit targets for region '{spec.region}' after {spec.start} in the targets file "
                              f"(fit targets exist for: {', '.join(geos)})")
     version = code_version()
+    jobs = getattr(args, "jobs", 0) or os.cpu_count() or 1
     out: Path = args.out
     base = ParamSet.defaults()
     if getattr(args, "sensitivity", False):
@@ -150,15 +153,15 @@ def cmd_calibrate(args) -> int:
     else:
         say(f"fitting {len(spec.parameters)} parameters to {len(fit_targets)} targets ({spec.region} from {spec.start}, "
             f"seeds {spec.seeds}, {spec.design_points} points x {spec.refine_rounds + 1} rounds)")
-        result = cal.fit(fit_targets, spec, base=ParamSet.registry(), progress=say)
+        result = cal.fit(fit_targets, spec, base=ParamSet.registry(), progress=say, jobs=jobs)
         params = result.params
-    rows = _rows_for(fit_targets, params, spec.seeds, spec.start, say, "fit targets")
+    rows = _rows_for(fit_targets, params, spec.seeds, spec.start, say, "fit targets", jobs)
     held = [t for t in targets if t.role == "validate"]
     back = [t for t in targets if t.role == "backtest" or (t.role == "fit" and t.metric in
             ("children_in_care_end", "entries_per_year", "exits_per_year") and t.geography == "England")]
     if not args.quick:
-        rows += _rows_for(held, params, spec.seeds, VALIDATE_START, say, "held-out validation")
-        back_rows = _rows_for(back, params, spec.seeds, BACKTEST_START, say, "back-test")
+        rows += _rows_for(held, params, spec.seeds, VALIDATE_START, say, "held-out validation", jobs)
+        back_rows = _rows_for(back, params, spec.seeds, BACKTEST_START, say, "back-test", jobs)
         for r in back_rows:
             r["role"] = "backtest"
         rows += back_rows

@@ -336,6 +336,16 @@ def schedule_placement_end(model, ids: np.ndarray, day: int, elapsed: np.ndarray
     e2 = -np.log(model.streams.keyed_uniform("planned_move", ids, counter))
     t_u = _piecewise_wait(e1, rate_u, elapsed, p.settle_years, p.settled_multiplier)
     t_p = _piecewise_wait(e2, rate_p, elapsed, p.settle_years, p.settled_multiplier)
+    rate_r = rematch_hazard(model, ids)
+    if rate_r.any():
+        # a placement far from home is planned to end when a nearer one can be found, until it
+        # has settled (a child settled far away is not moved for distance alone)
+        e3 = -np.log(model.streams.keyed_uniform("rematch", ids, counter))
+        t_r = _piecewise_wait(e3, rate_r, elapsed, p.settle_years, 0.0)
+        rematch = t_r < np.minimum(t_u, t_p)
+        t_p = np.minimum(t_p, t_r)
+    else:
+        rematch = np.zeros(len(ids), dtype=bool)
     t = np.minimum(t_u, t_p)  # years from now (the waits already start ``elapsed`` years in)
     finite = np.isfinite(t)
     end = np.full(len(ids), NEVER, dtype=np.int64)
@@ -351,8 +361,23 @@ def schedule_placement_end(model, ids: np.ndarray, day: int, elapsed: np.ndarray
     end = np.where(end >= c.exit_day[ids], NEVER, end)
     c.end_day[ids] = end
     c.end_reason[ids] = reason
+    c.end_rematch[ids] = rematch & (end < NEVER)
     due = end < NEVER
     model.calendar.schedule("end", end[due], ids[due])
+
+
+def rematch_hazard(model, ids: np.ndarray) -> np.ndarray:
+    """Planned moves per year towards home, for placements in the market more than
+    ``stability.rematch_miles`` from the child's home (LAs place children near home "so far as
+    reasonably practicable", Children Act 1989 s.22C, and move them back when a nearer place
+    frees up). Zero for kinship, parents, adoption, other and emergency settings."""
+    p = model.p.stability
+    if p.rematch_rate <= 0:
+        return np.zeros(len(ids))
+    c = model.children
+    kind = c.kind[ids]
+    market = (kind >= Kind.FOSTER_LA) & (kind <= Kind.SUPPORTED)
+    return np.where(market & (c.distance[ids] > p.rematch_miles), p.rematch_rate, 0.0)
 
 
 def placement_hazards(model, ids: np.ndarray, day) -> tuple[np.ndarray, np.ndarray]:

@@ -454,7 +454,8 @@ class CareMarket(mesa.Model):
                 c.n_breakdowns[ends[broke]] += 1
                 ch.escalate_needs(self, ends[broke], days[broke])
             kind_ends = c.kind[ends]
-            planned = ~broke & ((kind_ends == Kind.HOME_LA) | (kind_ends == Kind.HOME_IND))
+            # a planned move out of a home, other than one nearer home, follows a fall in need
+            planned = ~broke & ((kind_ends == Kind.HOME_LA) | (kind_ends == Kind.HOME_IND)) & ~c.end_rematch[ends]
             if planned.any():
                 ch.settle_needs(self, ends[planned])
             self._end_current(ends, days, reason)

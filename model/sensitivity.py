@@ -24,7 +24,7 @@ from .params import ParamSet
 
 
 def morris(targets: list[cal.Target], spec: cal.FitSpec, base: ParamSet, trajectories: int,
-           progress=None, seed: int = 0) -> tuple[list[str], np.ndarray, np.ndarray]:
+           progress=None, seed: int = 0, jobs: int = 1) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Elementary effects: returns (parameter names, mu_star, sigma), arrays (parameters, targets)
     in tolerances per full range of the parameter."""
     from SALib.analyze import morris as analyse
@@ -34,12 +34,11 @@ def morris(targets: list[cal.Target], spec: cal.FitSpec, base: ParamSet, traject
     bounds = [list(spec.parameters[n].get("range", spec.parameters[n].get("scale"))) for n in names]
     problem = {"num_vars": len(names), "names": names, "bounds": bounds}
     design = sample.sample(problem, N=trajectories, num_levels=4, seed=seed)
-    z = np.empty((len(design), len(targets)))
-    for i, x in enumerate(design):
-        sim = cal.simulate(targets, cal.apply(base, names, spec.parameters, x), spec.seeds, spec.start, spec.region)
-        z[i] = cal.standardised_errors(sim, targets)
-        if progress:
-            progress(f"sensitivity point {i + 1}/{len(design)}")
+    if progress:
+        progress(f"sensitivity: {len(design)} points x {len(spec.seeds)} seed(s) on {jobs} process(es)")
+    sims = cal.simulate_many(targets, [cal.apply(base, names, spec.parameters, x) for x in design], spec.seeds,
+                             spec.start, spec.region, jobs=jobs)
+    z = np.array([cal.standardised_errors(sim, targets) for sim in sims])
     mu_star = np.empty((len(names), len(targets)))
     sigma = np.empty_like(mu_star)
     for j in range(len(targets)):

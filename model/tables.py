@@ -89,6 +89,7 @@ class Children(Table):
         "distance": ("float64", 0.0),  # miles from home to placement
         "end_day": ("int32", 2**31 - 1),  # scheduled end of the current placement
         "end_reason": ("int8", -1),  # codes.REASON index for the scheduled end
+        "end_rematch": ("bool", False),  # the scheduled end is a move nearer home (children.rematch_hazard)
         "n_placements": ("int32", 0),  # placements in the current period of care
         "n_breakdowns": ("int32", 0),  # unplanned endings in this period of care
         "waiting_since": ("int32", -1),  # day the current search began (-1: not searching)

@@ -78,3 +78,16 @@ def test_the_fit_recovers_a_parameter_from_data_the_model_generated():
     # and the default (1.0) is clearly worse: the targets do pin the parameter down
     at_default = cal.loss(cal.simulate(targets, base, seeds, start), targets)
     assert at_default > 5 * max(result.best_loss, 0.01)
+
+
+def test_the_fit_does_not_depend_on_how_many_processes_run_it():
+    """Design points spread over processes give the same losses, in the same order, as one process."""
+    region, start = "E08000009", 2023
+    spec = cal.FitSpec(region=region, start=start, seeds=[3], design_points=2, refine_rounds=0,
+                       parameters={"demand.entry_multiplier": {"range": [0.8, 1.2]}})
+    targets = [cal.Target("stock", "children_in_care_end", start + 1, region, 500.0, "children", "stock", "fit", "x")]
+    one = cal.fit(targets, spec, base=ParamSet.registry(), jobs=1)
+    two = cal.fit(targets, spec, base=ParamSet.registry(), jobs=2)
+    assert [loss for _, loss in one.history] == [loss for _, loss in two.history]
+    assert len({loss for _, loss in one.history}) == 2  # two different points, two different losses
+    assert one.best_x.tolist() == two.best_x.tolist()
