@@ -219,6 +219,16 @@ class Market:
                     lists[k].append(unit)
             self._listed[ids[newly]] = True
 
+    def _taken(self, units: list[int]) -> None:
+        """:meth:`refresh` for units the market has just filled, one place per entry: each had a
+        free place (the scan checked), so its count and its pool's capacity at every need level it
+        meets fall by one (the free-place mirror already did, in :meth:`_assign`)."""
+        u = self.model.units
+        counted, cap, pool, top = self._counted, self.cap, u.pool, u.max_need
+        for unit in units:
+            counted[unit] -= 1
+            cap[pool[unit], : top[unit] + 1] -= 1
+
     def attach_units(self, ids: np.ndarray) -> None:
         """Register new units with the market (assign pools, count their free places)."""
         u = self.model.units
@@ -410,7 +420,7 @@ class Market:
                 unmatched[pr] = False
                 units = np.array(placed_units, dtype=np.int64)
                 placed.append((ids[pr], units, np.array(placed_price)))
-                self.refresh(units)
+                self._taken(placed_units)
         return ids[unmatched]
 
     def _assign(self, ids, prow, pcol, pool, quote, need, score, initial=False):
