@@ -7,7 +7,7 @@ fitted model) or ``backtest`` (outcomes of the years a back-test runs over).
 The fit is a method of simulated moments: for a candidate parameter vector the model runs over the
 same seeds (common random numbers, so that differences between candidates are not seed noise), the
 simulated moments are averaged over seeds, and each is compared with its target in units of its
-tolerance (5% for stocks and flows, 3 percentage points for shares, 10% for prices: the acceptance
+tolerance (5% for stocks and flows, 3 percentage points for shares, 10% for prices and money: the acceptance
 bands of issue 3). The loss is the mean squared standardised error. The search is a shrinking-box
 Latin hypercube: a space-filling design over the parameters' ranges, then designs in boxes half as
 wide around the best point so far. It needs no gradient (the loss is noisy and stepwise), every
@@ -29,7 +29,8 @@ from .errors import InputError
 from .geography import data_dir
 from .params import ParamSet
 
-KINDS = {"stock": ("rel", 0.05), "flow": ("rel", 0.05), "share": ("abs", 0.03), "price": ("rel", 0.10)}
+KINDS = {"stock": ("rel", 0.05), "flow": ("rel", 0.05), "share": ("abs", 0.03), "price": ("rel", 0.10),
+         "money": ("rel", 0.10)}
 ROLES = ("fit", "validate", "backtest")
 COLUMNS = ("id", "metric", "year", "geography", "value", "unit", "kind", "role", "source")
 #: metrics a target can name: yearly metrics of ``metrics.by_year``
@@ -39,7 +40,7 @@ YEARLY = {
     "cost_per_child_week_gbp", "mean_distance_miles", "share_over_20_miles", "share_out_of_la",
     "moves_per_child_year", "share_3plus_placements", "share_long_term_stable",
     "share_emergency_placements", "children_homes_end", "foster_households_end", "carers_approved", "carers_left",
-    "homes_opened", "homes_closed",
+    "homes_opened", "homes_closed", "cost_total_gbp", "price_home_ind_gbp_week", "price_ifa_gbp_week",
 }
 
 

@@ -147,6 +147,7 @@ def compute(model) -> tuple[dict, list[dict]]:
         o_hi = np.minimum(l_end, y1)
         overlap = np.maximum(o_hi - o_lo, 0)
         spend_kind = np.bincount(l_kind, weights=l_price * overlap / 7.0, minlength=N_KINDS)
+        weeks_kind = np.bincount(l_kind, weights=overlap / 7.0, minlength=N_KINDS)  # placement-weeks
         home_days = np.maximum(np.minimum(h_close, y1) - np.maximum(h_open, y0), 0)
         la_home_cost = float((h_cost * home_days / 7.0).sum())
         spend_kind[Kind.HOME_LA] += la_home_cost
@@ -194,6 +195,10 @@ def compute(model) -> tuple[dict, list[dict]]:
                 "homes_closed": int(counts.get("homes_closed", {}).get(k + 1, np.zeros(3)).sum()),
                 "carers_approved": int(counts.get("carers_approved", {}).get(k + 1, np.zeros(3)).sum()),
                 "carers_left": int(counts.get("carers_left", {}).get(k + 1, np.zeros(3)).sum()),
+                # the average weekly price paid over the year's placement-weeks, by kind (before
+                # LA homes' running costs are added to their spend)
+                "price_home_ind_gbp_week": _safe(spend_kind[Kind.HOME_IND], weeks_kind[Kind.HOME_IND]),
+                "price_ifa_gbp_week": _safe(spend_kind[Kind.FOSTER_IFA], weeks_kind[Kind.FOSTER_IFA]),
                 "spend_by_kind_gbp": {Kind.NAMES[i]: float(v) for i, v in enumerate(spend_kind)},
                 "lever_costs_gbp": lever_year,
                 "block_voids_gbp": float(block_voids[k]),
