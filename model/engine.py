@@ -152,6 +152,7 @@ class CareMarket(mesa.Model):
         self.start_population = start_population  # children of LAs' own returns (model.ssda903)
         self.occ_samples = 0
         self._pending_starts: list | None = None  # placements made but not yet started (one tick's batch)
+        self._displaced: list | None = None  # children displaced by closures, waiting for the tick's search
         world.build(self)
         from .agents import RCC
 
@@ -381,7 +382,11 @@ class CareMarket(mesa.Model):
         placed = np.flatnonzero(closing[c.unit[:n]] & c.in_care[:n])
         if len(placed):
             self._end_current(placed, day, REASON["CLOSE"])
-            self.need_placement(placed, day)
+            if self._displaced is not None:
+                # during a tick: they join the tick's referrals (the market meets once a tick)
+                self._displaced.append((placed, np.full(len(placed), day, dtype=np.int64)))
+            else:
+                self.need_placement(placed, day)
         self.market.touch(ids)
         homes = ids[u.utype[ids] != UnitType.FOSTER]
         if len(homes):
@@ -411,6 +416,7 @@ class CareMarket(mesa.Model):
         """Advance one tick (see the module docstring for the order of things)."""
         start = self.day
         stop = self.tick_on_or_after(start + 1)
+        self._displaced = []  # children whose carer or home closes during the tick's reviews
         self.env.run(until=start + 1)
         carers.approve_due(self, start)
         ev = self.calendar.pop_window(start, stop)
@@ -436,9 +442,14 @@ class CareMarket(mesa.Model):
         # start together, in one batch, in the order they were made: nothing in between reads what
         # a start sets for these children (ending a placement already marks its end event stale)
         self._pending_starts = []
-        moves, days = due("adoption_move", c.adopt_move_day)
-        if moves is not None and len(moves):
-            self.place_direct(moves, np.full(len(moves), Kind.ADOPTION), days)
+        # adoptive moves: the current placement ends now; the move starts with the entrants' direct
+        # placements below (one call)
+        moves, move_days = due("adoption_move", c.adopt_move_day)
+        if moves is None:
+            moves, move_days = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        placed_now = c.kind[moves] >= 0
+        if placed_now.any():
+            self._end_current(moves[placed_now], move_days[placed_now], REASON["CARPL"])
 
         referrals, referral_days = [], []
         ends, days = due("end", c.end_day)
@@ -464,6 +475,16 @@ class CareMarket(mesa.Model):
             referrals.append(ends)
             referral_days.append(days)
 
+        displaced, self._displaced = self._displaced, None
+        if displaced:
+            ids, days = (np.concatenate(parts) for parts in zip(*displaced))
+            # still in care and not placed since (an adoptive move this tick places the child)
+            ok = c.in_care[ids] & (c.kind[ids] < 0) & ~_member(ids, moves)
+            ids, first = np.unique(ids[ok], return_index=True)
+            if len(ids):
+                referrals.insert(0, ids)
+                referral_days.insert(0, days[ok][first])
+
         research = ev.get("research")
         if research is not None:
             ids, days = research
@@ -474,6 +495,7 @@ class CareMarket(mesa.Model):
                 referrals.append(ids)
                 referral_days.append(days[ok][first])
 
+        direct_ids, direct_kinds, direct_days = [moves], [np.full(len(moves), Kind.ADOPTION)], [move_days]
         entrants = [(d, self._entries.pop(d)) for d in range(start, stop) if d in self._entries]
         if entrants:
             new = np.concatenate([ids for _, ids in entrants])
@@ -485,9 +507,14 @@ class CareMarket(mesa.Model):
                 -1,
             )
             d_ = direct >= 0
-            self.place_direct(new[d_], direct[d_], days[d_])
+            direct_ids.append(new[d_])
+            direct_kinds.append(direct[d_])
+            direct_days.append(days[d_])
             referrals.append(new[~d_])
             referral_days.append(days[~d_])
+        direct_ids = np.concatenate(direct_ids)
+        if len(direct_ids):
+            self.place_direct(direct_ids, np.concatenate(direct_kinds), np.concatenate(direct_days))
 
         if referrals:
             self.need_placement(np.concatenate(referrals), np.concatenate(referral_days))
