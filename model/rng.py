@@ -31,19 +31,11 @@ _C3 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
 
 
-def _splitmix64(x: np.ndarray) -> np.ndarray:
-    """The SplitMix64 finaliser (Steele, Lea and Flood 2014) on an array of uint64.
+def _splitmix64_inplace(x: np.ndarray) -> None:
+    """The SplitMix64 finaliser (Steele, Lea and Flood 2014), overwriting an array of uint64.
 
     Integer arrays wrap around silently in numpy, which is what the mixer needs.
     """
-    x = x + _C1
-    x = (x ^ (x >> _S30)) * _C2
-    x = (x ^ (x >> _S27)) * _C3
-    return x ^ (x >> _S31)
-
-
-def _splitmix64_inplace(x: np.ndarray) -> None:
-    """:func:`_splitmix64` overwriting ``x`` (fewer temporary arrays)."""
     x += _C1
     x ^= x >> _S30
     x *= _C2
