@@ -24,13 +24,17 @@ from collections import defaultdict
 import numpy as np
 
 
+def _day_bucket() -> defaultdict:
+    return defaultdict(list)
+
+
 class Calendar:
     """Day-bucketed child events."""
 
     def __init__(self, horizon: int):
         self.horizon = int(horizon)
         self.floor = 0  # first day not yet popped
-        self._buckets: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        self._buckets: dict[int, dict[str, list[int]]] = defaultdict(_day_bucket)
 
     def schedule(self, kind: str, days: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """File events ``kind`` for children ``ids`` on ``days``; returns the days filed.

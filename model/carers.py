@@ -22,6 +22,7 @@ import numpy as np
 
 from . import levers
 from .codes import Kind, Sector, UnitType
+from .rng import choice_index
 
 
 def monthly(model, day: int) -> None:
@@ -176,9 +177,9 @@ def approve(model, who: np.ndarray, day: int) -> np.ndarray:
     sector = np.full(n, Sector.LA, dtype=np.int64)
     if len(ag):
         sector[ag] = [model.providers[w].sector for w in who[ag]]
-    places = rng.choice(np.arange(1, 5), size=n, p=np.asarray(p.places_shares) / np.sum(p.places_shares))
+    places = 1 + choice_index(rng, n, p.places_shares)
     unavailable = rng.binomial(places, p.unavailable_share)
-    skill = rng.choice(3, size=n, p=np.asarray(p.skill_shares) / np.sum(p.skill_shares))
+    skill = choice_index(rng, n, p.skill_shares)
     pc = geo.sample_points(la, rng.random(n))
     ids = model.units.append(
         n, utype=UnitType.FOSTER, kind=np.where(is_la, Kind.FOSTER_LA, Kind.FOSTER_IFA), sector=sector,

@@ -332,15 +332,16 @@ def schedule_placement_end(model, ids: np.ndarray, day: int, elapsed: np.ndarray
     elapsed = np.zeros(len(ids)) if elapsed is None else np.asarray(elapsed, dtype=float)
     rate_u, rate_p = placement_hazards(model, ids, day)
     counter = c.n_placements[ids]
-    e1 = -np.log(model.streams.keyed_uniform("breakdown", ids, counter))
-    e2 = -np.log(model.streams.keyed_uniform("planned_move", ids, counter))
+    u1, u2, u3, u4 = model.streams.keyed_uniforms(("breakdown", "planned_move", "end_reason", "rematch"), ids, counter)
+    e1 = -np.log(u1)
+    e2 = -np.log(u2)
     t_u = _piecewise_wait(e1, rate_u, elapsed, p.settle_years, p.settled_multiplier)
     t_p = _piecewise_wait(e2, rate_p, elapsed, p.settle_years, p.settled_multiplier)
     rate_r = rematch_hazard(model, ids)
     if rate_r.any():
         # a placement far from home is planned to end when a nearer one can be found, until it
         # has settled (a child settled far away is not moved for distance alone)
-        e3 = -np.log(model.streams.keyed_uniform("rematch", ids, counter))
+        e3 = -np.log(u4)
         t_r = _piecewise_wait(e3, rate_r, elapsed, p.settle_years, 0.0)
         rematch = t_r < np.minimum(t_u, t_p)
         t_p = np.minimum(t_p, t_r)
@@ -353,7 +354,6 @@ def schedule_placement_end(model, ids: np.ndarray, day: int, elapsed: np.ndarray
     end[finite] = (day[finite] if day.ndim else day) + np.maximum(np.ceil(t[finite] * DAYS_PER_YEAR), 1).astype(np.int64)
     end[finite] = model.calendar.floor_of(end[finite])
     unplanned = t_u < t_p
-    u3 = model.streams.keyed_uniform("end_reason", ids, counter)
     shares = np.cumsum(np.asarray(p.unplanned_reason_shares) / np.sum(p.unplanned_reason_shares))
     reason_unplanned = _UNPLANNED_CODES[np.searchsorted(shares, u3).clip(0, 5)]
     reason = np.where(unplanned, reason_unplanned, REASON["CARPL"])

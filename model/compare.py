@@ -48,10 +48,9 @@ SERIES = ("cost_total_gbp", "mean_distance_miles", "share_over_20_miles", "moves
 def _one_run(job: tuple) -> dict:
     """Worker: one scenario on one seed; returns what the comparison needs (no child-level data)."""
     region, scenario, years, seed, start = job
-    from .engine import CareMarket
     from .results import code_version
 
-    model = CareMarket(region=region, scenario=scenario, years=years, seed=seed, start_year=start)
+    model = _model_for(region, scenario, years, seed, start)
     result = model.run()
     m = result.metrics
     keep = {k: m[k] for k, _, _ in HEADLINE}
@@ -68,8 +67,28 @@ def _one_run(job: tuple) -> dict:
             "code_version": code_version(), "seconds": model.wall_seconds}
 
 
+_TEMPLATE: list = []  # this process's start state for the seed it is on: [(key, template)]
+
+
+def _model_for(region: str, scenario: str, years: int, seed: int, start: int):
+    """The run of ``scenario`` on ``seed``; the start state is built once per seed and process
+    and copied for each scenario that keeps the default parameters (the same run a fresh build
+    gives, bit for bit)."""
+    from .engine import CareMarket
+    from .params import load_scenario
+
+    sc = load_scenario(scenario)
+    if sc.parameters:
+        return CareMarket(region=region, scenario=sc, years=years, seed=seed, start_year=start)
+    key = (region, years, seed, start)
+    if not _TEMPLATE or _TEMPLATE[0][0] != key:
+        _TEMPLATE[:] = [(key, CareMarket(region=region, years=years, seed=seed, start_year=start, template=True))]
+    return _TEMPLATE[0][1].with_scenario(sc)
+
+
 def run_all(region: str, scenarios: list[str], seeds: list[int], years: int, start: int, jobs: int, progress=None) -> list[dict]:
-    tasks = [(region, s, years, seed, start) for s in scenarios for seed in seeds]
+    # seed by seed, so that each process builds a seed's start state once for its scenarios
+    tasks = [(region, s, years, seed, start) for seed in seeds for s in scenarios]
     out: list[dict] = []
     t0 = time.perf_counter()
     if jobs <= 1:
@@ -83,7 +102,9 @@ def run_all(region: str, scenarios: list[str], seeds: list[int], years: int, sta
                 out.append(r)
                 if progress:
                     progress(i + 1, len(tasks), time.perf_counter() - t0)
-    return out
+    # back to scenario by scenario, the order the summaries average in
+    order = sorted(range(len(tasks)), key=lambda i: (scenarios.index(tasks[i][1]), seeds.index(tasks[i][3])))
+    return [out[i] for i in order]
 
 
 def summarise(runs: list[dict], scenarios: list[str], seeds: list[int]) -> dict:

@@ -26,6 +26,9 @@ Usage:
 from __future__ import annotations
 
 import datetime as dt
+import io
+import itertools
+import pickle
 import sys
 import time
 
@@ -99,6 +102,7 @@ class CareMarket(mesa.Model):
         verbose: bool = False,
         start_population=None,
         rates=None,
+        template: bool = False,
     ):
         if not isinstance(years, int) or isinstance(years, bool) or years < 1 or years > 50:
             raise InputError(f"--years must be a whole number from 1 to 50, got {years}")
@@ -107,6 +111,7 @@ class CareMarket(mesa.Model):
         self.start_year = check_start_year(start_year)
         self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self.p = resolve_parameters(self.scenario, params)
+        self._base_params = params
         self.geo = load_geography()
         self.region = self.geo.resolve_region(region)
         from .rng import Streams
@@ -158,11 +163,42 @@ class CareMarket(mesa.Model):
 
         members = [self.las[i] for i in self.region.la_index]
         self.rcc = RCC(self, self.region.label, members)
+        self.wall_seconds = 0.0
+        self._template = template
+        self._frozen: bytes | None = None  # the template, pickled (see with_scenario)
+        if not template:
+            self._begin()
+
+    def _begin(self) -> None:
+        """Put the scenario's levers in place and start the processes (the start state is built)."""
         levers.setup(self)
         self._entries = {}
         self.approvals_due: list[np.ndarray] = []  # carers whose assessment ended this tick
         self._start_processes()
-        self.wall_seconds = 0.0
+
+    def with_scenario(self, scenario: str | Scenario) -> "CareMarket":
+        """A run of ``scenario`` from this template's start state (built with ``template=True``).
+
+        Building the start state takes about 0.4 s for a region; the scenarios of one seed start
+        from the same state (levers act only after it is built), so a comparison builds it once
+        per seed and copies it (unpickling the copy takes about 0.05 s). The copy is exactly the run a fresh build would give: the
+        comparison's tests check that. The scenario must not change any parameter (those
+        shape the start state); :class:`ValueError` if it does.
+        """
+        if not getattr(self, "_template", False):
+            raise ValueError("with_scenario needs a model built with template=True")
+        sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        if resolve_parameters(sc, self._base_params).digest() != self.p.digest():
+            raise ValueError(f"scenario {sc.name} changes parameters; build it afresh")
+        if self._frozen is None:
+            self._frozen = _freeze(self)
+        model = _thaw(self, self._frozen)
+        # Mesa counts agent ids per model in a class-level table: the copy goes on from the template
+        mesa.Agent._ids[model] = itertools.count(max(a.unique_id for a in model._agents) + 1)
+        model._template = False
+        model.scenario = sc
+        model._begin()
+        return model
 
     # -- time ---------------------------------------------------------------------------------
     def year_of_day(self, day: int) -> int:
@@ -544,6 +580,8 @@ class CareMarket(mesa.Model):
         """Run the whole horizon; returns a :class:`~model.results.RunResult`."""
         from .results import RunResult
 
+        if self._template:
+            raise ValueError("a template is not run: run template.with_scenario(...)")
         progress = self.verbose if progress is None else progress
         t0 = time.perf_counter()
         for k in range(self.years):
@@ -560,6 +598,38 @@ class CareMarket(mesa.Model):
         # bound. No agent is created after the run, so the counter can go.
         mesa.Agent._ids.pop(self, None)
         return RunResult.from_model(self)
+
+
+def _shared_inputs(model: CareMarket) -> list:
+    """Read-only inputs a template's copies share rather than copy."""
+    return [model.geo, model.region, model.p, model._base_params, model.scenario, model.start_population, model.rates]
+
+
+def _freeze(model: CareMarket) -> bytes:
+    """Pickle a template: shared inputs by reference, and no SimPy environment (the template has
+    no process yet; each copy gets a new one)."""
+    shared = {id(x): i for i, x in enumerate(_shared_inputs(model)) if x is not None}
+    env = model.env
+
+    class _Pickler(pickle.Pickler):
+        def persistent_id(self, obj):
+            if obj is env:
+                return "env"
+            return shared.get(id(obj))
+
+    buf = io.BytesIO()
+    _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(model)
+    return buf.getvalue()
+
+
+def _thaw(template: CareMarket, data: bytes) -> CareMarket:
+    shared = _shared_inputs(template)
+
+    class _Unpickler(pickle.Unpickler):
+        def persistent_load(self, pid):
+            return simpy.Environment() if pid == "env" else shared[pid]
+
+    return _Unpickler(io.BytesIO(data)).load()
 
 
 def Simulation(**kwargs) -> CareMarket:

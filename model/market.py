@@ -224,10 +224,15 @@ class Market:
         free place (the scan checked), so its count and its pool's capacity at every need level it
         meets fall by one (the free-place mirror already did, in :meth:`_assign`)."""
         u = self.model.units
-        counted, cap, pool, top = self._counted, self.cap, u.pool, u.max_need
-        for unit in units:
-            counted[unit] -= 1
-            cap[pool[unit], : top[unit] + 1] -= 1
+        if len(units) <= 4:
+            counted, cap, pool, top = self._counted, self.cap, u.pool, u.max_need
+            for unit in units:
+                counted[unit] -= 1
+                cap[pool[unit], : top[unit] + 1] -= 1
+            return
+        ids = np.array(units, dtype=np.int64)
+        np.subtract.at(self._counted, ids, 1)  # a unit can take more than one child
+        np.subtract.at(self.cap, u.pool[ids], (u.max_need[ids][:, None] >= _NEED_LEVELS).astype(np.int64))
 
     def attach_units(self, ids: np.ndarray) -> None:
         """Register new units with the market (assign pools, count their free places)."""
@@ -344,10 +349,13 @@ class Market:
         risk = self._risk(ids, day)
         noise_rng = model.streams["acceptance"]
         for _ in range(int(p.rounds)):
-            rows = np.flatnonzero(unmatched & np.isfinite(score).any(axis=1))
+            rows = np.flatnonzero(unmatched)
+            sub = score[rows]
+            live = np.isfinite(sub).any(axis=1)
+            if not live.all():
+                rows, sub = rows[live], sub[live]
             if len(rows) == 0:
                 break
-            sub = score[rows]
             if sub.shape[1] > m:
                 top = np.argpartition(sub, m - 1, axis=1)[:, :m]
             else:
@@ -442,22 +450,26 @@ class Market:
         ce_all, cn_all = c.home_e[children].tolist(), c.home_n[children].tolist()
         need_l = need[prow].tolist()
         freelist = self.freelist
+        inf = float("inf")
         for j, (r, col, pl, q) in enumerate(zip(prow.tolist(), pcol.tolist(), pool.tolist(), quote.tolist())):
             lst = freelist[pl][need_l[j]]
             ce, cn = ce_all[j], cn_all[j]
-            best, bestd, seen, i = -1, np.inf, 0, 0
-            while i < len(lst):
+            best, bestd, seen, i, n = -1, inf, 0, 0, len(lst)
+            while i < n:
                 unit = lst[i]
                 free = counted[unit]
                 if free <= 0:
-                    lst[i] = lst[-1]
+                    n -= 1
+                    lst[i] = lst[n]
                     lst.pop()
                     listed[unit] = False
                     continue
                 if initial:
                     d = -free / places[unit]
                 else:
-                    d = (ue[unit] - ce) ** 2 + (un[unit] - cn) ** 2
+                    dx = ue[unit] - ce
+                    dy = un[unit] - cn
+                    d = dx * dx + dy * dy
                 if d < bestd:
                     best, bestd = unit, d
                 seen += 1

@@ -82,9 +82,39 @@ class Streams:
         """Uniform(0, 1) numbers determined by (seed, name, id, counter) alone."""
         return keyed_uniform(self.seed, name, ids, counter)
 
+    def keyed_uniforms(self, names: tuple[str, ...], ids: np.ndarray, counter: np.ndarray | int = 0) -> list[np.ndarray]:
+        """``[keyed_uniform(name, ids, counter) for name in names]``, hashing the keys once."""
+        return keyed_uniforms(self.seed, names, ids, counter)
+
 
 _BASES: dict[tuple[int, str], np.uint64] = {}
 _SMALL = 12  # up to this many ids, keyed_uniform works on Python ints (faster below about 12)
+
+
+def _base(seed: int, name: str) -> np.uint64:
+    base = _BASES.get((seed, name))
+    if base is None:
+        base = np.uint64(_mix_int((seed & 0xFFFFFFFF) ^ (_name_key(name) << 32) ^ ((seed >> 32) << 7)))
+        _BASES[(seed, name)] = base
+    return base
+
+
+def keyed_uniforms(seed: int, names: tuple[str, ...], ids: np.ndarray, counter: np.ndarray | int = 0) -> list[np.ndarray]:
+    """:func:`keyed_uniform` for several streams on the same ids and counters: the (id, counter)
+    half of the hash is computed once. The numbers are exactly those of :func:`keyed_uniform`."""
+    ids = np.atleast_1d(np.asarray(ids))
+    if ids.ndim != 1 or len(ids) <= _SMALL:
+        return [keyed_uniform(seed, name, ids, counter) for name in names]
+    key = ids.astype(np.uint64)
+    key *= _C1
+    key += np.asarray(counter).astype(np.uint64) * _C3
+    _splitmix64_inplace(key)
+    out = []
+    for name in names:
+        x = key ^ _base(seed, name)
+        _splitmix64_inplace(x)
+        out.append(((x >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0))
+    return out
 
 
 def keyed_uniform(seed: int, name: str, ids: np.ndarray, counter: np.ndarray | int = 0) -> np.ndarray:
@@ -96,10 +126,7 @@ def keyed_uniform(seed: int, name: str, ids: np.ndarray, counter: np.ndarray | i
         ids: integer ids (e.g. child row numbers).
         counter: which draw for that id (e.g. the placement number), scalar or array.
     """
-    base = _BASES.get((seed, name))
-    if base is None:
-        base = np.uint64(_mix_int((seed & 0xFFFFFFFF) ^ (_name_key(name) << 32) ^ ((seed >> 32) << 7)))
-        _BASES[(seed, name)] = base
+    base = _base(seed, name)
     ids = np.atleast_1d(np.asarray(ids))
     if ids.ndim == 1 and len(ids) <= _SMALL:
         # a few children at a time (most calls): the same arithmetic on Python ints is faster
@@ -136,3 +163,12 @@ def _keyed_small(b: int, ids: list, counter, n: int) -> list:
         x ^= x >> 31
         out.append(((x >> 11) + 0.5) * (1.0 / 9007199254740992.0))
     return out
+
+
+def choice_index(rng: np.random.Generator, n: int, weights) -> np.ndarray:
+    """``rng.choice(len(weights), size=n, p=weights / sum(weights))`` without its checks (which
+    cost more than the draw for the few rows of a tick): the same numbers, and the generator
+    ends in the same state (numpy draws one uniform per row and inverts the cumulative shares)."""
+    cdf = np.cumsum(np.asarray(weights, dtype=np.float64) / np.sum(weights))
+    cdf /= cdf[-1]
+    return cdf.searchsorted(rng.random(n), side="right")
