@@ -351,21 +351,16 @@ class Market:
         for _ in range(int(p.rounds)):
             rows = np.flatnonzero(unmatched)
             sub = score[rows]
-            live = np.isfinite(sub).any(axis=1)
-            if not live.all():
-                rows, sub = rows[live], sub[live]
-            if len(rows) == 0:
-                break
+            # each child refers to its ``m`` best-scoring pools that can take it (in the order of
+            # its candidate list; on a tie at the m-th score, the earlier candidates)
+            top = sub < np.inf
             if sub.shape[1] > m:
-                top = np.argpartition(sub, m - 1, axis=1)[:, :m]
-            else:
-                top = np.broadcast_to(np.arange(sub.shape[1]), sub.shape).copy()
-            prow = np.repeat(rows, top.shape[1])
-            pcol = top.ravel()
-            ok = np.isfinite(score[prow, pcol])
-            prow, pcol = prow[ok], pcol[ok]
-            if len(prow) == 0:
+                top &= sub <= np.partition(sub, m - 1, axis=1)[:, m - 1: m]
+                top &= np.cumsum(top, axis=1) <= m
+            r, pcol = np.nonzero(top)
+            if len(r) == 0:
                 break
+            prow = rows[r]
             pool = cand[prow, pcol]
             ptype = self.pool_type[pool]
             own_prop = self.pool_public[pool]
