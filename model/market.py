@@ -310,7 +310,9 @@ class Market:
             left = ids[keep]
             la_l = la[keep]
             own_l = own[keep]
-            open_pools = self.wide_pools[self.cap[self.wide_pools, 0] > 0]
+            # pools with a free place for the least needy child left (the others could take none)
+            low = int(model.children.need[left].min())
+            open_pools = self.wide_pools[self.cap[self.wide_pools, low] > 0]
             wide = np.broadcast_to(open_pools, (len(left), len(open_pools)))
             cand_w = np.concatenate([own_l, wide], axis=1)
             dist_w = np.concatenate(
