@@ -166,7 +166,11 @@ class CareMarket(mesa.Model):
         self.wall_seconds = 0.0
         self._template = template
         self._frozen: bytes | None = None  # the template, pickled (see with_scenario)
-        if not template:
+        if template:
+            # no agent is made on a template after its build (copies count on from it): drop
+            # Mesa's class-level counter entry, which would keep every template alive
+            mesa.Agent._ids.pop(self, None)
+        else:
             self._begin()
 
     def _begin(self) -> None:
