@@ -118,3 +118,18 @@ def test_choice_index_draws_what_numpy_choice_draws():
     a, b = np.random.default_rng(11), np.random.default_rng(11)
     assert np.array_equal(choice_index(a, 500, weights), b.choice(4, size=500, p=np.array(weights) / sum(weights)))
     assert a.random() == b.random()  # and leaves the generator where numpy's does
+
+
+def test_a_used_template_is_freed():
+    # a comparison's workers build one template per seed: each must be freed once replaced
+    import gc
+    import weakref
+
+    from model.engine import CareMarket
+
+    template = CareMarket(region=REGION, years=1, seed=3, template=True)
+    template.with_scenario("baseline").run()
+    ref = weakref.ref(template)
+    del template
+    gc.collect()
+    assert ref() is None
