@@ -3,12 +3,19 @@
 A regional run simulates only its member LAs' children, but the region's children compete for
 places with children from the rest of England. Those other children are not simulated one by
 one: at the start, independent places the region's children left free are filled at the national
-occupancy rate (``seed_occupancy``); every four weeks each background child leaves with the chance
-that a placement of that type ends in four weeks, and as many new background children arrive in
-the same region and type, taking free places at random (``churn``; four weeks rather than one:
-the churn touches every independent unit in England, and background stays last months to years). Background demand therefore holds its
-share of the market steady while the region's own demand moves, and it competes for the same free
-places the region's children search.
+occupancy rate (``seed_occupancy``: each available place is taken with that chance), and the number so placed in each (unit type, region) becomes
+that group's background demand. Every four weeks (``churn``; four weeks rather than one: the churn
+touches every independent unit in England, and background stays last months to years) each
+background child leaves with the chance that a placement of that type ends in four weeks, and new
+background children arrive in the same region and type until the group is back at its demand,
+taking free places at random. The units in the run's own LAs are groups of their own: other
+LAs' demand for them stays at its start level (they do not take the homes that open for the
+region's children, nor are they crowded out of the region's homes by homes closing elsewhere in
+its region). Children whose home closed, or whose home the RCC took over, are
+replaced the same way; arrivals that find no free place wait for the next churn rather than being
+lost. Background demand therefore stays level while the region's own demand moves (an assumption:
+other LAs' demand neither grows nor shrinks), and it competes for the same free places the
+region's children search.
 
 In an all-England run every LA is simulated and there is no background.
 """
@@ -20,12 +27,14 @@ import numpy as np
 from .codes import Sector, UnitType
 
 CHURN_DAYS = 28
+N_GROUPS = 400  # group key: unit type * 100 + region code (+ 50 in the run's own LAs)
 
 
 class Background:
     def __init__(self, model):
         self.model = model
         self.region_code = model.geo.las.region_name.astype("category").cat.codes.to_numpy().astype(np.int64)
+        self.demand = np.zeros(N_GROUPS, dtype=np.int64)  # background children wanted per group
 
     def _eligible(self) -> np.ndarray:
         """Units other LAs' children can fill: independent provision and supported accommodation."""
@@ -35,19 +44,34 @@ class Background:
         # homes the RCC holds take only its members' children
         return np.flatnonzero(u.open[:n] & independent & ~u.kinship[:n] & (u.regional[:n] == 0))
 
-    def seed_occupancy(self) -> None:
+    def seed_occupancy(self, simulated: np.ndarray) -> None:
+        """Fill independent places at the national occupancy; the number placed becomes demand.
+
+        Units in the run's own LAs form groups of their own (``simulated``): other LAs' demand for
+        the region's places stays at what it was at the start, and does not flow into the homes
+        that open there for the region's own children.
+        """
+        self.region_code = np.where(simulated, self.region_code + 50, self.region_code)
         p = self.model.p.background
         u = self.model.units
         rng = self.model.streams["background"]
         ids = self._eligible()
         target = np.asarray(p.occupancy_by_unit_type)[u.utype[ids]]
         avail = np.maximum(u.places[ids] - u.unavailable[ids], 0)
-        # the region's own children already fill some places: fill the rest up to the target
-        want = np.maximum(np.round(target * avail).astype(np.int64) - u.occupied[ids], 0)
+        # each available place is filled with the target chance (so homes differ, as in an England
+        # run's start); the region's own children already fill some places: the rest go to the
+        # background
+        want = np.maximum(rng.binomial(avail, target) - u.occupied[ids], 0)
         free = np.maximum(avail - u.occupied[ids], 0)
-        fill = rng.binomial(np.minimum(want, free), 1.0)
+        fill = np.minimum(want, free)
         u.bg_occupied[ids] = fill
+        self.demand = np.bincount(self._group(ids), weights=fill, minlength=N_GROUPS).astype(np.int64)
         self.model.market.touch(ids)
+
+    def _group(self, ids: np.ndarray) -> np.ndarray:
+        """Group key of units ``ids``: unit type and the region of their LA (the run's LAs apart)."""
+        u = self.model.units
+        return u.utype[ids].astype(np.int64) * 100 + self.region_code[u.la[ids]]
 
     def churn(self, day: int, days: int = CHURN_DAYS) -> None:
         p = self.model.p.background
@@ -56,33 +80,28 @@ class Background:
         ids = self._eligible()
         occ = u.bg_occupied[ids]
         has = occ > 0
-        if not has.any():
-            return
         ids_h = ids[has]
         leave_p = 1 - np.exp(-days / (np.asarray(p.mean_stay_days_by_unit_type)[u.utype[ids_h]]))
         left = rng.binomial(occ[has], leave_p)
         u.bg_occupied[ids_h] -= left.astype(np.int16)
-        # arrivals: the same number per (unit type, region), into free places there
-        region = self.region_code
-        key_left = u.utype[ids_h].astype(np.int64) * 100 + region[u.la[ids_h]]
-        demand = np.bincount(key_left, weights=left, minlength=400).astype(np.int64)
+        # arrivals: each (unit type, region) back up to its demand, into free places there; this
+        # replaces the leavers, the children of closed or taken-over homes, and earlier arrivals
+        # that found no place
+        key = self._group(ids)
+        present = np.bincount(key, weights=u.bg_occupied[ids], minlength=N_GROUPS).astype(np.int64)
+        demand = np.maximum(self.demand - present, 0)
         free = np.maximum(
             u.places[ids] - u.unavailable[ids] - u.occupied[ids] - u.bg_occupied[ids] - u.staying_put[ids], 0
         )
-        key = u.utype[ids].astype(np.int64) * 100 + region[u.la[ids]]
-        # each arrival takes a free place drawn at random among its (type, region)'s free places:
-        # rank the free places of each group in a random order and fill the first ``demand``
+        # each arrival takes a free place drawn at random among its group's free places: rank the
+        # free places of each group in a random order and fill the first ``demand``
         slots = np.repeat(np.arange(len(ids)), free)
         slot_key = key[slots]
         order = np.lexsort((rng.random(len(slots)), slot_key))
         slots, slot_key = slots[order], slot_key[order]
         group_start = np.searchsorted(slot_key, slot_key, side="left")
         rank = np.arange(len(slots)) - group_start
-        take = slots[rank < demand[slot_key]]
-        arrived = [ids[take]] if len(take) else []
-        changed = [ids_h[left > 0]]
-        if arrived:
-            arrived_units = np.concatenate(arrived)
-            np.add.at(u.bg_occupied, arrived_units, 1)
-            changed.append(arrived_units)
-        self.model.market.touch(np.concatenate(changed))
+        take = ids[slots[rank < demand[slot_key]]]
+        if len(take):
+            np.add.at(u.bg_occupied, take, 1)
+        self.model.market.touch(np.concatenate([ids_h[left > 0], take]))

@@ -60,13 +60,16 @@ def expected_margin(model, utype: int) -> np.ndarray:
     placed = np.flatnonzero(c.in_care[: c.n] & (c.unit[: c.n] >= 0))
     placed = placed[is_type[c.unit[placed]]]
     revenue = np.bincount(u.la[c.unit[placed]], weights=c.price[placed], minlength=geo.n)
-    # background children (other LAs, regional runs) pay the local list price
+    # background children (other LAs, regional runs) pay the local list price times what simulated
+    # children pay over list price (their needs, scarcity and negotiation: a parameter measured in
+    # an all-England run, so that a regional run's levers do not move other LAs' prices)
     bg = np.flatnonzero(is_type & (u.bg_occupied[:n] > 0))
     from .market import PoolType
 
     ptype = PoolType.IND_HOME if utype == UnitType.HOME else PoolType.SUPPORTED
     list_price = model.market.list_price[model.market.pool_id(ptype, np.arange(geo.n))]
-    revenue += np.bincount(u.la[bg], weights=u.bg_occupied[bg] * list_price[u.la[bg]], minlength=geo.n)
+    revenue += np.bincount(u.la[bg], weights=u.bg_occupied[bg] * list_price[u.la[bg]] * float(model.p.background.price_over_list_by_unit_type[utype]),
+                           minlength=geo.n)
     avail = np.bincount(u.la[:n][is_type], weights=(u.places[:n] - u.unavailable[:n])[is_type], minlength=geo.n)
     k = int(model.p.prices.price_neighbourhood_las)
     near = geo.neighbours[:, :k]

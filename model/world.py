@@ -88,7 +88,7 @@ def build(model) -> None:
     model.market.attach_units(np.arange(model.units.n))
     _build_children(model, rng, year)
     if not simulated.all():
-        model.background.seed_occupancy()
+        model.background.seed_occupancy(simulated)
     from .carers import recruitment_signals
 
     model.agency_ids = np.array([i for i, pr in enumerate(model.providers) if pr.utype == UnitType.FOSTER], dtype=np.int64)

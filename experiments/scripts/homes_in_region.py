@@ -3,8 +3,9 @@
 A diagnostic for the regional runs' background (model/background.py): it shows whether the homes in
 a region hold up the same way when only the region's children are simulated as when all of England
 is. It prints, on each 1 April of the run, the open homes in the region (all and independent), their
-places, the places filled by simulated children and by background children, and the open homes in
-all of England.
+places, the places filled by simulated children, by the region's own children and by background
+children, the region's children in children's homes anywhere, and the open homes, their places and
+their background children in all of England.
 
     python experiments/scripts/homes_in_region.py --run GM --homes-in GM --years 10 --seed 1
     python experiments/scripts/homes_in_region.py --run england --homes-in GM --years 10 --seed 1
@@ -32,16 +33,23 @@ def main() -> None:
     m = CareMarket(region=args.run, years=args.years, seed=args.seed)
     inside = np.zeros(m.geo.n, dtype=bool)
     inside[m.geo.resolve_region(args.homes_in).la_index] = True
-    print("day\thomes\tindependent\tplaces\tfilled_simulated\tfilled_background\thomes_england")
+    print("day\thomes\tindependent\tplaces\tfilled_simulated\tfilled_own\tfilled_background\t"
+          "own_in_homes\thomes_england\tplaces_england\tfilled_background_england")
 
     def snapshot() -> None:
         u = m.units
         n = u.n
         homes = (u.utype[:n] == UnitType.HOME) & u.open[:n]
         here = homes & inside[np.maximum(u.la[:n], 0)]
+        c = m.children
+        placed = np.flatnonzero(c.in_care[: c.n] & (c.unit[: c.n] >= 0))
+        own = placed[inside[c.la[placed]]]
+        own_home = own[homes[c.unit[own]]]
         print(f"{int(m.env.now)}\t{int(here.sum())}\t{int((here & (u.owner_la[:n] < 0)).sum())}\t"
               f"{int(u.places[:n][here].sum())}\t{int(u.occupied[:n][here].sum())}\t"
-              f"{int(u.bg_occupied[:n][here].sum())}\t{int(homes.sum())}", flush=True)
+              f"{int(here[c.unit[own_home]].sum())}\t{int(u.bg_occupied[:n][here].sum())}\t"
+              f"{len(own_home)}\t{int(homes.sum())}\t{int(u.places[:n][homes].sum())}\t"
+              f"{int(u.bg_occupied[:n][homes].sum())}", flush=True)
 
     def yearly():
         while True:
