@@ -95,6 +95,7 @@ class Background:
         )
         # each arrival takes a free place drawn at random among its group's free places: rank the
         # free places of each group in a random order and fill the first ``demand``
+        free = np.where(demand[key] > 0, free, 0)  # only groups with children to place
         slots = np.repeat(np.arange(len(ids)), free)
         slot_key = key[slots]
         order = np.lexsort((rng.random(len(slots)), slot_key))

@@ -156,6 +156,7 @@ class CareMarket(mesa.Model):
                 raise InputError(f"the SSDA903 return covers LA(s) {codes}, not in the region {self.region.label}")
         self.start_population = start_population  # children of LAs' own returns (model.ssda903)
         self.occ_samples = 0
+        self.pending_openings: list[tuple[int, int, int, int, int, int]] = []  # see plan_opening
         self._pending_starts: list | None = None  # placements made but not yet started (one tick's batch)
         self._displaced: list | None = None  # children displaced by closures, waiting for the tick's search
         world.build(self)
@@ -432,24 +433,45 @@ class CareMarket(mesa.Model):
         if len(homes):
             self.recorder.count("homes_closed", day, u.sector[homes], u.la[homes])
 
+    def plan_opening(self, day: int, provider: int, utype: int, la: int, places: int, max_need: int) -> None:
+        """A home or supported unit opens on the first tick on or after ``day`` (after its
+        purchase and registration lag); ``provider`` < 0 is LA ``-1 - provider``'s own."""
+        self.pending_openings.append((self.tick_on_or_after(day), provider, utype, la, places, max_need))
+
+    def _open_due(self, now: int) -> None:
+        """Open the planned units due by tick ``now``, in the order they were planned."""
+        pending = self.pending_openings
+        if not pending or min(o[0] for o in pending) > now:
+            return
+        due = [o for o in pending if o[0] <= now]
+        self.pending_openings = [o for o in pending if o[0] > now]
+        _, provider, utype, la, places, max_need = (np.array(col, dtype=np.int64) for col in zip(*due))
+        self.open_units(provider, utype, la, places, max_need, now)
+
     def open_unit(self, provider: int, utype: int, la: int, places: int, max_need: int, day: int) -> int:
+        """Open one unit now (see :meth:`open_units`); returns its id."""
+        arr = (np.array([v], dtype=np.int64) for v in (provider, utype, la, places, max_need))
+        return int(self.open_units(*arr, day)[0])
+
+    def open_units(self, provider, utype, la, places, max_need, day: int) -> np.ndarray:
+        """Open units (arrays, one entry a unit) on ``day``, sited at random in their LAs."""
         from .codes import Sector
 
         geo = self.geo
-        if provider < 0:
-            owner, sector, pid = -1 - provider, Sector.LA, -1
-        else:
-            owner, sector, pid = -1, self.providers[provider].sector, provider
-        kind = Kind.SUPPORTED if utype == UnitType.SUPPORTED else (Kind.HOME_LA if sector == Sector.LA else Kind.HOME_IND)
-        pc = int(geo.sample_points(np.array([la]), self.streams["provider_entry"].random(1))[0])
+        la_run = provider < 0
+        owner = np.where(la_run, -1 - provider, -1)
+        sector = np.array([Sector.LA if p < 0 else self.providers[p].sector for p in provider.tolist()], dtype=np.int64)
+        pid = np.where(la_run, -1, provider)
+        kind = np.where(utype == UnitType.SUPPORTED, Kind.SUPPORTED, np.where(sector == Sector.LA, Kind.HOME_LA, Kind.HOME_IND))
+        pc = geo.sample_points(la, self.streams["provider_entry"].random(len(la)))
         ids = self.units.append(
-            1, utype=utype, kind=kind, sector=sector, owner_la=owner, provider=pid, la=la, pc=pc,
+            len(la), utype=utype, kind=kind, sector=sector, owner_la=owner, provider=pid, la=la, pc=pc,
             east=geo.pc_e[pc], north=geo.pc_n[pc], places=places, max_need=max_need, open=True, opened=day,
         )
         self.units.weekly_cost[ids] = providers.home_weekly_cost(self, ids)
         self.market.attach_units(ids)
-        self.recorder.count("homes_opened", day, np.array([sector]), np.array([la]))
-        return int(ids[0])
+        self.recorder.count("homes_opened", day, sector, la)
+        return ids
 
     # -- the day --------------------------------------------------------------------------------
     def step(self) -> None:
@@ -458,6 +480,7 @@ class CareMarket(mesa.Model):
         stop = self.tick_on_or_after(start + 1)
         self._displaced = []  # children whose carer or home closes during the tick's reviews
         self.env.run(until=start + 1)
+        self._open_due(start)
         carers.approve_due(self, start)
         ev = self.calendar.pop_window(start, stop)
         c = self.children

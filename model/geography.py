@@ -120,6 +120,9 @@ class Geography:
         self.las = las.reset_index(drop=True)
         self.n = len(self.las)
         self.population_0_17 = self.las.population_0_17.to_numpy(float)
+        # average house price (GBP) by LA, and its median over LAs (home running costs read these)
+        self.house_price = self.las.house_price.to_numpy(float)
+        self.house_price_median = float(self.las.house_price.median())
         self.code_to_index = {c: i for i, c in enumerate(self.las.la_code)}
 
         e = self.las.centroid_e.to_numpy(float)

@@ -160,6 +160,17 @@ class RegionalPolicy:
             cols.append(np.where(self.members[la][:, None], ext[None, :], own_fallback))
         return np.concatenate(cols, axis=1) if n else np.empty((0, 2), dtype=np.int64)
 
+    def in_own_list(self, market, la: np.ndarray):
+        """Members' own lists hold every member LA's independent pools under a single customer."""
+        if self.single is None:
+            return None
+        from .market import PoolType
+
+        pools = np.zeros(market.n_pools, dtype=bool)
+        for t in (PoolType.IFA_FOSTER, PoolType.IND_HOME, PoolType.SUPPORTED):
+            pools[market.pool_id(t, self.member_list)] = True
+        return self.members[la], pools
+
     def is_own(self, market, pools: np.ndarray, la: np.ndarray) -> np.ndarray:
         """Pools the buyer treats as its own provision (shape of ``pools``)."""
         from .market import PoolType

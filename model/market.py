@@ -56,6 +56,19 @@ _POOL_OF = np.array([
 MARKET_TYPES = (PoolType.IFA_FOSTER, PoolType.IND_HOME, PoolType.SUPPORTED)
 
 
+def _repeats(pools: np.ndarray) -> np.ndarray:
+    """True where a row's pool already appeared earlier in that row (shape of ``pools``)."""
+    if pools.shape[1] < 2:
+        return np.zeros(pools.shape, dtype=bool)
+    order = np.argsort(pools, axis=1, kind="stable")
+    srt = np.take_along_axis(pools, order, axis=1)
+    rep = np.zeros(pools.shape, dtype=bool)
+    rep[:, 1:] = srt[:, 1:] == srt[:, :-1]
+    out = np.zeros(pools.shape, dtype=bool)
+    np.put_along_axis(out, order, rep, axis=1)
+    return out
+
+
 class SearchPolicy:
     """Who searches, over whose vacancies, at what price.
 
@@ -77,6 +90,14 @@ class SearchPolicy:
     def is_own(self, market: Market, pools: np.ndarray, la: np.ndarray) -> np.ndarray:
         """Whether each candidate pool (rows: referrals from ``la``) is the buyer's own provision."""
         return market.pool_owner[pools] == la[:, None]
+
+    def in_own_list(self, market: Market, la: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Independent pools some rows' own lists already hold (so the market search skips them).
+
+        Returns ``(rows, pools)``: which referrals from ``la`` (bool, per row) hold which pools
+        (bool, per pool) among their own; ``None`` when own lists hold no independent pool.
+        """
+        return None
 
     def negotiate(self, market: Market, quote: np.ndarray, floor: np.ndarray, pools: np.ndarray, buyer: np.ndarray) -> np.ndarray:
         """The price agreed for each offer (the quote: an LA alone takes the price it is given)."""
@@ -298,13 +319,21 @@ class Market:
             pen = ch.care_plan(model, ids, day)
         la = c.la[ids].astype(np.int64)
         own = self.policy.own_pools(self, la)
+        # a pool appears once in a child's list: repeats in its own list, and the pools of the
+        # market search that its own list already holds (RCC levers), are skipped
+        own_skip = _repeats(own)
+        covered = self.policy.in_own_list(self, la)
+        near = self.near_pools[la]
+        skip = np.concatenate([own_skip, covered[0][:, None] & covered[1][near]], axis=1) if covered else None
+        if skip is None and own_skip.any():
+            skip = np.concatenate([own_skip, np.zeros(near.shape, dtype=bool)], axis=1)
         placed: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         # first the nearest LAs' pools, then every pool with a free place for those left
-        cand = np.concatenate([own, self.near_pools[la]], axis=1)
+        cand = np.concatenate([own, near], axis=1)
         own_dist = self.geo.distance[la[:, None], self.pool_area[own]]
         dist = np.concatenate([own_dist, self.near_dist[la]], axis=1)
         now = int(day.max())
-        left = self._rounds(ids, cand, dist, pen, now, initial, placed)
+        left = self._rounds(ids, cand, dist, pen, now, initial, placed, skip)
         if len(left):
             keep = _member(ids, left)
             left = ids[keep]
@@ -319,7 +348,12 @@ class Market:
                 [own_dist[keep], self.geo.distance[la_l][:, self.pool_area[open_pools]]],
                 axis=1,
             )
-            left = self._rounds(left, cand_w, dist_w, pen[keep], now, initial, placed)
+            skip_w = None
+            if covered:
+                skip_w = np.concatenate([own_skip[keep], covered[0][keep][:, None] & covered[1][open_pools][None, :]], axis=1)
+            elif own_skip.any():
+                skip_w = np.concatenate([own_skip[keep], np.zeros(wide.shape, dtype=bool)], axis=1)
+            left = self._rounds(left, cand_w, dist_w, pen[keep], now, initial, placed, skip_w)
         if placed:
             # one batch for the whole search: the places were taken round by round
             who, units, price = (np.concatenate(parts) for parts in zip(*placed))
@@ -328,7 +362,7 @@ class Market:
             model.place(who, units, model.units.kind[units].astype(np.int64), price, when, initial=initial)
         return left
 
-    def _rounds(self, ids, cand, dist, pen, day, initial, placed) -> np.ndarray:
+    def _rounds(self, ids, cand, dist, pen, day, initial, placed, skip=None) -> np.ndarray:
         model = self.model
         p = model.p.market
         c = model.children
@@ -346,6 +380,8 @@ class Market:
             - np.where(is_own, p.own_provision_bonus_gbp, 0.0)
         )
         score[self.cap[cand, need[:, None]] <= 0] = np.inf
+        if skip is not None:
+            score[skip] = np.inf
         unmatched = np.ones(n, dtype=bool)
         m = int(max(1, min(p.circulation, cand.shape[1])))
         risk = self._risk(ids, day)

@@ -14,7 +14,8 @@ Every quarter (a SimPy process) providers review their homes:
 * Opening: for each LA, a provider expects to earn the local price times the local occupancy, less
   staff and property costs. Where that margin clears the providers' hurdle rate, new homes are
   planned in proportion to the excess margin and to local demand. A planned home opens after a
-  purchase and Ofsted registration lag (a SimPy timeout), so supply answers to demand with a delay.
+  purchase and Ofsted registration lag (on the first tick on or after its day: the engine opens
+  the homes due on a tick together), so supply answers to demand with a delay.
   The planner is an existing provider (large ones grow) or a new entrant.
 
 LAs open and close their own homes more rarely (see :func:`la_home_review`).
@@ -25,13 +26,14 @@ from __future__ import annotations
 import numpy as np
 
 from .codes import Kind, Sector, UnitType
+from .rng import choice_index
 
 
 def home_weekly_cost(model, ids: np.ndarray) -> np.ndarray:
     """Weekly running cost (GBP) of homes or supported units ``ids``: staff plus property."""
     p = model.p.providers
     u = model.units
-    hp = model.geo.las.house_price.to_numpy(float)[u.la[ids]]
+    hp = model.geo.house_price[u.la[ids]]
     places = u.places[ids].astype(float)
     supported = u.utype[ids] == UnitType.SUPPORTED
     staff_per_place = np.where(
@@ -39,7 +41,7 @@ def home_weekly_cost(model, ids: np.ndarray) -> np.ndarray:
         np.asarray(p.supported_staff_cost_per_place_gbp)[u.max_need[ids]],
         np.asarray(p.home_staff_cost_per_place_gbp)[u.max_need[ids]],
     )
-    wage = 1.0 + p.wage_house_price_elasticity * np.log(hp / np.median(model.geo.las.house_price))
+    wage = 1.0 + p.wage_house_price_elasticity * np.log(hp / model.geo.house_price_median)
     property_cost = hp * p.property_value_ratio * p.property_cost_rate / 52.0 * (places / 4.0) ** 0.5
     return staff_per_place * places * wage + property_cost
 
@@ -140,33 +142,29 @@ def _plan_openings(model, day: int, utype: int) -> None:
     if len(las) == 0:
         return
     u = model.units
+    k = len(las)
     candidates = np.array([pid for pid, pr in enumerate(model.providers) if pr.utype == utype], dtype=np.int64)
-    owned = u.provider[: u.n][u.open[: u.n] & (u.provider[: u.n] >= 0)]
-    sizes = np.bincount(owned, minlength=len(model.providers))[candidates] + 1.0 if len(candidates) else None
-    for la in las.tolist():
-        provider = _choose_opener(model, rng, utype, la, candidates, sizes)
-        places = int(rng.choice(np.arange(1, 7), p=np.asarray(p.new_home_places_shares) / np.sum(p.new_home_places_shares)))
-        lag = int(rng.uniform(*p.registration_lag_days))
-        max_need = int(rng.choice(3, p=np.asarray(p.home_need_shares) / np.sum(p.home_need_shares)))
-        model.env.process(_register(model, provider, utype, la, places, max_need, lag))
+    # the planner: an existing provider of that type (weighted by its open units) or a new entrant
+    provider = np.full(k, -1, dtype=np.int64)
+    existing = (rng.random(k) < p.existing_provider_share) if len(candidates) else np.zeros(k, dtype=bool)
+    if existing.any():
+        owned = u.provider[: u.n][u.open[: u.n] & (u.provider[: u.n] >= 0)]
+        sizes = np.bincount(owned, minlength=len(model.providers))[candidates] + 1.0
+        provider[existing] = candidates[choice_index(rng, int(existing.sum()), sizes / sizes.sum())]
+    new = np.flatnonzero(~existing)
+    if len(new):
+        from .world import _new_provider
 
-
-def _choose_opener(model, rng, utype: int, la: int, candidates: np.ndarray, sizes) -> int:
-    """An existing provider of that type (weighted by its open units) or a new entrant."""
-    p = model.p.providers
-    if len(candidates) and rng.random() < p.existing_provider_share:
-        return int(candidates[rng.choice(len(candidates), p=sizes / sizes.sum())])
-    from .world import _new_provider
-
-    sector = Sector.VOLUNTARY if rng.random() < p.new_entrant_voluntary_share else Sector.PRIVATE
-    label = "children's homes" if utype == UnitType.HOME else "supported accommodation"
-    return _new_provider(model, f"New {label} provider {len(model.providers) + 1}", int(sector), utype, la)
-
-
-def _register(model, provider: int, utype: int, la: int, places: int, max_need: int, lag: int):
-    """SimPy process: a planned home opens after purchase and registration."""
-    yield model.wait_until(int(model.env.now) + lag)
-    model.open_unit(provider=provider, utype=utype, la=la, places=places, max_need=max_need, day=int(model.env.now))
+        voluntary = rng.random(len(new)) < p.new_entrant_voluntary_share
+        label = "children's homes" if utype == UnitType.HOME else "supported accommodation"
+        for i, vol in zip(new.tolist(), voluntary.tolist()):
+            sector = Sector.VOLUNTARY if vol else Sector.PRIVATE
+            provider[i] = _new_provider(model, f"New {label} provider {len(model.providers) + 1}", int(sector), utype, int(las[i]))
+    places = 1 + choice_index(rng, k, np.asarray(p.new_home_places_shares) / np.sum(p.new_home_places_shares))
+    lag = rng.uniform(*p.registration_lag_days, size=k).astype(np.int64)
+    max_need = choice_index(rng, k, np.asarray(p.home_need_shares) / np.sum(p.home_need_shares))
+    for i in range(k):
+        model.plan_opening(day + int(lag[i]), int(provider[i]), utype, int(las[i]), int(places[i]), int(max_need[i]))
 
 
 def la_home_review(model, day: int) -> None:
@@ -184,4 +182,4 @@ def la_home_review(model, day: int) -> None:
         places = int(rng.integers(2, 6))
         lag = int(rng.uniform(*p.registration_lag_days))
         max_need = int(rng.choice(3, p=np.asarray(p.home_need_shares) / np.sum(p.home_need_shares)))
-        model.env.process(_register(model, -1 - la, UnitType.HOME, la, places, max_need, lag))
+        model.plan_opening(day + lag, -1 - la, UnitType.HOME, la, places, max_need)
