@@ -359,8 +359,4 @@ def test_dfes_validation_rules_pass_on_a_written_return(tmp_path):
     report = json.loads(out.stdout)
     assert report["ruleset"] == "lac2025_26" and report["rules_run"] > 100
     unexpected = {k: v for k, v in report["failed"].items() if k not in KNOWINGLY_UNMET}
-    if set(unexpected) == {"169"}:
-        # KNOWN DEFECT (issue 2, sixth session's note): since the batched openings one episode's
-        # placement LA fails rule 169; not yet diagnosed. Any other failing rule still fails here.
-        pytest.xfail(f"rule 169 (placement LA) fails: {unexpected['169']}")
     assert not unexpected, unexpected

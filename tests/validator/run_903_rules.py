@@ -14,12 +14,37 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+from lac_validator import datastore
 from lac_validator.lac_validator import LacValidator
 from lac_validator.report import Report
 from lac_validator.utils import process_uploaded_files
 
 
+# The validator derives the placement LA (PL_LA, rule 169) from the placement postcode's district
+# through a table of 2021 districts, while its postcode directory carries current district codes.
+# Districts created or recoded since 2021 would leave a valid placement with no LA: Barnsley and
+# Sheffield (recoded E08000016 -> E08000038 and E08000019 -> E08000039 by the boundary change of
+# 1 April 2024, ONS Register of Geographic Codes 2024) and the unitary authorities of 1 April 2023
+# (Cumberland E06000063, Westmorland and Furness E06000064, North Yorkshire E06000065, Somerset
+# E06000066; ONS Register of Geographic Codes 2023). They are added as their own upper tier.
+NEW_DISTRICTS = {
+    "E08000038": "Barnsley", "E08000039": "Sheffield", "E06000063": "Cumberland",
+    "E06000064": "Westmorland and Furness", "E06000065": "North Yorkshire", "E06000066": "Somerset",
+}
+
+
+def _add_new_districts() -> None:
+    table = datastore.la_df
+    missing = {code: name for code, name in NEW_DISTRICTS.items() if code not in set(table["LTLA21CD"])}
+    if missing:
+        rows = pd.DataFrame({"FID": range(len(table) + 1, len(table) + 1 + len(missing)),
+                             "LTLA21CD": list(missing), "LTLA21NM": list(missing.values()),
+                             "UTLA21CD": list(missing), "UTLA21NM": list(missing.values())})
+        datastore.la_df = pd.concat([table, rows], ignore_index=True)
+
+
 def main(folder: str, year: int, la: str) -> None:
+    _add_new_districts()
     folder = Path(folder)
     ruleset = f"lac{year - 1}_{str(year)[2:]}"
     module = importlib.import_module(f"lac_validator.rules.{ruleset}")
