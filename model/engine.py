@@ -181,7 +181,7 @@ class CareMarket(mesa.Model):
         self.approvals_due: list[np.ndarray] = []  # carers whose assessment ended this tick
         self._start_processes()
 
-    def with_scenario(self, scenario: str | Scenario) -> "CareMarket":
+    def with_scenario(self, scenario: str | Scenario) -> CareMarket:
         """A run of ``scenario`` from this template's start state (built with ``template=True``).
 
         Building the start state takes about 0.4 s for a region; the scenarios of one seed start
@@ -453,8 +453,10 @@ class CareMarket(mesa.Model):
         arr = (np.array([v], dtype=np.int64) for v in (provider, utype, la, places, max_need))
         return int(self.open_units(*arr, day)[0])
 
-    def open_units(self, provider, utype, la, places, max_need, day: int) -> np.ndarray:
-        """Open units (arrays, one entry a unit) on ``day``, sited at random in their LAs."""
+    def open_units(self, provider, utype, la, places, max_need, day: int, regional: int = 0,
+                   site_stream: str = "provider_entry") -> np.ndarray:
+        """Open units (arrays, one entry a unit) on ``day``, each at a postcode of its LA drawn
+        from ``site_stream``; ``regional`` marks homes the RCC holds (see model.levers)."""
         from .codes import Sector
 
         geo = self.geo
@@ -463,10 +465,11 @@ class CareMarket(mesa.Model):
         sector = np.array([Sector.LA if p < 0 else self.providers[p].sector for p in provider.tolist()], dtype=np.int64)
         pid = np.where(la_run, -1, provider)
         kind = np.where(utype == UnitType.SUPPORTED, Kind.SUPPORTED, np.where(sector == Sector.LA, Kind.HOME_LA, Kind.HOME_IND))
-        pc = geo.sample_points(la, self.streams["provider_entry"].random(len(la)))
+        pc = geo.sample_points(la, self.streams[site_stream].random(len(la)))
         ids = self.units.append(
             len(la), utype=utype, kind=kind, sector=sector, owner_la=owner, provider=pid, la=la, pc=pc,
             east=geo.pc_e[pc], north=geo.pc_n[pc], places=places, max_need=max_need, open=True, opened=day,
+            regional=regional,
         )
         self.units.weekly_cost[ids] = providers.home_weekly_cost(self, ids)
         self.market.attach_units(ids)

@@ -164,12 +164,14 @@ class RegionalPolicy:
         """Members' own lists hold every member LA's independent pools under a single customer."""
         if self.single is None:
             return None
-        from .market import PoolType
+        if getattr(self, "_member_market_pools", None) is None:  # the members never change
+            from .market import MARKET_TYPES
 
-        pools = np.zeros(market.n_pools, dtype=bool)
-        for t in (PoolType.IFA_FOSTER, PoolType.IND_HOME, PoolType.SUPPORTED):
-            pools[market.pool_id(t, self.member_list)] = True
-        return self.members[la], pools
+            pools = np.zeros(market.n_pools, dtype=bool)
+            for t in MARKET_TYPES:
+                pools[market.pool_id(t, self.member_list)] = True
+            self._member_market_pools = pools
+        return self.members[la], self._member_market_pools
 
     def is_own(self, market, pools: np.ndarray, la: np.ndarray) -> np.ndarray:
         """Pools the buyer treats as its own provision (shape of ``pools``)."""
@@ -256,24 +258,13 @@ def _plan_capital_homes(model, cfg: CapitalHomes) -> None:
 
 
 def _build(model, hosts: list[int], cfg: CapitalHomes):
-    """SimPy process: the homes open together after the build and registration lag."""
-    from . import providers
-
+    """SimPy process: the homes open together after the build and registration lag, each at a
+    postcode of its host LA drawn from the RCC's own stream (so other draws are untouched)."""
     yield model.wait_until(int(model.env.now) + cfg.build_days)
-    day = int(model.env.now)
-    geo = model.geo
     las = np.array(hosts, dtype=np.int64)
-    # the site: a postcode of the host LA (its own stream, so other draws are untouched)
-    pc = geo.sample_points(las, model.streams["rcc_sites"].random(len(las)))
-    u = model.units
-    ids = u.append(
-        len(las), utype=UnitType.HOME, kind=Kind.HOME_LA, sector=Sector.LA, owner_la=las, provider=-1, la=las, pc=pc,
-        east=geo.pc_e[pc], north=geo.pc_n[pc], places=cfg.places, max_need=cfg.max_need, open=True, opened=day,
-        regional=REGIONAL_CAPITAL,
-    )
-    u.weekly_cost[ids] = providers.home_weekly_cost(model, ids)
-    model.market.attach_units(ids)
-    model.recorder.count("homes_opened", day, u.sector[ids], las)
+    k = len(las)
+    model.open_units(-1 - las, np.full(k, UnitType.HOME), las, np.full(k, cfg.places), np.full(k, cfg.max_need),
+                     int(model.env.now), regional=REGIONAL_CAPITAL, site_stream="rcc_sites")
 
 
 def _contract_blocks(model, cfg: BlockContracts | ForecastLed, day: int, beds: int | None = None) -> None:

@@ -8,7 +8,6 @@ other planned moves out of a children's home, do not lower the child's assessed 
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from model import Simulation

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from _yearly import run_with_yearly
 
 from model.codes import UnitType
 from model.engine import CareMarket
@@ -51,13 +52,7 @@ def main() -> None:
               f"{len(own_home)}\t{int(homes.sum())}\t{int(u.places[:n][homes].sum())}\t"
               f"{int(u.bg_occupied[:n][homes].sum())}", flush=True)
 
-    def yearly():
-        while True:
-            snapshot()
-            yield m.env.timeout(365)
-
-    m.env.process(yearly())
-    m.run()
+    run_with_yearly(m, snapshot)
     snapshot()
 
 

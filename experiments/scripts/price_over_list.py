@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from _yearly import run_with_yearly
 
 from model.codes import Sector, UnitType
 from model.engine import CareMarket
@@ -46,13 +47,7 @@ def main() -> None:
         rows.append(ratios)
         print(f"{int(m.env.now)}\t" + "\t".join(f"{r:.3f}" for r in ratios), flush=True)
 
-    def yearly():
-        while True:
-            snapshot()
-            yield m.env.timeout(365)
-
-    m.env.process(yearly())
-    m.run()
+    run_with_yearly(m, snapshot)
     later = np.array(rows[1:])
     print("mean over years 1 on\t" + "\t".join(f"{r:.3f}" for r in np.nanmean(later, axis=0)))
 

@@ -19,7 +19,6 @@ from lac_validator.lac_validator import LacValidator
 from lac_validator.report import Report
 from lac_validator.utils import process_uploaded_files
 
-
 # The validator derives the placement LA (PL_LA, rule 169) from the placement postcode's district
 # through a table of 2021 districts, while its postcode directory carries current district codes.
 # Districts created or recoded since 2021 would leave a valid placement with no LA: Barnsley and
