@@ -51,14 +51,17 @@ def expected_margin(model, utype: int) -> np.ndarray:
 
     Revenue per place is what existing independent units of that type earn in the LA's
     neighbourhood (weekly prices of the children placed, over the places they can offer: so
-    prices, the mix of needs and occupancy all count). The cost is that of a new unit there:
+    prices, the mix of needs and occupancy all count); homes on block contract to an RCC are not
+    on the open market and are left out. The cost is that of a new unit there:
     staff for the usual mix of needs (dearer where wages are high) plus local property.
     """
     p = model.p.providers
     geo = model.geo
     u, c = model.units, model.children
     n = u.n
-    is_type = u.open[:n] & (u.utype[:n] == utype) & (u.sector[:n] != Sector.LA)
+    # homes the RCC holds (block contracts) are off the open market: their income is a contract a
+    # new home could not win, and their children pay the marginal cost, not a market price
+    is_type = u.open[:n] & (u.utype[:n] == utype) & (u.sector[:n] != Sector.LA) & (u.regional[:n] == 0)
     placed = np.flatnonzero(c.in_care[: c.n] & (c.unit[: c.n] >= 0))
     placed = placed[is_type[c.unit[placed]]]
     revenue = np.bincount(u.la[c.unit[placed]], weights=c.price[placed], minlength=geo.n)

@@ -157,6 +157,30 @@ def test_block_contracts_are_paid_whether_used_or_not(baseline):
         assert y["cost_total_gbp"] == pytest.approx(spend + sum(y["lever_costs_gbp"].values()))
 
 
+def test_providers_read_the_open_market_without_the_homes_on_block_contract():
+    # a home the RCC block-books earns a contract a new home could not win, and its children are
+    # charged at the marginal cost: providers weighing a new home leave it out of their reading of
+    # local revenue per place, exactly as if it were not there (counting it as empty, cheap places
+    # once made block contracts cut openings across the region)
+    from model.codes import UnitType
+    from model.levers import _contract_blocks
+    from model.providers import expected_margin
+
+    model = Simulation(region=REGION, years=1, seed=SEED)
+    before = expected_margin(model, UnitType.HOME)
+    model.market.policy = RegionalPolicy(model, Levers(block_contracts=BlockContracts(beds=12)))
+    _contract_blocks(model, BlockContracts(beds=12), day=0)
+    held = model.block_units
+    assert len(held) > 0
+    after = expected_margin(model, UnitType.HOME)
+    u = model.units
+    u.open[held] = False  # the same market with those homes gone
+    gone = expected_margin(model, UnitType.HOME)
+    u.open[held] = True
+    np.testing.assert_array_equal(after, gone)
+    assert not np.array_equal(after, before)  # the check could fail: the homes were in the reading
+
+
 def test_forecast_led_contracts_beds_ahead_and_pays_for_them(baseline):
     _, base = baseline
     model, got = _run(Levers(forecast_led=ForecastLed(cover_share=1.0, max_beds=30, discount=0.1)))
