@@ -10,7 +10,10 @@ Every day the children who need a placement are matched in rounds, like referral
 
 1. Each referral is sent to its few best pools (the *circulation*): the buyer ranks pools by the
    price it expects to pay, its distance from the child's home and how well the kind of placement
-   fits the care plan, preferring its own provision.
+   fits the care plan, preferring its own provision. Public provision that the RCC's levers add to
+   a member's list (other members' carers and homes under shared placements, the RCC's own homes)
+   is checked on a regional register alongside, without using up the circulation: a long list of
+   shared provision that cannot take the child does not keep it from the market.
 2. Each independent pool sees how many distinct buyers are chasing its free places and raises its
    quote when several chase the same few places (scarcity pricing). It ranks the referrals by the
    margin they promise (price less the cost and risk of meeting the child's needs) and accepts the
@@ -384,17 +387,32 @@ class Market:
             score[skip] = np.inf
         unmatched = np.ones(n, dtype=bool)
         m = int(max(1, min(p.circulation, cand.shape[1])))
+        # the regional register: public pools in a child's list that are not its own LA's
+        register = self.pool_public[cand] & (self.pool_owner[cand] != c.la[ids].astype(np.int64)[:, None])
+        if skip is not None:
+            register &= ~skip
+        if not register.any():
+            register = None
         risk = self._risk(ids, day)
         noise_rng = model.streams["acceptance"]
         for _ in range(int(p.rounds)):
             rows = np.flatnonzero(unmatched)
             sub = score[rows]
             # each child refers to its ``m`` best-scoring pools that can take it (in the order of
-            # its candidate list; on a tie at the m-th score, the earlier candidates)
+            # its candidate list; on a tie at the m-th score, the earlier candidates), and to every
+            # pool on the regional register that can
             top = sub < np.inf
-            if sub.shape[1] > m:
-                top &= sub <= np.partition(sub, m - 1, axis=1)[:, m - 1: m]
-                top &= np.cumsum(top, axis=1) <= m
+            if register is None:
+                if sub.shape[1] > m:
+                    top &= sub <= np.partition(sub, m - 1, axis=1)[:, m - 1: m]
+                    top &= np.cumsum(top, axis=1) <= m
+            elif sub.shape[1] - int(register.sum(axis=1).min()) > m:
+                reg = register[rows]
+                sub_m = np.where(reg, np.inf, sub)
+                mk = top & ~reg
+                mk &= sub_m <= np.partition(sub_m, m - 1, axis=1)[:, m - 1: m]
+                mk &= np.cumsum(mk, axis=1) <= m
+                top = mk | (top & reg)
             r, pcol = np.nonzero(top)
             if len(r) == 0:
                 break
