@@ -63,8 +63,53 @@ def _one_run(job: tuple) -> dict:
             spend[kind] = spend.get(kind, 0.0) + v
     keep["spend_by_kind_gbp"] = spend
     keep["by_year"] = [{k: y[k] for k in SERIES} for y in result.by_year]
-    return {"scenario": model.scenario.name, "seed": seed, "metrics": keep, "parameter_hash": model.p.digest(),
-            "code_version": code_version(), "seconds": model.wall_seconds}
+    out = {"scenario": model.scenario.name, "seed": seed, "metrics": keep, "parameter_hash": model.p.digest(),
+           "code_version": code_version(), "seconds": model.wall_seconds}
+    # for the counterfactual of the RCC's homes (see _rcc_counterfactual): the baseline's placements
+    # and each scenario's placements in RCC homes, by the run's internal child index. Common random
+    # numbers give a child the same index, entry day and home in every scenario of a seed. These
+    # stay in memory and are dropped once matched; no child-level record is written anywhere.
+    log = model.recorder.placements
+    n = log.n
+    if model.scenario.name == "baseline":
+        out["_placements"] = {"child": log.child[:n].copy(), "start": log.start[:n].copy(), "end": log.end[:n].copy(),
+                              "distance": log.distance[:n].astype(np.float32), "kind": log.kind[:n].copy()}
+    unit = log.unit[:n]
+    rcc = ~log.initial[:n] & (unit >= 0) & (model.units.regional[np.maximum(unit, 0)] > 0) & (log.start[:n] < model.horizon)
+    if rcc.any():
+        out["_rcc"] = {"child": log.child[:n][rcc].copy(), "start": log.start[:n][rcc].copy()}
+    return out
+
+
+def _rcc_counterfactual(runs: list[dict]) -> None:
+    """Where the children placed in RCC homes were, on the same days, in the baseline run of the
+    same seed: mean distance from home, share more than 20 miles away, share in independent homes.
+    Stored per scenario run as ``metrics["rcc_counterfactual"]``; the child-level arrays are dropped."""
+    from .codes import Kind
+
+    base = {r["seed"]: r.pop("_placements") for r in runs if "_placements" in r}
+    for r in runs:
+        rcc = r.pop("_rcc", None)
+        b = base.get(r["seed"])
+        if rcc is None or b is None or r["scenario"] == "baseline":
+            continue
+        # the baseline placement each child was in on that day (started by then, not yet ended)
+        order = np.lexsort((b["start"], b["child"]))
+        bc, bs, be = b["child"][order], b["start"][order], b["end"][order]
+        key_b = bc.astype(np.int64) * 1_000_000 + bs
+        key = rcc["child"].astype(np.int64) * 1_000_000 + rcc["start"]
+        i = np.searchsorted(key_b, key, side="right") - 1
+        ok = (i >= 0) & (bc[np.maximum(i, 0)] == rcc["child"]) & (be[np.maximum(i, 0)] > rcc["start"])
+        j = order[i[ok]]
+        dist = b["distance"][j].astype(float)
+        r["metrics"]["rcc_counterfactual"] = {
+            "placements": int(len(key)), "matched": int(ok.sum()),
+            "mean_distance_miles": float(dist.mean()) if len(dist) else 0.0,
+            "share_over_20_miles": float((dist > 20.0).mean()) if len(dist) else 0.0,
+            "share_independent_homes": float((b["kind"][j] == Kind.HOME_IND).mean()) if len(dist) else 0.0,
+        }
+    for r in runs:
+        r.pop("_placements", None)
 
 
 _TEMPLATE: list = []  # this process's start state for the seed it is on: [(key, template)]
@@ -102,6 +147,7 @@ def run_all(region: str, scenarios: list[str], seeds: list[int], years: int, sta
                 out.append(r)
                 if progress:
                     progress(i + 1, len(tasks), time.perf_counter() - t0)
+    _rcc_counterfactual(out)
     # back to scenario by scenario, the order the summaries average in
     order = sorted(range(len(tasks)), key=lambda i: (scenarios.index(tasks[i][1]), seeds.index(tasks[i][3])))
     return [out[i] for i in order]
@@ -171,9 +217,21 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
     if in_rcc:
         d_rcc = _mean(runs, scenario, lambda m: m["mean_distance_rcc_homes_miles"])
         base_res = _mean(runs, "baseline", lambda m: m["by_placement_type"]["residential"]["share_over_20_miles"])
-        lines.append(f"{in_rcc:,.0f} placements (mean over seeds) were made in homes the RCC holds, on average "
-                     f"{d_rcc:.1f} miles from home; in the baseline {base_res:.0%} of children in residential care at "
-                     f"the end were more than 20 miles away.")
+        line = (f"{in_rcc:,.0f} placements (mean over seeds) were made in homes the RCC holds, on average "
+                f"{d_rcc:.1f} miles from home")
+        cf = [r["metrics"]["rcc_counterfactual"] for r in runs
+              if r["scenario"] == scenario and r["metrics"].get("rcc_counterfactual", {}).get("matched")]
+        if cf:
+            w = np.array([c["matched"] for c in cf], dtype=float)
+
+            def avg(k):
+                return float(np.average([c[k] for c in cf], weights=w))
+
+            line += (f"; on the same days in the baseline the same children were on average {avg('mean_distance_miles'):.1f} "
+                     f"miles from home ({avg('share_over_20_miles'):.0%} more than 20 miles away, {avg('share_independent_homes'):.0%} "
+                     f"in independent children's homes; {w.sum() / sum(c['placements'] for c in cf):.0%} of these placements matched "
+                     f"a baseline placement of the same child)")
+        lines.append(line + f"; in the baseline {base_res:.0%} of children in residential care at the end were more than 20 miles away.")
     for group in ("residential", "fostering"):
         a = _mean(runs, scenario, lambda m, g=group: m["by_placement_type"][g]["share_over_20_miles"])
         b = _mean(runs, "baseline", lambda m, g=group: m["by_placement_type"][g]["share_over_20_miles"])

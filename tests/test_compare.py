@@ -47,3 +47,30 @@ def test_compare_refuses_bad_input_in_one_line(capsys, tmp_path):
         assert code == 2, argv
         assert message in err and len(err.strip().splitlines()) == 1, (argv, err)
         assert not (tmp_path / "x").exists()
+
+
+def test_rcc_homes_counterfactual_is_the_baseline_placement_of_the_same_child_on_that_day():
+    # synthetic records: child 0 was in a placement 30 miles away from day 0 to 100 and 5 miles
+    # away from day 100 in the baseline; child 1 left care in the baseline before day 50
+    import numpy as np
+
+    from model.codes import Kind
+    from model.compare import _rcc_counterfactual
+
+    base = {"scenario": "baseline", "seed": 1, "metrics": {}, "_placements": {
+        "child": np.array([1, 0, 0], dtype=np.int32), "start": np.array([0, 100, 0], dtype=np.int32),
+        "end": np.array([40, 9999, 100], dtype=np.int32), "distance": np.array([3.0, 5.0, 30.0], dtype=np.float32),
+        "kind": np.array([Kind.FOSTER_LA, Kind.FOSTER_LA, Kind.HOME_IND], dtype=np.int8)}}
+    lever = {"scenario": "capital_homes", "seed": 1, "metrics": {},
+             "_rcc": {"child": np.array([0, 0, 1], dtype=np.int32), "start": np.array([60, 100, 50], dtype=np.int32)}}
+    other_seed = {"scenario": "capital_homes", "seed": 2, "metrics": {},
+                  "_rcc": {"child": np.array([0], dtype=np.int32), "start": np.array([60], dtype=np.int32)}}
+    runs = [base, lever, other_seed]
+    _rcc_counterfactual(runs)
+    cf = lever["metrics"]["rcc_counterfactual"]
+    assert cf["placements"] == 3 and cf["matched"] == 2
+    assert cf["mean_distance_miles"] == 17.5  # day 60: the 30-mile home; day 100: the 5-mile carer
+    assert cf["share_over_20_miles"] == 0.5 and cf["share_independent_homes"] == 0.5
+    assert "rcc_counterfactual" not in other_seed["metrics"]  # no baseline run of seed 2 to match
+    # the child-level arrays do not outlive the matching
+    assert all("_placements" not in r and "_rcc" not in r for r in runs)
