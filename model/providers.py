@@ -146,7 +146,7 @@ def _plan_openings(model, day: int, utype: int) -> None:
         return
     u = model.units
     k = len(las)
-    candidates = np.array([pid for pid, pr in enumerate(model.providers) if pr.utype == utype], dtype=np.int64)
+    candidates = np.flatnonzero(_provider_utypes(model) == utype)
     # the planner: an existing provider of that type (weighted by its open units) or a new entrant
     provider = np.full(k, -1, dtype=np.int64)
     existing = (rng.random(k) < p.existing_provider_share) if len(candidates) else np.zeros(k, dtype=bool)
@@ -168,6 +168,17 @@ def _plan_openings(model, day: int, utype: int) -> None:
     max_need = choice_index(rng, k, np.asarray(p.home_need_shares) / np.sum(p.home_need_shares))
     for i in range(k):
         model.plan_opening(day + int(lag[i]), int(provider[i]), utype, int(las[i]), int(places[i]), int(max_need[i]))
+
+
+def _provider_utypes(model) -> np.ndarray:
+    """The unit type of every provider, by provider index (kept up to date as providers join)."""
+    known = getattr(model, "_provider_utype", None)
+    if known is None or len(known) != len(model.providers):
+        start = 0 if known is None else len(known)
+        more = np.array([pr.utype for pr in model.providers[start:]], dtype=np.int64)
+        known = more if known is None else np.concatenate([known, more])
+        model._provider_utype = known
+    return known
 
 
 def la_home_review(model, day: int) -> None:
