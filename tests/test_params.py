@@ -20,6 +20,8 @@ def test_every_parameter_is_declared_with_unit_range_bounds_and_source():
         assert all(lo <= v <= hi for v in values), f"{name} default outside its bounds"
         r_lo, r_hi = spec.range
         assert lo <= r_lo <= r_hi <= hi, f"{name} range outside its bounds"
+        # the plausible range is the one a reader, a sweep and the fit rely on: the default is in it
+        assert all(r_lo <= v <= r_hi for v in values), f"{name} default {spec.value} outside its plausible range {spec.range}"
 
 
 def test_first_guesses_are_marked_as_to_be_fitted():
