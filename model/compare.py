@@ -46,7 +46,8 @@ SERIES = ("cost_total_gbp", "mean_distance_miles", "share_over_20_miles", "moves
 
 
 def _one_run(job: tuple) -> dict:
-    """Worker: one scenario on one seed; returns what the comparison needs (no child-level data)."""
+    """Worker: one scenario on one seed; returns what the comparison needs (aggregates, and the
+    internal placement arrays that :func:`_rcc_counterfactual` matches and drops)."""
     region, scenario, years, seed, start = job
     from .results import code_version
 
@@ -87,11 +88,13 @@ def _rcc_counterfactual(runs: list[dict]) -> None:
     Stored per scenario run as ``metrics["rcc_counterfactual"]``; the child-level arrays are dropped."""
     from .codes import Kind
 
-    base = {r["seed"]: r.pop("_placements") for r in runs if "_placements" in r}
+    base = {r["seed"]: (r.pop("_placements"), r.get("parameter_hash")) for r in runs if "_placements" in r}
     for r in runs:
         rcc = r.pop("_rcc", None)
-        b = base.get(r["seed"])
-        if rcc is None or b is None or r["scenario"] == "baseline":
+        b, base_hash = base.get(r["seed"], (None, None))
+        # a child's index is the same child only when both runs start from the same state (the
+        # same parameters); a scenario that changes parameters is not matched
+        if rcc is None or b is None or r["scenario"] == "baseline" or r.get("parameter_hash") != base_hash:
             continue
         # the baseline placement each child was in on that day (started by then, not yet ended)
         order = np.lexsort((b["start"], b["child"]))
@@ -219,8 +222,9 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
         base_res = _mean(runs, "baseline", lambda m: m["by_placement_type"]["residential"]["share_over_20_miles"])
         line = (f"{in_rcc:,.0f} placements (mean over seeds) were made in homes the RCC holds, on average "
                 f"{d_rcc:.1f} miles from home")
-        cf = [r["metrics"]["rcc_counterfactual"] for r in runs
-              if r["scenario"] == scenario and r["metrics"].get("rcc_counterfactual", {}).get("matched")]
+        cf_all = [r["metrics"]["rcc_counterfactual"] for r in runs
+                  if r["scenario"] == scenario and "rcc_counterfactual" in r["metrics"]]
+        cf = [c for c in cf_all if c["matched"]]
         if cf:
             w = np.array([c["matched"] for c in cf], dtype=float)
 
@@ -229,7 +233,7 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
 
             line += (f"; on the same days in the baseline the same children were on average {avg('mean_distance_miles'):.1f} "
                      f"miles from home ({avg('share_over_20_miles'):.0%} more than 20 miles away, {avg('share_independent_homes'):.0%} "
-                     f"in independent children's homes; {w.sum() / sum(c['placements'] for c in cf):.0%} of these placements matched "
+                     f"in independent children's homes; {w.sum() / sum(c['placements'] for c in cf_all):.0%} of these placements matched "
                      f"a baseline placement of the same child)")
         lines.append(line + f"; in the baseline {base_res:.0%} of children in residential care at the end were more than 20 miles away.")
     for group in ("residential", "fostering"):

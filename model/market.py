@@ -18,7 +18,8 @@ Every day the children who need a placement are matched in rounds, like referral
    quote when several chase the same few places (scarcity pricing). It ranks the referrals by the
    margin they promise (price less the cost and risk of meeting the child's needs) and accepts the
    best it has room for, refusing any whose margin is negative (cherry-picking). LA provision
-   takes its own children in order of waiting time.
+   takes its own children in order of waiting time (and, under shared placements, other members'
+   children after its own).
 3. A child with several offers takes the one the buyer ranks best; the placement goes to the
    nearest suitable unit in the pool.
 
@@ -443,7 +444,10 @@ class Market:
                 value = np.where(own_prop, self.own_value[pool] * self.need_mult[ptype, need[prow]], quote)
                 margin = value - cost + noise
                 priority = (day - c.waiting_since[ids[prow]]).astype(float)
-                margin = np.where(own_prop & (margin > 0), 1e9 + priority, margin)
+                # a public pool takes its own LA's children first (under shared placements the
+                # other members' children have what is left), each group in order of waiting time
+                home_first = np.where(self.pool_owner[pool] == c.la[ids[prow]], 1e9, 0.0)
+                margin = np.where(own_prop & (margin > 0), 1e9 + home_first + priority, margin)
             refused = margin <= 0
             score[prow[refused], pcol[refused]] = np.inf
             keep = ~refused
@@ -459,7 +463,11 @@ class Market:
             idx = np.arange(len(pool))
             rank = idx - np.maximum.accumulate(np.where(new_pool, idx, 0))
             offered = rank < self.cap[pool, need[prow]]
-            score[prow[~offered], pcol[~offered]] = np.inf  # not this round: the pool is full
+            # not offered: the pool's places went to better-ranked referrals; the market's pools are
+            # not asked again in this search, the register's are (every member child is on it each
+            # round, and the places offered to a child who takes another are free next round)
+            gone = ~offered if register is None else ~offered & ~register[prow, pcol]
+            score[prow[gone], pcol[gone]] = np.inf
             prow, pcol, pool, quote = prow[offered], pcol[offered], pool[offered], quote[offered]
             if len(prow) == 0:
                 continue

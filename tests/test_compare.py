@@ -57,20 +57,23 @@ def test_rcc_homes_counterfactual_is_the_baseline_placement_of_the_same_child_on
     from model.codes import Kind
     from model.compare import _rcc_counterfactual
 
-    base = {"scenario": "baseline", "seed": 1, "metrics": {}, "_placements": {
+    base = {"scenario": "baseline", "seed": 1, "metrics": {}, "parameter_hash": "p", "_placements": {
         "child": np.array([1, 0, 0], dtype=np.int32), "start": np.array([0, 100, 0], dtype=np.int32),
         "end": np.array([40, 9999, 100], dtype=np.int32), "distance": np.array([3.0, 5.0, 30.0], dtype=np.float32),
         "kind": np.array([Kind.FOSTER_LA, Kind.FOSTER_LA, Kind.HOME_IND], dtype=np.int8)}}
-    lever = {"scenario": "capital_homes", "seed": 1, "metrics": {},
+    lever = {"scenario": "capital_homes", "seed": 1, "metrics": {}, "parameter_hash": "p",
              "_rcc": {"child": np.array([0, 0, 1], dtype=np.int32), "start": np.array([60, 100, 50], dtype=np.int32)}}
-    other_seed = {"scenario": "capital_homes", "seed": 2, "metrics": {},
+    other_seed = {"scenario": "capital_homes", "seed": 2, "metrics": {}, "parameter_hash": "p",
                   "_rcc": {"child": np.array([0], dtype=np.int32), "start": np.array([60], dtype=np.int32)}}
-    runs = [base, lever, other_seed]
+    other_start = {"scenario": "cheap_homes", "seed": 1, "metrics": {}, "parameter_hash": "q",
+                   "_rcc": {"child": np.array([0], dtype=np.int32), "start": np.array([60], dtype=np.int32)}}
+    runs = [base, lever, other_seed, other_start]
     _rcc_counterfactual(runs)
     cf = lever["metrics"]["rcc_counterfactual"]
     assert cf["placements"] == 3 and cf["matched"] == 2
     assert cf["mean_distance_miles"] == 17.5  # day 60: the 30-mile home; day 100: the 5-mile carer
     assert cf["share_over_20_miles"] == 0.5 and cf["share_independent_homes"] == 0.5
     assert "rcc_counterfactual" not in other_seed["metrics"]  # no baseline run of seed 2 to match
+    assert "rcc_counterfactual" not in other_start["metrics"]  # other parameters: another start state
     # the child-level arrays do not outlive the matching
     assert all("_placements" not in r and "_rcc" not in r for r in runs)

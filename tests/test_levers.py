@@ -144,10 +144,24 @@ def test_shared_provision_that_cannot_take_a_child_does_not_keep_it_from_the_mar
     # market. Were they to use up the referrals each round, the children they refuse would run out
     # of rounds before reaching the market and land in emergency settings (1.5-2.7% of new
     # placements over two years in GM instead of 0.01-0.06%, when this was so)
-    base = Simulation(region="GM", years=2, seed=1).run().metrics
-    shared = Simulation(region="GM", years=2, seed=1,
-                        scenario=Scenario(name="shared", levers=Levers(shared_placements=SharedPlacements()))).run().metrics
-    assert shared["share_emergency_placements"] <= base["share_emergency_placements"] + 0.003
+    # Nor may sharing leave in-house places empty: a public pool takes its own LA's children first
+    # and, on the register, is asked again next round when the children it offered places to took
+    # others, so members sharing fill at least as many in-house places as they fill alone (3,094
+    # against 3,219 when each offer was final and a pool ranked all members' children alike)
+    def in_house_starts(model):
+        log, u = model.recorder.placements, model.units
+        n = log.n
+        unit = log.unit[:n]
+        la_run = (unit >= 0) & (u.sector[np.maximum(unit, 0)] == Sector.LA) & ~u.kinship[np.maximum(unit, 0)]
+        return int((la_run & ~log.initial[:n]).sum())
+
+    base_model = Simulation(region="GM", years=2, seed=1)
+    base = base_model.run().metrics
+    model = Simulation(region="GM", years=2, seed=1,
+                       scenario=Scenario(name="shared", levers=Levers(shared_placements=SharedPlacements())))
+    shared = model.run().metrics
+    assert shared["share_emergency_placements"] <= base["share_emergency_placements"] + 0.0015
+    assert in_house_starts(model) >= in_house_starts(base_model)
 
 
 def test_fostering_hub_recruits_and_keeps_carers(baseline):
