@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .codes import Sector
+
 HEADLINE = [
     ("cost_total_gbp", "total cost (GBP, whole run)", "£{:,.0f}"),
     ("cost_per_child_week_gbp", "cost per child-week (GBP)", "£{:,.0f}"),
@@ -79,6 +81,15 @@ def _one_run(job: tuple) -> dict:
     rcc = ~log.initial[:n] & (unit >= 0) & (model.units.regional[np.maximum(unit, 0)] > 0) & (log.start[:n] < model.horizon)
     if rcc.any():
         out["_rcc"] = {"child": log.child[:n][rcc].copy(), "start": log.start[:n][rcc].copy()}
+    # in-house placements made over the run, and those with another LA's carers or homes (shared placements)
+    u = model.units
+    uu = np.maximum(unit, 0)
+    in_house = ~log.initial[:n] & (unit >= 0) & (u.sector[uu] == Sector.LA) & ~u.kinship[uu] & (u.regional[uu] == 0) \
+        & (log.start[:n] < model.horizon)
+    other = in_house & (u.owner_la[uu] != model.children.la[np.maximum(log.child[:n], 0)])
+    keep["in_house_placements"] = int(in_house.sum())
+    keep["placements_with_other_members"] = int(other.sum())
+    keep["mean_distance_other_members_miles"] = float(log.distance[:n][other].mean()) if other.any() else 0.0
     return out
 
 
@@ -236,6 +247,12 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
                      f"in independent children's homes; {w.sum() / sum(c['placements'] for c in cf_all):.0%} of these placements matched "
                      f"a baseline placement of the same child)")
         lines.append(line + f"; in the baseline {base_res:.0%} of children in residential care at the end were more than 20 miles away.")
+    shared = _mean(runs, scenario, lambda m: m.get("placements_with_other_members", 0))
+    if shared:
+        d_sh = _mean(runs, scenario, lambda m: m["mean_distance_other_members_miles"])
+        a, b = (_mean(runs, x, lambda m: m.get("in_house_placements", 0)) for x in (scenario, "baseline"))
+        lines.append(f"{shared:,.0f} placements (mean over seeds) were made with other members' in-house carers and homes, "
+                     f"on average {d_sh:.1f} miles from home; in-house placements made over the run {b:,.0f} -> {a:,.0f}.")
     for group in ("residential", "fostering"):
         a = _mean(runs, scenario, lambda m, g=group: m["by_placement_type"][g]["share_over_20_miles"])
         b = _mean(runs, "baseline", lambda m, g=group: m["by_placement_type"][g]["share_over_20_miles"])
