@@ -263,9 +263,16 @@ def fit(targets: list[Target], spec: FitSpec, base: ParamSet | None = None, prog
     return FitResult(names, best_x, best_loss, history, apply(base, names, spec.parameters, best_x))
 
 
-def write_fitted(result: FitResult, targets: list[Target], spec: FitSpec, path: Path, code_version: str) -> None:
-    """The fitted values as a parameter file that ``ParamSet.defaults()`` reads over the registry."""
+def write_fitted(result: FitResult, targets: list[Target], spec: FitSpec, path: Path, code_version: str,
+                 on: dict | None = None) -> None:
+    """The fitted values as a parameter file that ``ParamSet.defaults()`` reads over the registry.
+
+    ``on``: the installed fit this one refitted part of (``--from-installed``); its other values
+    are kept, and the file names the parameters refitted and the fit they were refitted on.
+    """
     values = {n: result.params[n] for n in result.names}
+    if on is not None:
+        values = {**on.get("values", {}), **values}
     doc = {
         "fitted_on": dt.date.today().isoformat(),
         "code_version": code_version,
@@ -277,6 +284,10 @@ def write_fitted(result: FitResult, targets: list[Target], spec: FitSpec, path: 
         "targets": [t.id for t in targets],
         "values": {k: (v if not isinstance(v, float) else round(v, 6)) for k, v in values.items()},
     }
+    if on is not None:
+        doc["refitted"] = list(result.names)
+        # the fit this one builds on (itself perhaps a refit: the chain goes back to the full fit)
+        doc["refit_of"] = {k: on[k] for k in ("fitted_on", "code_version", "loss", "refitted", "refit_of") if k in on}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(yaml.safe_dump(doc, sort_keys=False))

@@ -124,6 +124,16 @@ def _sensitivity(args, spec, fit_targets, say, t0, version) -> int:
     return 0
 
 
+def _installed_fit() -> dict:
+    """The installed fit (calibration/fitted.yaml); an input error if there is none."""
+    import yaml
+
+    path = cal.data_dir().parent / "fitted.yaml"
+    if not path.is_file():
+        raise cal.InputError("--from-installed: no installed fit (calibration/fitted.yaml); run a full fit first")
+    return yaml.safe_load(path.read_text())
+
+
 def cmd_calibrate(args) -> int:
     import pandas as pd
 
@@ -153,7 +163,11 @@ def cmd_calibrate(args) -> int:
     else:
         say(f"fitting {len(spec.parameters)} parameters to {len(fit_targets)} targets ({spec.region} from {spec.start}, "
             f"seeds {spec.seeds}, {spec.design_points} points x {spec.refine_rounds + 1} rounds)")
-        result = cal.fit(fit_targets, spec, base=ParamSet.registry(), progress=say, jobs=jobs)
+        installed = _installed_fit() if getattr(args, "from_installed", False) else None
+        if installed is not None:
+            say(f"refitting on the installed fit of {installed.get('fitted_on')}: every other parameter at its installed value")
+        result = cal.fit(fit_targets, spec, base=ParamSet.defaults() if installed is not None else ParamSet.registry(),
+                         progress=say, jobs=jobs)
         params = result.params
     rows = _rows_for(fit_targets, params, spec.seeds, spec.start, say, "fit targets", jobs)
     held = [t for t in targets if t.role == "validate"]
@@ -173,14 +187,15 @@ def cmd_calibrate(args) -> int:
     _figure(rows, out / "fit.png")
     header = [
         "# Calibration report", "",
-        f"- command: `rccsim calibrate{' --quick' if args.quick else ''}{' --no-fit' if args.no_fit else ''}`",
+        f"- command: `rccsim calibrate{' --quick' if args.quick else ''}{' --no-fit' if args.no_fit else ''}"
+        f"{' --from-installed' if getattr(args, 'from_installed', False) else ''}{f' --spec {args.spec}' if args.spec else ''}`",
         f"- code version: {version}; seeds {spec.seeds}; fit region {spec.region} from 31 March {spec.start}",
         f"- parameter hash of the reported model: {params.digest()}",
     ]
     if result is not None:
         header += [f"- fit: {len(result.history)} evaluations, loss {result.best_loss:.3f} (mean squared error in tolerances)"]
         header += [f"  - {n} = {params[n]}" for n in result.names]
-        cal.write_fitted(result, fit_targets, spec, out / "fitted.yaml", version)
+        cal.write_fitted(result, fit_targets, spec, out / "fitted.yaml", version, on=installed)
         if args.install:
             shutil.copyfile(out / "fitted.yaml", cal.data_dir().parent / "fitted.yaml")
             header.append("- installed as calibration/fitted.yaml (the new defaults)")

@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--out", type=Path, default=Path("results/calibration"), help="report folder (default results/calibration)")
     cal.add_argument("--install", action="store_true", help="make the fitted values the defaults (write calibration/fitted.yaml)")
     cal.add_argument("--no-fit", action="store_true", help="report the current defaults against the targets without fitting")
+    cal.add_argument("--from-installed", action="store_true", help="refit only the spec's parameters, every other "
+                     "parameter at the installed fit's value (calibration/fitted.yaml); the written file keeps those "
+                     "values and says which were refitted")
     cal.add_argument("--jobs", type=_int, default=0, help="processes to run in parallel (default: one per CPU); "
                      "the fit does not depend on it")
     cal.add_argument("--quiet", action="store_true", help="no progress on stderr")

@@ -91,3 +91,26 @@ def test_the_fit_does_not_depend_on_how_many_processes_run_it():
     assert [loss for _, loss in one.history] == [loss for _, loss in two.history]
     assert len({loss for _, loss in one.history}) == 2  # two different points, two different losses
     assert one.best_x.tolist() == two.best_x.tolist()
+
+
+def test_a_partial_refit_keeps_the_installed_values_it_did_not_refit(tmp_path):
+    # rccsim calibrate --from-installed: the written file holds every installed value, the refitted
+    # ones replaced, and says which were refitted on which fit
+    from types import SimpleNamespace
+
+    import yaml
+
+    installed = {"fitted_on": "2026-11-23", "code_version": "v1", "loss": 0.8,
+                 "values": {"carers.leave_rate_per_year": 0.58, "demand.entry_multiplier": 1.07}}
+    result = SimpleNamespace(names=["carers.leave_rate_per_year"], best_loss=0.5,
+                             params={"carers.leave_rate_per_year": 0.45})
+    spec = cal.FitSpec(region="england", start=2022, seeds=[1], design_points=2, refine_rounds=0,
+                       parameters={"carers.leave_rate_per_year": {"range": [0.3, 0.6]}})
+    path = tmp_path / "fitted.yaml"
+    cal.write_fitted(result, [], spec, path, "v2", on=installed)
+    doc = yaml.safe_load(path.read_text())
+    assert doc["values"] == {"carers.leave_rate_per_year": 0.45, "demand.entry_multiplier": 1.07}
+    assert doc["refitted"] == ["carers.leave_rate_per_year"]
+    assert doc["refit_of"] == {"fitted_on": "2026-11-23", "code_version": "v1", "loss": 0.8}
+    cal.write_fitted(result, [], spec, path, "v2")  # a fit of its own keeps only what it fitted
+    assert yaml.safe_load(path.read_text())["values"] == {"carers.leave_rate_per_year": 0.45}
