@@ -121,6 +121,9 @@ def _rcc_counterfactual(runs: list[dict]) -> None:
             "mean_distance_miles": float(dist.mean()) if len(dist) else 0.0,
             "share_over_20_miles": float((dist > 20.0).mean()) if len(dist) else 0.0,
             "share_independent_homes": float((b["kind"][j] == Kind.HOME_IND).mean()) if len(dist) else 0.0,
+            "share_residential": float(np.isin(b["kind"][j], [Kind.HOME_LA, Kind.HOME_IND]).mean()) if len(dist) else 0.0,
+            "share_fostering": float(np.isin(b["kind"][j], [Kind.FOSTER_KIN, Kind.FOSTER_LA, Kind.FOSTER_IFA]).mean())
+            if len(dist) else 0.0,
         }
     for r in runs:
         r.pop("_placements", None)
@@ -243,9 +246,10 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
                 return float(np.average([c[k] for c in cf], weights=w))
 
             line += (f"; on the same days in the baseline the same children were on average {avg('mean_distance_miles'):.1f} "
-                     f"miles from home ({avg('share_over_20_miles'):.0%} more than 20 miles away, {avg('share_independent_homes'):.0%} "
-                     f"in independent children's homes; {w.sum() / sum(c['placements'] for c in cf_all):.0%} of these placements matched "
-                     f"a baseline placement of the same child)")
+                     f"miles from home ({avg('share_over_20_miles'):.0%} more than 20 miles away; {avg('share_residential'):.0%} in "
+                     f"children's homes ({avg('share_independent_homes'):.0%} in independent ones), "
+                     f"{avg('share_fostering'):.0%} in foster care; {w.sum() / sum(c['placements'] for c in cf_all):.0%} of these "
+                     f"placements matched a baseline placement of the same child)")
         lines.append(line + f"; in the baseline {base_res:.0%} of children in residential care at the end were more than 20 miles away.")
     shared = _mean(runs, scenario, lambda m: m.get("placements_with_other_members", 0))
     if shared:

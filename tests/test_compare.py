@@ -73,6 +73,7 @@ def test_rcc_homes_counterfactual_is_the_baseline_placement_of_the_same_child_on
     assert cf["placements"] == 3 and cf["matched"] == 2
     assert cf["mean_distance_miles"] == 17.5  # day 60: the 30-mile home; day 100: the 5-mile carer
     assert cf["share_over_20_miles"] == 0.5 and cf["share_independent_homes"] == 0.5
+    assert cf["share_residential"] == 0.5 and cf["share_fostering"] == 0.5
     assert "rcc_counterfactual" not in other_seed["metrics"]  # no baseline run of seed 2 to match
     assert "rcc_counterfactual" not in other_start["metrics"]  # other parameters: another start state
     # the child-level arrays do not outlive the matching
