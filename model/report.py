@@ -456,7 +456,8 @@ def calibration_summary() -> str:
     if table.exists():
         fr = pd.read_csv(table)
         for role, title in (("fit", "fitted targets"), ("validate", "held-out figures (never used to fit)"),
-                            ("backtest", "back-test")):
+                            ("backtest", "back-test"),
+                            ("decade", "ten years on, England (drift from the last published value; no published figures)")):
             sub = fr[fr.role == role]
             if sub.empty:
                 continue

@@ -114,3 +114,17 @@ def test_a_partial_refit_keeps_the_installed_values_it_did_not_refit(tmp_path):
     assert doc["refit_of"] == {"fitted_on": "2026-11-23", "code_version": "v1", "loss": 0.8}
     cal.write_fitted(result, [], spec, path, "v2")  # a fit of its own keeps only what it fitted
     assert yaml.safe_load(path.read_text())["values"] == {"carers.leave_rate_per_year": 0.45}
+
+
+def test_the_ten_year_check_compares_each_indicator_with_its_last_published_value():
+    from model.calibration_report import DECADE_METRICS, decade_targets
+
+    targets = cal.load_targets()
+    last, decade = decade_targets(targets)
+    assert last == max(t.year for t in targets if t.role == "fit" and t.geography == "England")
+    published = {t.metric: t.value for t in targets if t.role == "fit" and t.geography == "England" and t.year == last}
+    assert {t.metric for t in decade} == set(DECADE_METRICS) & set(published)
+    assert {t.year - last for t in decade} == {1, 5, 10}
+    for t in decade:
+        assert t.role == "decade" and t.value == published[t.metric]
+        assert t.source.startswith("no published figure")  # never passed off as a statistic
