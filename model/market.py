@@ -225,7 +225,9 @@ class Market:
         changed = delta != 0
         # the mirror equals the counts except for units the market has just filled (it ran
         # ahead of them, and their count changed too)
-        self._free[ids[changed]] = free[changed]
+        fr = self._free
+        for unit, f in zip(ids[changed].tolist(), free[changed].tolist()):
+            fr[unit] = f
         if changed.any():
             # each unit's change counts for every need level up to the highest it meets
             pc, dc, mc = pool[changed], delta[changed], u.max_need[ids[changed]]
@@ -280,12 +282,12 @@ class Market:
             self._listed = np.zeros(0, dtype=bool)
             self._east: list[float] = []
             self._north: list[float] = []
-            self._free = np.zeros(0, dtype=np.int64)  # _counted, run ahead by the unit scan
+            self._free: list[int] = []  # _counted, run ahead by the unit scan (Python ints: read one at a time)
         if len(self._counted) < n:
             grow = max(n, 2 * len(self._counted))
             self._counted = np.concatenate([self._counted, np.zeros(grow - len(self._counted), dtype=np.int64)])
             self._listed = np.concatenate([self._listed, np.zeros(grow - len(self._listed), dtype=bool)])
-            self._free = np.concatenate([self._free, np.zeros(grow - len(self._free), dtype=np.int64)])
+            self._free.extend([0] * (grow - len(self._free)))
 
     # -- candidate pools per LA --------------------------------------------------------------------
     def _build_candidates(self) -> None:
@@ -542,8 +544,8 @@ class Market:
             placed_rows.append(r)
             placed_units.append(best)
             placed_price.append(q)
-        for unit in placed_units:
-            occ[unit] += 1
+        if placed_units:
+            np.add.at(occ, np.array(placed_units, dtype=np.int64), 1)
         return placed_rows, placed_units, placed_price
 
     def _risk(self, ids: np.ndarray, day: int) -> np.ndarray:
