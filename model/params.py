@@ -158,11 +158,22 @@ class ParamSet(Mapping):
             except InputError as exc:
                 raise InputError(f"{fitted}: {exc}") from None
             # the provenance of a fitted value is the fit, not the first guess it started from
-            note = (f"fitted: calibration/fitted.yaml ({doc.get('fitted_on')}, {doc.get('method', 'fit')}, "
-                    f"{doc.get('region')} from {doc.get('start')}, {doc.get('code_version')})")
+            def note(d: dict) -> str:
+                return (f"fitted: calibration/fitted.yaml ({d.get('fitted_on')}, {d.get('method', doc.get('method', 'fit'))}, "
+                        f"{d.get('region', doc.get('region'))} from {d.get('start', doc.get('start'))}, {d.get('code_version')})")
+
+            # a refit (rccsim calibrate --from-installed) names what it refitted; the other values
+            # keep the provenance of the fit they came from (refit_of, itself perhaps a refit)
             specs = dict(base.specs)
+            source, level = {}, doc
+            while level is not None:
+                here = level.get("refitted")
+                for name in doc.get("values", {}):
+                    if name not in source and (here is None or name in here):
+                        source[name] = note(level) + (" (refit)" if here is not None else "")
+                level = level.get("refit_of")
             for name in doc.get("values", {}):
-                specs[name] = dataclasses.replace(specs[name], source=note)
+                specs[name] = dataclasses.replace(specs[name], source=source.get(name, note(doc)))
             base = cls(dict(base.as_dict()), specs)
         return base
 

@@ -444,6 +444,10 @@ def calibration_summary() -> str:
     parts = []
     if fitted.exists():
         f = yaml.safe_load(fitted.read_text())
+        if f.get("refitted"):
+            base = f.get("refit_of") or {}
+            parts.append(f"<p>A partial refit ({html.escape(', '.join(f['refitted']))}) on the fit of "
+                         f"{html.escape(str(base.get('fitted_on')))} is installed; the line below describes the refit.</p>")
         parts.append(f"<p>Defaults fitted on {html.escape(str(f.get('fitted_on')))} by {html.escape(str(f.get('method')))}, "
                      f"to {len(f.get('targets', []))} published targets ({html.escape(str(f.get('region')))} from 31 March "
                      f"{f.get('start')}, seeds {f.get('seeds')}), loss {f.get('loss')}; code {html.escape(str(f.get('code_version')))}. "
@@ -463,8 +467,10 @@ def calibration_summary() -> str:
                 continue
             within = int(sub.within.sum())
             worst = sub.assign(badness=sub["error"].abs() / sub["tolerance"]).sort_values("badness", ascending=False).head(4)
-            names = "; ".join(f"{r.id}: simulated {_num(r.simulated)} vs published {_num(r.target)}" for r in worst.itertuples())
-            parts.append(f"<p><b>{title}</b>: {within} of {len(sub)} within tolerance. Worst: {html.escape(names)}.</p>")
+            against = "last published" if role == "decade" else "published"
+            names = "; ".join(f"{r.id}: simulated {_num(r.simulated)} vs {against} {_num(r.target)}" for r in worst.itertuples())
+            what = "indicator-years within tolerance of the last published value" if role == "decade" else "within tolerance"
+            parts.append(f"<p><b>{title}</b>: {within} of {len(sub)} {what}. Worst: {html.escape(names)}.</p>")
         parts.append("<p>Full table: <code>calibration/fit_report.csv</code> (from <code>rccsim calibrate --no-fit</code>); "
                      "README, <i>How close is it</i>.</p>")
     return "\n".join(parts)

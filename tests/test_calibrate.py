@@ -128,3 +128,34 @@ def test_the_ten_year_check_compares_each_indicator_with_its_last_published_valu
     for t in decade:
         assert t.role == "decade" and t.value == published[t.metric]
         assert t.source.startswith("no published figure")  # never passed off as a statistic
+
+
+def test_an_installed_refit_keeps_each_values_own_provenance(tmp_path, monkeypatch):
+    import shutil
+
+    import yaml
+
+    from model import params as params_mod
+
+    shutil.copy(params_mod._registry_path(), tmp_path / "parameters.yaml")
+    doc = {"fitted_on": "2026-12-01", "method": "m", "region": "england", "start": 2022, "code_version": "v2",
+           "values": {"carers.leave_rate_per_year": 0.45, "demand.entry_multiplier": 1.07},
+           "refitted": ["carers.leave_rate_per_year"],
+           "refit_of": {"fitted_on": "2026-11-23", "code_version": "v1", "loss": 0.8}}
+    (tmp_path / "fitted.yaml").write_text(yaml.safe_dump(doc))
+    monkeypatch.setattr(params_mod, "_registry_path", lambda: tmp_path / "parameters.yaml")
+    p = ParamSet.defaults()
+    assert p["carers.leave_rate_per_year"] == 0.45
+    assert "2026-12-01" in p.specs["carers.leave_rate_per_year"].source and "(refit)" in p.specs["carers.leave_rate_per_year"].source
+    assert "2026-11-23" in p.specs["demand.entry_multiplier"].source and "2026-12-01" not in p.specs["demand.entry_multiplier"].source
+
+
+def test_the_ten_year_check_needs_englands_targets_and_a_refit_needs_a_fit(tmp_path, capsys):
+    from model.calibration_report import decade_targets
+    from model.cli import main
+
+    regional = [t for t in cal.load_targets() if t.geography != "England"]
+    assert decade_targets(regional) == (0, [])  # no check, no crash after a fit
+    for flag in ("--no-fit", "--sensitivity"):
+        assert main(["calibrate", "--from-installed", flag, "--quick", "--out", str(tmp_path)]) == 2
+        assert "--from-installed" in capsys.readouterr().err
