@@ -11,7 +11,9 @@ through the agents' own behaviour and is paid for (``lever costs`` in the result
     occupancy below full), it concedes part of its margin over cost, in proportion to the spare
     share and the RCC's ``bargaining_power`` (0: no concession).
 ``shared_placements``
-    LA-run homes and LA foster carers of any member take children of every member as their own.
+    LA-run homes and LA foster carers of any member take children of every member as their own,
+    the owning LA's children first; ``host_reserve`` free places of each member's in-house
+    provision (per pool and need level) are kept for its own children (0: none kept).
 ``capital_homes``
     A capital sum builds ``floor(capital_gbp / cost_per_home_gbp)`` RCC homes of ``places`` beds,
     one at a time in the member LA with the most children in independent homes more than 20 miles
@@ -64,7 +66,7 @@ class SingleCustomer(_Lever):
 
 
 class SharedPlacements(_Lever):
-    pass
+    host_reserve: int = Field(0, ge=0, le=100_000)
 
 
 class CapitalHomes(_Lever):
@@ -132,6 +134,7 @@ class RegionalPolicy:
         self.member_list = np.flatnonzero(self.members)
         self.single = levers.single_customer
         self.shared = levers.shared_placements is not None
+        self.host_reserve = levers.shared_placements.host_reserve if self.shared else 0
         self.rcc_buyer = self.n_la  # buyer id of the RCC
 
     def buyer(self, la: np.ndarray) -> np.ndarray:

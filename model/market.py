@@ -80,6 +80,10 @@ class SearchPolicy:
     own, and brings no purchasing weight beyond its own referral. RCC levers replace this object.
     """
 
+    #: free in-house places an LA keeps for its own children before it takes another member's
+    #: (shared placements only: alone, an LA's provision takes no one else's children)
+    host_reserve = 0
+
     def __init__(self, n_la: int):
         self.n_la = n_la
 
@@ -464,7 +468,15 @@ class Market:
             np.not_equal(pool[1:], pool[:-1], out=new_pool[1:])
             idx = np.arange(len(pool))
             rank = idx - np.maximum.accumulate(np.where(new_pool, idx, 0))
-            offered = rank < self.cap[pool, need[prow]]
+            limit = self.cap[pool, need[prow]]
+            reserve = self.policy.host_reserve
+            if reserve:
+                # another member's child is offered one of an LA's places only if ``reserve`` stay
+                # free for the LA's own children (ranked first) after this round
+                owner = self.pool_owner[pool]
+                other = (owner >= 0) & (owner != c.la[ids[prow]])
+                limit = np.where(other, limit - reserve, limit)
+            offered = rank < limit
             # not offered: the pool's places went to better-ranked referrals; the market's pools are
             # not asked again in this search, the register's are (every member child is on it each
             # round, and the places offered to a child who takes another are free next round)

@@ -112,6 +112,12 @@ def test_shared_placements_let_members_use_each_others_provision(baseline):
     model, _ = _run(Levers(shared_placements=SharedPlacements()))
     assert cross_la(base_model) == 0  # alone, an LA's carers and homes take only its own children
     assert cross_la(model) > 10
+    # a host reserve keeps free places for the owning LA's own children: the more kept, the fewer
+    # other members' children placed, and a reserve no pool can meet shuts sharing off
+    some, _ = _run(Levers(shared_placements=SharedPlacements(host_reserve=2)))
+    shut, _ = _run(Levers(shared_placements=SharedPlacements(host_reserve=100_000)))
+    assert 0 < cross_la(some) < cross_la(model)
+    assert cross_la(shut) == 0
 
 
 def test_a_child_refers_to_a_pool_only_once(monkeypatch):
