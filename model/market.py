@@ -378,11 +378,12 @@ class Market:
         c = model.children
         n = len(ids)
         need = c.need[ids].astype(np.int64)
-        buyer = self.policy.buyer(c.la[ids].astype(np.int64))
+        child_la = c.la[ids].astype(np.int64)  # each referral's LA
+        buyer = self.policy.buyer(child_la)
         pool_kind = self.pool_kind[cand]
         pool_type = self.pool_type[cand]
         quote0 = self.list_price[cand] * self.need_mult[pool_type, need[:, None]]
-        is_own = self.policy.is_own(self, cand, c.la[ids].astype(np.int64))
+        is_own = self.policy.is_own(self, cand, child_la)
         score = (
             quote0
             + p.distance_weight_gbp_per_mile * dist
@@ -395,7 +396,7 @@ class Market:
         unmatched = np.ones(n, dtype=bool)
         m = int(max(1, min(p.circulation, cand.shape[1])))
         # the regional register: public pools in a child's list that are not its own LA's
-        register = self.pool_public[cand] & (self.pool_owner[cand] != c.la[ids].astype(np.int64)[:, None])
+        register = self.pool_public[cand] & (self.pool_owner[cand] != child_la[:, None])
         if skip is not None:
             register &= ~skip
         if not register.any():
@@ -452,7 +453,7 @@ class Market:
                 priority = (day - c.waiting_since[ids[prow]]).astype(float)
                 # a public pool takes its own LA's children first (under shared placements the
                 # other members' children have what is left), each group in order of waiting time
-                home_first = np.where(self.pool_owner[pool] == c.la[ids[prow]], 1e9, 0.0)
+                home_first = np.where(self.pool_owner[pool] == child_la[prow], 1e9, 0.0)
                 margin = np.where(own_prop & (margin > 0), 1e9 + home_first + priority, margin)
             refused = margin <= 0
             score[prow[refused], pcol[refused]] = np.inf
@@ -474,7 +475,7 @@ class Market:
                 # another member's child is offered one of an LA's places only if ``reserve`` stay
                 # free for the LA's own children (ranked first) after this round
                 owner = self.pool_owner[pool]
-                other = (owner >= 0) & (owner != c.la[ids[prow]])
+                other = (owner >= 0) & (owner != child_la[prow])
                 limit = np.where(other, limit - reserve, limit)
             offered = rank < limit
             # not offered: the pool's places went to better-ranked referrals; the market's pools are
