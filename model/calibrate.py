@@ -41,6 +41,7 @@ YEARLY = {
     "moves_per_child_year", "share_3plus_placements", "share_long_term_stable",
     "share_emergency_placements", "children_homes_end", "foster_households_end", "carers_approved", "carers_left",
     "homes_opened", "homes_closed", "cost_total_gbp", "price_home_ind_gbp_week", "price_ifa_gbp_week",
+    "children_homes_places_end", "provider_margin_home",
 }
 
 

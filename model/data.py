@@ -134,6 +134,21 @@ def _unregistered_children(year: int) -> float:
     return float(rows.value.iloc[0]) if len(rows) else 0.0
 
 
+def mainstream_households_ratio(year: int, anchor: int = 2024) -> float:
+    """Ofsted's mainstream fostering households at 31 March ``year`` over those at ``anchor``.
+
+    From published_figures.csv (metric ``mainstream_fostering_households``: 2021 37,325; 2023
+    35,005; 2024 33,745; 2025 33,435); a year between two published ones is interpolated, a year
+    outside them takes the nearest.
+    """
+    pf = published_figures()
+    rows = pf[(pf.metric == "mainstream_fostering_households") & (pf.geography == "England")]
+    years = rows.year.to_numpy(float)
+    order = np.argsort(years)
+    years, values = years[order], rows.value.to_numpy(float)[order]
+    return float(np.interp(year, years, values) / np.interp(anchor, years, values))
+
+
 @functools.lru_cache(maxsize=1)
 def published_figures() -> pd.DataFrame:
     return pd.read_csv(data_dir() / "published" / "published_figures.csv")

@@ -429,7 +429,7 @@ class CareMarket(mesa.Model):
             else:
                 self.need_placement(placed, day)
         self.market.touch(ids)
-        homes = ids[u.utype[ids] != UnitType.FOSTER]
+        homes = ids[u.utype[ids] == UnitType.HOME]  # children's homes (as Ofsted counts leavers)
         if len(homes):
             self.recorder.count("homes_closed", day, u.sector[homes], u.la[homes])
 
@@ -473,7 +473,9 @@ class CareMarket(mesa.Model):
         )
         self.units.weekly_cost[ids] = providers.home_weekly_cost(self, ids)
         self.market.attach_units(ids)
-        self.recorder.count("homes_opened", day, sector, la)
+        home = utype == UnitType.HOME  # children's homes (as Ofsted counts joiners)
+        if home.any():
+            self.recorder.count("homes_opened", day, sector[home], la[home])
         return ids
 
     # -- the day --------------------------------------------------------------------------------

@@ -50,6 +50,14 @@ MOVE_BANDS = ("0", "1", "2", "3", "4+")
 GROUP_INDEX = np.array([GROUPS.index(GROUP_OF_KIND[k]) for k in range(N_KINDS)])
 
 
+def _margin(sums: dict, year: int | None) -> float:
+    """Operating margin (income - cost) / income of independent homes, in one run year or all."""
+    inc, cost = sums.get("home_income_gbp", {}), sums.get("home_cost_gbp", {})
+    income = sum(inc.values()) if year is None else inc.get(year, 0.0)
+    spent = sum(cost.values()) if year is None else cost.get(year, 0.0)
+    return _safe(income - spent, income)
+
+
 def _safe(num: float, den: float) -> float:
     return float(num) / float(den) if den > 0 else 0.0
 
@@ -122,6 +130,7 @@ def compute(model) -> tuple[dict, list[dict]]:
     n_la = model.geo.n
     spend_la = np.zeros((model.years, n_la))  # who pays: placements by payer, LA homes by owner
 
+    sums = model.recorder.sums
     years = []
     bounds = model.year_bounds
     for k in range(model.years):
@@ -190,6 +199,7 @@ def compute(model) -> tuple[dict, list[dict]]:
                 "placements_started": int(starts_in_year.sum()),
                 "children_waiting_end": int(snap.get("waiting", 0)),
                 "children_homes_end": int(snap.get("children_homes", 0)),
+                "children_homes_places_end": int(snap.get("children_homes_places", 0)),
                 "foster_households_end": int(snap.get("foster_households", 0)),
                 "homes_opened": int(counts.get("homes_opened", {}).get(k + 1, np.zeros(3)).sum()),
                 "homes_closed": int(counts.get("homes_closed", {}).get(k + 1, np.zeros(3)).sum()),
@@ -199,6 +209,9 @@ def compute(model) -> tuple[dict, list[dict]]:
                 # LA homes' running costs are added to their spend)
                 "price_home_ind_gbp_week": _safe(spend_kind[Kind.HOME_IND], weeks_kind[Kind.HOME_IND]),
                 "price_ifa_gbp_week": _safe(spend_kind[Kind.FOSTER_IFA], weeks_kind[Kind.FOSTER_IFA]),
+                # operating margin of the independent children's homes in the run's LAs (quarterly
+                # census of income and running costs, model/providers.py: _tally_margins)
+                "provider_margin_home": _margin(sums, k + 1),
                 "spend_by_kind_gbp": {Kind.NAMES[i]: float(v) for i, v in enumerate(spend_kind)},
                 "lever_costs_gbp": lever_year,
                 "block_voids_gbp": float(block_voids[k]),
@@ -282,8 +295,10 @@ def compute(model) -> tuple[dict, list[dict]]:
         "share_emergency_placements": float(np.mean([y["share_emergency_placements"] for y in years])),
         "children_waiting_end": last["children_waiting_end"],
         "children_homes_end": last["children_homes_end"],
+        "children_homes_places_end": last["children_homes_places_end"],
         "foster_households_end": last["foster_households_end"],
         "homes_opened": int(sum(y["homes_opened"] for y in years)),
+        "provider_margin_home": _margin(sums, None),
         "homes_closed": int(sum(y["homes_closed"] for y in years)),
         "carers_approved": int(sum(y["carers_approved"] for y in years)),
         "carers_left": int(sum(y["carers_left"] for y in years)),

@@ -93,13 +93,43 @@ def expected_margin(model, utype: int) -> np.ndarray:
 
 
 def review(model, day: int) -> None:
-    """Quarterly provider review: close failing homes, plan new ones."""
+    """Quarterly provider review: tally the quarter's income and costs, close failing homes, plan
+    new ones."""
+    _tally_margins(model, day)
     _close_homes(model, day)
     for utype in (UnitType.HOME, UnitType.SUPPORTED):
         _plan_openings(model, day, utype)
     u = model.units
     u.occ_days[: u.n] = 0.0
     model.occ_samples = 0
+
+
+def _tally_margins(model, day: int) -> None:
+    """The quarter's income and running costs of the independent children's homes in the run's LAs.
+
+    A census on the review day, counted for the 13 weeks of the quarter: weekly income is the
+    prices of the children placed (and, in a regional run, the background children at the local
+    list price times ``background.price_over_list_by_unit_type``), the cost is each home's running
+    cost (staff and property, :func:`home_weekly_cost`). Homes on block contract to an RCC are
+    left out (their income is the contract). The yearly operating margin, (income - cost) /
+    income, is the figure the CMA's market study reports for the largest providers.
+    """
+    u, c = model.units, model.children
+    n = u.n
+    homes = (u.open[:n] & (u.utype[:n] == UnitType.HOME) & (u.sector[:n] != Sector.LA) & (u.regional[:n] == 0)
+             & model.world.simulated[u.la[:n]])
+    placed = np.flatnonzero(c.in_care[: c.n] & (c.unit[: c.n] >= 0))
+    placed = placed[homes[c.unit[placed]]]
+    income = float(c.price[placed].sum())
+    bg = np.flatnonzero(homes & (u.bg_occupied[:n] > 0))
+    if len(bg):
+        from .market import PoolType
+
+        list_price = model.market.list_price[model.market.pool_id(PoolType.IND_HOME, u.la[bg])]
+        income += float((u.bg_occupied[bg] * list_price).sum()) * float(model.p.background.price_over_list_by_unit_type[UnitType.HOME])
+    cost = float(u.weekly_cost[:n][homes].sum())
+    model.recorder.tally("home_income_gbp", day, 13.0 * income)
+    model.recorder.tally("home_cost_gbp", day, 13.0 * cost)
 
 
 def _close_homes(model, day: int) -> None:

@@ -45,6 +45,7 @@ class Recorder:
         self.row_of_child = np.full(1024, -1, dtype=np.int64)
         self.counts: dict[str, dict[int, np.ndarray]] = defaultdict(dict)
         self.snapshots: list[dict] = []
+        self.sums: dict[str, dict[int, float]] = defaultdict(dict)
 
     def _ensure(self, n: int) -> None:
         if len(self.row_of_child) < n:
@@ -81,6 +82,11 @@ class Recorder:
         year = self.model.year_of_day(day)
         arr = self.counts[name].setdefault(year, np.zeros(3, dtype=np.int64))
         np.add.at(arr, sector[inside], 1)
+
+    def tally(self, name: str, day: int, amount: float) -> None:
+        """Add ``amount`` to a yearly sum (by run year)."""
+        year = self.model.year_of_day(day)
+        self.sums[name][year] = self.sums[name].get(year, 0.0) + float(amount)
 
     def snapshot(self, year: int, day: int) -> None:
         """The state at the end of ``day`` (31 March): units open in the run's LAs."""

@@ -186,7 +186,10 @@ def _draw_households(rng, n: int, p) -> dict:
 
 def _build_fostering(model, rng, year: int) -> None:
     geo, p = model.geo, model.p.carers
-    households = p.mainstream_households
+    from .data import mainstream_households_ratio
+
+    # the parameter is the count at 31 March 2024; another start year scales it by Ofsted's counts
+    households = int(round(p.mainstream_households * mainstream_households_ratio(year)))
     la_share = p.la_household_share
     n_la_hh = int(round(households * la_share))
     n_ifa_hh = households - n_la_hh
