@@ -41,7 +41,10 @@ YEARLY = {
     "moves_per_child_year", "share_3plus_placements", "share_long_term_stable",
     "share_emergency_placements", "children_homes_end", "foster_households_end", "carers_approved", "carers_left",
     "homes_opened", "homes_closed", "cost_total_gbp", "price_home_ind_gbp_week", "price_ifa_gbp_week",
-    "children_homes_places_end", "provider_margin_home",
+    "children_homes_places_end", "provider_margin_home", "children_homes_la_end",
+    "share_foster_kinship_end", "share_foster_la_end", "share_foster_agency_end",
+    "share_aged_under_1_end", "share_aged_1_4_end", "share_aged_5_9_end", "share_aged_10_15_end",
+    "share_aged_16_17_end",
 }
 
 

@@ -47,6 +47,8 @@ DISTANCE_BANDS = np.array([0.0, 5.0, 10.0, 20.0, 50.0, np.inf])
 DISTANCE_BAND_LABELS = ("0-5", "5-10", "10-20", "20-50", "50+")
 # moves per child in care at any time during the run (placements started after the first)
 MOVE_BANDS = ("0", "1", "2", "3", "4+")
+AGE_BAND_EDGES = np.array([1.0, 5.0, 10.0, 16.0])  # upper edges of DfE's age bands but the last
+AGE_BAND_LABELS = ("under_1", "1_4", "5_9", "10_15", "16_17")
 GROUP_INDEX = np.array([GROUPS.index(GROUP_OF_KIND[k]) for k in range(N_KINDS)])
 
 
@@ -141,6 +143,7 @@ def compute(model) -> tuple[dict, list[dict]]:
         open_rows = (l_start <= d) & (l_end > d) & (log.end[:m] > d)
         kinds_at = l_kind[open_rows]
         groups = np.bincount(GROUP_INDEX[kinds_at], minlength=len(GROUPS))
+        by_kind = np.bincount(kinds_at, minlength=N_KINDS)
         dist = l_dist[open_rows]
         out_la = l_place_la[open_rows] != la[l_child[open_rows]]
         # placements during the year, per child in care at 31 March
@@ -169,6 +172,8 @@ def compute(model) -> tuple[dict, list[dict]]:
         emergency = int((starts_in_year & (l_kind == Kind.UNREGISTERED)).sum())
         # long-term stability (DfE): under 16, in care 2.5+ years, same placement 2+ years
         age_d = (d - dob) / 365.25
+        # DfE's age bands at 31 March (under 1, 1-4, 5-9, 10-15, 16-17)
+        bands = np.bincount(np.searchsorted(AGE_BAND_EDGES, age_d[in_care], side="right"), minlength=5)[:5]
         long_term = in_care & (age_d < 16) & ((d - entered) >= 913)
         cur_start = np.full(n, NEVER, dtype=np.int64)
         cur_start[l_child[open_rows]] = l_start[open_rows]
@@ -187,6 +192,10 @@ def compute(model) -> tuple[dict, list[dict]]:
                 "share_supported_end": _safe(groups[GROUPS.index("supported")], stock),
                 "share_with_parents_end": _safe(groups[GROUPS.index("with_parents")], stock),
                 "share_other_end": _safe(groups[GROUPS.index("other")], stock),
+                "share_foster_kinship_end": _safe(by_kind[Kind.FOSTER_KIN], stock),
+                "share_foster_la_end": _safe(by_kind[Kind.FOSTER_LA], stock),
+                "share_foster_agency_end": _safe(by_kind[Kind.FOSTER_IFA], stock),
+                **{f"share_aged_{lab}_end": _safe(bands[i], stock) for i, lab in enumerate(AGE_BAND_LABELS)},
                 "cost_total_gbp": cost,
                 "cost_per_child_week_gbp": _safe(cost, child_days / 7.0),
                 "mean_distance_miles": float(dist.mean()) if len(dist) else 0.0,
@@ -200,6 +209,7 @@ def compute(model) -> tuple[dict, list[dict]]:
                 "children_waiting_end": int(snap.get("waiting", 0)),
                 "children_homes_end": int(snap.get("children_homes", 0)),
                 "children_homes_places_end": int(snap.get("children_homes_places", 0)),
+                "children_homes_la_end": int(snap.get("children_homes_la", 0)),
                 "foster_households_end": int(snap.get("foster_households", 0)),
                 "homes_opened": int(counts.get("homes_opened", {}).get(k + 1, np.zeros(3)).sum()),
                 "homes_closed": int(counts.get("homes_closed", {}).get(k + 1, np.zeros(3)).sum()),

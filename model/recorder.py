@@ -94,7 +94,7 @@ class Recorder:
         u = m.units
         n = u.n
         in_region = m.world.simulated[u.la[:n]]
-        from .codes import UnitType
+        from .codes import Sector, UnitType
 
         open_ = u.open[:n]
         homes = open_ & (u.utype[:n] == UnitType.HOME) & in_region
@@ -105,6 +105,7 @@ class Recorder:
                 "day": day,
                 "children_homes": int(homes.sum()),
                 "children_homes_places": int(u.places[:n][homes].sum()),
+                "children_homes_la": int((homes & (u.sector[:n] == Sector.LA)).sum()),
                 "foster_households": int(foster.sum()),
                 "foster_households_kinship": int((foster & u.kinship[:n]).sum()),
                 "waiting": int(((m.children.kind[: m.children.n] == 8) & m.children.in_care[: m.children.n]).sum()),
