@@ -13,9 +13,14 @@ LAs' demand for them stays at its start level (they do not take the homes that o
 region's children, nor are they crowded out of the region's homes by homes closing elsewhere in
 its region). Children whose home closed, or whose home the RCC took over, are
 replaced the same way; arrivals that find no free place wait for the next churn rather than being
-lost. Background demand therefore stays level while the region's own demand moves (an assumption:
-other LAs' demand neither grows nor shrinks), and it competes for the same free places the
-region's children search.
+lost. The demand each group is refilled to follows the rest of England: it is the start demand times
+the group's **England index** for the day, the children that an all-England baseline run from the
+same start year placed in that unit type and region, relative to its start (mean of two seeds,
+interpolated between year ends; ``calibration/data/derived/background_index.csv``, written by
+``python experiments/scripts/background_index.py`` and checked by a test against the installed
+parameters). Without the index (a start year it does not cover, or a day past its end: the
+nearest is used), demand is held at its last level. The background competes for the same free
+places the region's children search.
 
 In an all-England run every LA is simulated and there is no background.
 """
@@ -28,13 +33,35 @@ from .codes import Sector, UnitType
 
 CHURN_DAYS = 28
 N_GROUPS = 400  # group key: unit type * 100 + region code (+ 50 in the run's own LAs)
+INDEX_FILE = "background_index.csv"
+
+
+def load_index(start_year: int) -> np.ndarray | None:
+    """The England index for runs from ``start_year`` (the nearest start year the file has): an
+    array (years + 1, N_GROUPS) of demand relative to the start, row ``k`` at the end of run year
+    ``k``; None without the file."""
+    import pandas as pd
+
+    from .geography import data_dir
+
+    path = data_dir() / "derived" / INDEX_FILE
+    if not path.is_file():
+        return None
+    df = pd.read_csv(path, comment="#")
+    starts = np.unique(df.start_year.to_numpy())
+    start = int(starts[np.argmin(np.abs(starts - start_year))])
+    df = df[df.start_year == start]
+    out = np.ones((int(df.year.max()) + 1, N_GROUPS))
+    out[df.year.to_numpy(), df.unit_type.to_numpy() * 100 + df.region_code.to_numpy()] = df["index"].to_numpy()
+    return out
 
 
 class Background:
     def __init__(self, model):
         self.model = model
         self.region_code = model.geo.las.region_name.astype("category").cat.codes.to_numpy().astype(np.int64)
-        self.demand = np.zeros(N_GROUPS, dtype=np.int64)  # background children wanted per group
+        self.demand = np.zeros(N_GROUPS, dtype=np.int64)  # background children wanted per group at the start
+        self.index = None  # the England index (load_index), read when the background is seeded
 
     def _eligible(self) -> np.ndarray:
         """Units other LAs' children can fill: independent provision and supported accommodation."""
@@ -66,7 +93,31 @@ class Background:
         fill = np.minimum(want, free)
         u.bg_occupied[ids] = fill
         self.demand = np.bincount(self._group(ids), weights=fill, minlength=N_GROUPS).astype(np.int64)
+        self.index = load_index(self.model.start_year)
         self.model.market.touch(ids)
+
+    def demand_on(self, day: int) -> np.ndarray:
+        """Background children wanted per group on ``day``: the start demand times the England index
+        of the group's unit type and region (interpolated between year ends)."""
+        if self.index is None:
+            return self.demand
+        bounds = self.model.year_bounds
+        k = int(np.searchsorted(bounds, day, side="right")) - 1  # run year k + 1 holds the day
+        if k + 1 >= len(self.index):
+            idx = self.index[-1]
+        else:
+            frac = (day - bounds[k]) / max(bounds[k + 1] - bounds[k], 1)
+            idx = self.index[k] + frac * (self.index[k + 1] - self.index[k])
+        base = (np.arange(N_GROUPS) // 100) * 100 + (np.arange(N_GROUPS) % 100) % 50  # own LAs' groups too
+        return np.rint(self.demand * idx[base]).astype(np.int64)
+
+    def occupied_by_group(self) -> np.ndarray:
+        """Children (simulated and background) in the places of each group, by the regions' own codes
+        (no run-LA split): what the England index counts."""
+        u = self.model.units
+        ids = self._eligible()
+        key = u.utype[ids].astype(np.int64) * 100 + self.region_code[u.la[ids]] % 50
+        return np.bincount(key, weights=u.occupied[ids] + u.bg_occupied[ids], minlength=N_GROUPS)
 
     def _group(self, ids: np.ndarray) -> np.ndarray:
         """Group key of units ``ids``: unit type and the region of their LA (the run's LAs apart)."""
@@ -89,7 +140,7 @@ class Background:
         # that found no place
         key = self._group(ids)
         present = np.bincount(key, weights=u.bg_occupied[ids], minlength=N_GROUPS).astype(np.int64)
-        demand = np.maximum(self.demand - present, 0)
+        demand = np.maximum(self.demand_on(day) - present, 0)
         free = np.maximum(
             u.places[ids] - u.unavailable[ids] - u.occupied[ids] - u.bg_occupied[ids] - u.staying_put[ids], 0
         )

@@ -106,6 +106,8 @@ class Recorder:
                 "children_homes": int(homes.sum()),
                 "children_homes_places": int(u.places[:n][homes].sum()),
                 "children_homes_la": int((homes & (u.sector[:n] == Sector.LA)).sum()),
+                # children in independent places by unit type and region (the England index's count)
+                "independent_by_group": m.background.occupied_by_group(),
                 "foster_households": int(foster.sum()),
                 "foster_households_kinship": int((foster & u.kinship[:n]).sum()),
                 "waiting": int(((m.children.kind[: m.children.n] == 8) & m.children.in_care[: m.children.n]).sum()),
