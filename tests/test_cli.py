@@ -127,3 +127,25 @@ def test_calibrate_names_a_region_without_fit_targets(capsys, tmp_path):
     code, out, err = _run(capsys, "calibrate", "--quick", "--region", "Atlantis", "--out", str(out_dir))
     assert code == 2 and "Atlantis" in err and len(err.strip().splitlines()) == 1
     assert not out_dir.exists()
+
+
+def test_quick_calibration_runs_end_to_end_and_leaves_the_installed_fit_alone(capsys, tmp_path):
+    """`rccsim calibrate --quick` (CI, first use): fits, writes its report and a parameter file in
+    --out, and changes the defaults only with --install."""
+    import csv
+
+    from model.geography import data_dir
+
+    installed = data_dir().parent / "fitted.yaml"
+    before = installed.read_bytes()
+    out_dir = tmp_path / "cal"
+    code, _, err = _run(capsys, "calibrate", "--quick", "--jobs", "2", "--out", str(out_dir))
+    assert code == 0, err
+    for name in ("fit.csv", "fit.md", "fit.png", "fitted.yaml"):
+        assert (out_dir / name).is_file(), name
+    rows = list(csv.DictReader((out_dir / "fit.csv").open()))
+    fitted = [r for r in rows if r["role"] == "fit"]
+    assert fitted and all(r["simulated"] not in ("", "nan") for r in fitted)
+    report = (out_dir / "fit.md").read_text()
+    assert "targets within tolerance" in report and "quick mode" in report
+    assert installed.read_bytes() == before
