@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from . import calibrate as cal
+from .errors import InputError
 from .params import ParamSet
 from .results import code_version
 
@@ -173,6 +174,9 @@ def cmd_calibrate(args) -> int:
 
     say = _say(args.quiet)
     t0 = time.perf_counter()
+    if args.quick and args.install:
+        raise InputError("--install with --quick would make a smoke-test fit the defaults: install a full "
+                         "fit (rccsim calibrate --install) or refit part of the installed one (--from-installed)")
     spec = cal.FitSpec.load(args.spec, quick=args.quick)
     targets = cal.load_targets(args.targets)
     if getattr(args, "region", None):
@@ -244,7 +248,9 @@ def cmd_calibrate(args) -> int:
             shutil.copyfile(out / "fitted.yaml", cal.data_dir().parent / "fitted.yaml")
             header.append("- installed as calibration/fitted.yaml (the new defaults)")
     if args.quick:
-        header.append("- quick mode: held-out validation, back-test and ten-year check skipped (run without --quick)")
+        header.append("- quick mode: a smoke test of the fitting machinery (a few points, one seed, one year), not the "
+                      "model's fit: held-out validation, back-test and ten-year check skipped; the installed fit's report "
+                      "is calibration/fit_report.csv (run without --quick to reproduce it)")
     counted = [r for r in rows if r["role"] != "decade"]
     within = sum(r["within"] for r in counted)
     header.append(f"- {within} of {len(counted)} targets within tolerance")

@@ -236,6 +236,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return EXIT_BAD_INPUT
+        out = getattr(args, "out", None)
+        if args.command in ("run", "batch", "load", "report") and out is not None and Path(out).is_dir():
+            raise InputError(f"--out {out} is a folder: give the name of a file to write")
         if args.command == "run":
             return cmd_run(args)
         if args.command == "compare":

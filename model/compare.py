@@ -383,6 +383,10 @@ def cmd_compare(args) -> int:
     if not args.quiet:
         print(f"rccsim compare: {args.region}, {len(scenarios)} scenarios x {len(seeds)} seeds, {args.years} years, "
               f"{jobs} processes", file=sys.stderr, flush=True)
+    if len(seeds) == 1:
+        # stderr even with --quiet: a one-seed "interval" is a point, not evidence
+        print("rccsim compare: one seed: the differences have no interval (the bounds equal the difference); "
+              "use --seeds 20 for 95% intervals", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     runs = run_all(args.region, scenarios, seeds, args.years, args.start, jobs, progress)
     summary = summarise(runs, names, seeds)

@@ -177,6 +177,16 @@ class Geography:
             name = regions[key]
             return Region(name, np.flatnonzero(las.region_name.to_numpy() == name))
         names = {n.lower(): i for i, n in enumerate(las.la_name)}
+        # short forms of names with a comma in them ("Bristol, City of" -> "bristol") and "St" for "St."
+        for n, i in list(names.items()):
+            if "," in n:
+                names.setdefault(n.split(",")[0].strip(), i)
+            if n.startswith("st. "):
+                names.setdefault("st " + n[4:], i)
+        if key in ("greater manchester", "south east rcc"):
+            return self.resolve_region("GM" if key.startswith("greater") else "SE")
+        if text.lower() in names:  # one LA whose name has a comma ("Bristol, City of")
+            return self.resolve_region(las.la_code.iloc[names[text.lower()]])
         old = {str(int(c)): i for i, c in enumerate(las.old_la_code)}
         picked = []
         for part in (p.strip() for p in text.split(",")):
@@ -191,7 +201,8 @@ class Geography:
             else:
                 raise InputError(
                     f"unknown region or LA '{part}': use GM, SE, england, a region "
-                    f"({', '.join(self.region_names)}) or LA codes such as E08000003"
+                    f"({', '.join(self.region_names)}), or LAs by current ONS code (E08000003), DfE "
+                    f"three-digit code (352) or name (Manchester), comma-separated"
                 )
         idx = np.array(sorted(set(picked)), dtype=np.int64)
         label = ",".join(las.la_code.to_numpy()[idx]) if len(idx) <= 5 else f"{len(idx)} LAs"

@@ -116,6 +116,9 @@ def _check_value(spec: ParamSpec, value: Any) -> Any:
         lo, hi = spec.bounds if spec.bounds is not None else (float("-inf"), float("inf"))
         if not lo <= v <= hi:
             raise InputError(f"parameter {spec.name}={v} is impossible: it must lie in [{lo}, {hi}] ({spec.unit})")
+    if "(uniform range)" in spec.unit and not values[0] <= values[1]:
+        raise InputError(f"parameter {spec.name}={value} is impossible: a range needs its low end first "
+                         f"({spec.unit})")
     return value
 
 

@@ -149,3 +149,38 @@ def test_quick_calibration_runs_end_to_end_and_leaves_the_installed_fit_alone(ca
     report = (out_dir / "fit.md").read_text()
     assert "targets within tolerance" in report and "quick mode" in report
     assert installed.read_bytes() == before
+
+
+def test_a_range_with_its_ends_reversed_is_refused_before_the_run(capsys, tmp_path):
+    sc = _write(tmp_path, "rev.yaml", "name: rev\nparameters:\n  carers.assessment_lag_days: [150, 60]\n")
+    code, out, err = _run(capsys, "run", "--region", ONE_LA, "--years", "1", "--scenario", sc)
+    assert code == 2 and out == ""
+    assert "carers.assessment_lag_days" in err and "low end first" in err and len(err.strip().splitlines()) == 1
+
+
+def test_out_naming_a_folder_is_refused_before_the_run(capsys, tmp_path):
+    code, out, err = _run(capsys, "run", "--region", ONE_LA, "--years", "1", "--out", str(tmp_path))
+    assert code == 2 and out == ""
+    assert "is a folder" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_quick_fit_is_never_installed(capsys, tmp_path):
+    from model.geography import data_dir
+
+    installed = data_dir().parent / "fitted.yaml"
+    before = installed.read_bytes()
+    code, _, err = _run(capsys, "calibrate", "--quick", "--install", "--out", str(tmp_path / "cal"))
+    assert code == 2 and "--install with --quick" in err and len(err.strip().splitlines()) == 1
+    assert installed.read_bytes() == before and not (tmp_path / "cal").exists()
+
+
+def test_las_can_be_named_as_an_analyst_would_type_them():
+    from model.geography import load_geography
+
+    geo = load_geography()
+    bristol = geo.resolve_region("E06000023").la_index.tolist()
+    assert geo.resolve_region("Bristol, City of").la_index.tolist() == bristol  # the full name has a comma
+    assert geo.resolve_region("Bristol").la_index.tolist() == bristol
+    assert geo.resolve_region("St Helens").la_index.tolist() == geo.resolve_region("St. Helens").la_index.tolist()
+    assert geo.resolve_region("Greater Manchester").la_index.tolist() == geo.resolve_region("GM").la_index.tolist()
+    assert len(geo.resolve_region("Bristol, Manchester").la_index) == 2
