@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_ = sub.add_parser(
         "compare", help="run scenarios on the same seeds and report differences from baseline with 95%% intervals",
         description="Run every scenario on the same seeds (common random numbers) and print, for each scenario, each "
-                    "headline metric's mean and its difference from baseline with a 95%% interval over seeds, and why "
+                    "headline metric's mean and its difference from baseline with a 95% interval over seeds, and why "
                     "it differs (from the runs' records).",
     )
     cmp_.add_argument("--region", default="GM", help="as for run (default GM)")
