@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from .codes import Sector, UnitType
+from .tables import weighted_bincount
 
 CHURN_DAYS = 28
 N_GROUPS = 400  # group key: unit type * 100 + region code (+ 50 in the run's own LAs)
@@ -92,7 +93,7 @@ class Background:
         free = np.maximum(avail - u.occupied[ids], 0)
         fill = np.minimum(want, free)
         u.bg_occupied[ids] = fill
-        self.demand = np.bincount(self._group(ids), weights=fill, minlength=N_GROUPS).astype(np.int64)
+        self.demand = weighted_bincount(self._group(ids), weights=fill, minlength=N_GROUPS).astype(np.int64)
         self.index = load_index(self.model.start_year)
         self.model.market.touch(ids)
 
@@ -117,7 +118,7 @@ class Background:
         u = self.model.units
         ids = self._eligible()
         key = u.utype[ids].astype(np.int64) * 100 + self.region_code[u.la[ids]] % 50
-        return np.bincount(key, weights=u.occupied[ids] + u.bg_occupied[ids], minlength=N_GROUPS)
+        return weighted_bincount(key, weights=u.occupied[ids] + u.bg_occupied[ids], minlength=N_GROUPS)
 
     def _group(self, ids: np.ndarray) -> np.ndarray:
         """Group key of units ``ids``: unit type and the region of their LA (the run's LAs apart)."""
@@ -139,7 +140,7 @@ class Background:
         # replaces the leavers, the children of closed or taken-over homes, and earlier arrivals
         # that found no place
         key = self._group(ids)
-        present = np.bincount(key, weights=u.bg_occupied[ids], minlength=N_GROUPS).astype(np.int64)
+        present = weighted_bincount(key, weights=u.bg_occupied[ids], minlength=N_GROUPS).astype(np.int64)
         demand = np.maximum(self.demand_on(day) - present, 0)
         free = np.maximum(
             u.places[ids] - u.unavailable[ids] - u.occupied[ids] - u.bg_occupied[ids] - u.staying_put[ids], 0

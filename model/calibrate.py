@@ -152,9 +152,9 @@ def simulate_many(targets: list[Target], param_sets: list[ParamSet], seeds: list
     if jobs <= 1 or len(work) <= 1:
         rows = [_simulate_seed(w) for w in work]
     else:
-        from concurrent.futures import ProcessPoolExecutor
+        from .pool import worker_pool
 
-        with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
+        with worker_pool(min(jobs, len(work))) as pool:
             rows = list(pool.map(_simulate_seed, work))
     k = len(seeds)
     return [np.vstack(rows[i * k:(i + 1) * k]) for i in range(len(param_sets))]
@@ -190,24 +190,32 @@ class FitSpec:
     @classmethod
     def load(cls, path: Path | str | None = None, quick: bool = False) -> FitSpec:
         path = Path(path) if path else data_dir().parent / "fit.yaml"
-        try:
-            raw = yaml.safe_load(path.read_text())
-        except (OSError, yaml.YAMLError) as exc:
-            raise InputError(f"cannot read fit specification {path}: {exc.__class__.__name__}") from None
+        from .params import read_yaml_strict
+
+        raw = read_yaml_strict(path, "fit specification")
+        if not isinstance(raw, dict):
+            raise InputError(f"fit specification {path} must be a YAML mapping with a 'full' or 'quick' section")
         section = raw.get("quick" if quick else "full")
         if not isinstance(section, dict):
             raise InputError(f"{path}: no '{'quick' if quick else 'full'}' section")
-        spec = cls(
-            region=str(section["region"]), start=int(section["start"]), seeds=[int(s) for s in section["seeds"]],
-            design_points=int(section["design_points"]), refine_rounds=int(section["refine_rounds"]),
-            parameters=dict(raw["parameters"] if "parameters" not in section else section["parameters"]),
-        )
+        try:
+            spec = cls(
+                region=str(section["region"]), start=int(section["start"]), seeds=[int(s) for s in section["seeds"]],
+                design_points=int(section["design_points"]), refine_rounds=int(section["refine_rounds"]),
+                parameters=dict(raw["parameters"] if "parameters" not in section else section["parameters"]),
+            )
+        except KeyError as exc:
+            raise InputError(f"{path}: the '{'quick' if quick else 'full'}' section lacks '{exc.args[0]}'") from None
+        except (TypeError, ValueError):
+            raise InputError(f"{path}: the '{'quick' if quick else 'full'}' section needs region, start, seeds (a list), "
+                             "design_points, refine_rounds and parameters") from None
         defaults = ParamSet.defaults()
         for name, how in spec.parameters.items():
             if name not in defaults:
                 raise InputError(f"{path}: unknown parameter '{name}'")
             key = "scale" if isinstance(defaults[name], list) else "range"
-            if key not in how or len(how[key]) != 2 or not how[key][0] < how[key][1]:
+            if (not isinstance(how, dict) or key not in how or not isinstance(how[key], list) or len(how[key]) != 2
+                    or not all(isinstance(v, int | float) and np.isfinite(v) for v in how[key]) or not how[key][0] < how[key][1]):
                 raise InputError(f"{path}: parameter '{name}' needs '{key}: [low, high]'")
         return spec
 

@@ -229,9 +229,9 @@ def cmd_calibrate(args) -> int:
             rows += _rows_for(decade, params, spec.seeds, last, say, f"ten years on from {last}", jobs)
     out.mkdir(parents=True, exist_ok=True)
     frame = pd.DataFrame(rows)
-    tmp = out / ".fit.csv.tmp"
-    frame.to_csv(tmp, index=False)
-    tmp.replace(out / "fit.csv")
+    from .results import csv_text, write_text_atomic
+
+    write_text_atomic(out / "fit.csv", csv_text(frame))
     _figure(rows, out / "fit.png")
     header = [
         "# Calibration report", "",

@@ -23,6 +23,7 @@ import numpy as np
 from . import levers
 from .codes import Kind, Sector, UnitType
 from .rng import choice_index
+from .tables import weighted_bincount
 
 
 def monthly(model, day: int) -> None:
@@ -67,15 +68,15 @@ def recruitment_signals(model) -> tuple[np.ndarray, np.ndarray]:
     hh = u.open[:n] & (u.utype[:n] == UnitType.FOSTER) & ~u.kinship[:n]
     la_hh = hh & (u.sector[:n] == Sector.LA)
     avail = (u.places[:n] - u.unavailable[:n]).astype(float)
-    la_avail = np.bincount(u.owner_la[:n][la_hh], weights=avail[la_hh], minlength=geo.n)
+    la_avail = weighted_bincount(u.owner_la[:n][la_hh], weights=avail[la_hh], minlength=geo.n)
     kind = c.kind[: c.n]
     fostered = c.in_care[: c.n] & ((kind == Kind.FOSTER_LA) | (kind == Kind.FOSTER_IFA))
     la_need = np.bincount(c.la[: c.n][fostered], minlength=geo.n).astype(float)
     la_ratio = (la_need + 1.0) / (la_avail + 1.0)
     ag_hh = hh & (u.sector[:n] != Sector.LA)
     prov = u.provider[:n][ag_hh]
-    ag_avail = np.bincount(prov, weights=avail[ag_hh], minlength=len(model.providers))
-    ag_filled = np.bincount(prov, weights=(u.occupied[:n] + u.bg_occupied[:n] + u.staying_put[:n])[ag_hh],
+    ag_avail = weighted_bincount(prov, weights=avail[ag_hh], minlength=len(model.providers))
+    ag_filled = weighted_bincount(prov, weights=(u.occupied[:n] + u.bg_occupied[:n] + u.staying_put[:n])[ag_hh],
                             minlength=len(model.providers))
     ag_occ = ag_filled / np.maximum(ag_avail, 1.0)
     return la_ratio, ag_occ

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-from .errors import InputError
+from .errors import InputError, check_seed
 from .store import DEFAULT_URL
 
 EXIT_BAD_INPUT = 2
@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--region", default="GM", help="GM, SE, england, a region name (e.g. 'North West') or comma-separated LA codes (default GM)")
     run.add_argument("--scenario", default="baseline", help="a bundled scenario name or the path of a scenario YAML file (default baseline)")
     run.add_argument("--years", type=_int, default=10, help="horizon in years, 1-50 (default 10)")
-    run.add_argument("--seed", type=_int, default=1, help="random seed, a non-negative whole number (default 1)")
+    run.add_argument("--seed", type=_int, default=1, help="random seed, a whole number from 0 to 2^63 - 1 (default 1)")
     run.add_argument("--start", type=_int, default=2024, help="start from the published state at 31 March of this year, 2020-2024 (default 2024)")
     run.add_argument("--json", action="store_true", help="print one JSON object instead of the summary table")
     run.add_argument("--out", type=Path, help="also write the JSON result to this file")
@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--seeds", default="20", help="how many seeds (20 = seeds 1-20), or a list 1,2,3 or a range 1-20 (default 20)")
     cmp_.add_argument("--years", type=_int, default=10, help="horizon in years (default 10)")
     cmp_.add_argument("--start", type=_int, default=2024, help="start year, as for run (default 2024)")
-    cmp_.add_argument("--jobs", type=_int, default=0, help="processes to run in parallel (default: one per CPU)")
+    cmp_.add_argument("--jobs", type=_int, default=0, help="processes to run in parallel, 1-256 (default 0: one per CPU)")
     cmp_.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
     cmp_.add_argument("--out", type=Path, help="also write runs.csv, summary.csv, differences.png, explanations.md, comparison.json here")
     cmp_.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -163,8 +163,7 @@ def cmd_run(args) -> int:
 
     if args.years < 1:
         raise InputError(f"--years must be at least 1, got {args.years}")
-    if args.seed < 0:
-        raise InputError(f"--seed must be non-negative, got {args.seed}")
+    check_seed(args.seed)
     start_population = rates = None
     if args.ssda903 is not None:
         start_population, rates = _read_return(args)
@@ -190,6 +189,8 @@ def cmd_run(args) -> int:
     if args.out:
         _write_atomic(args.out, text + "\n")
     print(text if args.json else result.summary_table())
+    for warning in result.provenance.get("warnings", []):
+        print(f"rccsim: warning: {warning}", file=sys.stderr)
     if not args.quiet:
         print(f"rccsim: done in {model.wall_seconds:.1f}s", file=sys.stderr)
     return 0

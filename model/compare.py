@@ -17,7 +17,6 @@ import json
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -159,11 +158,18 @@ def run_all(region: str, scenarios: list[str], seeds: list[int], years: int, sta
             if progress:
                 progress(i + 1, len(tasks), time.perf_counter() - t0)
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        from .pool import worker_pool
+
+        pool = worker_pool(jobs)
+        try:
             for i, r in enumerate(pool.map(_one_run, tasks, chunksize=1)):
                 out.append(r)
                 if progress:
                     progress(i + 1, len(tasks), time.perf_counter() - t0)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     _rcc_counterfactual(out)
     # back to scenario by scenario, the order the summaries average in
     order = sorted(range(len(tasks)), key=lambda i: (scenarios.index(tasks[i][1]), seeds.index(tasks[i][3])))
@@ -374,7 +380,12 @@ def cmd_compare(args) -> int:
     from .data import check_start_year
 
     check_start_year(args.start)
-    jobs = args.jobs or max(1, os.cpu_count() or 1)
+    jobs = _jobs(args.jobs)
+    if len(scenarios) * len(seeds) > MAX_RUNS:
+        raise InputError(f"{len(scenarios)} scenarios x {len(seeds):,} seeds is {len(scenarios) * len(seeds):,} runs; "
+                         f"rccsim compare takes at most {MAX_RUNS:,} (use the workflow, snakemake, for more)")
+    if args.out is not None:
+        _check_out_dir(args.out)
 
     def progress(done, total, secs):
         if not args.quiet:
@@ -416,45 +427,121 @@ def cmd_compare(args) -> int:
     return 0
 
 
+MAX_SEEDS = 1000  # a comparison's seeds; more belong in the workflow (snakemake), which runs in chunks
+MAX_RUNS = 5000  # scenarios x seeds in one rccsim compare
+MAX_JOBS = 256
+
+
 def _seeds(text: str) -> list[int]:
-    from .errors import InputError
+    """``--seeds``: a count N (seeds 1..N), a list ``1,2,3``, a range ``1-20``, or lists of ranges."""
+    from .errors import MAX_SEED, InputError
 
     text = str(text).strip()
+    usage = f"--seeds must be a count (20), a list (1,2,3) or a range (1-20), got '{text[:40]}'"
     try:
         if "," in text or "-" in text[1:]:
             seeds = []
             for part in text.split(","):
+                part = part.strip()
                 if "-" in part[1:]:
-                    a, b = part.split("-", 1)
-                    seeds += list(range(int(a), int(b) + 1))
+                    a, b = (int(x) for x in part.split("-", 1))
+                    if a > b:
+                        raise InputError(f"--seeds range {part} runs backwards: give the low seed first ({b}-{a})")
+                    if b - a + 1 > MAX_SEEDS:
+                        raise InputError(f"--seeds {part} is {b - a + 1:,} seeds; a comparison takes at most {MAX_SEEDS:,} "
+                                         "(use the workflow, snakemake, for more)")
+                    seeds += list(range(a, b + 1))
                 else:
                     seeds.append(int(part))
         else:
             n = int(text)
             if n < 1:
-                raise ValueError
+                raise InputError(f"--seeds {n}: a count of seeds must be at least 1")
+            if n > MAX_SEEDS:
+                raise InputError(f"--seeds {n:,}: a comparison takes at most {MAX_SEEDS:,} seeds "
+                                 "(use the workflow, snakemake, for more)")
             seeds = list(range(1, n + 1))
     except ValueError:
-        raise InputError(f"--seeds must be a count (20), a list (1,2,3) or a range (1-20), got '{text}'") from None
-    if any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
-        raise InputError(f"--seeds must be distinct non-negative whole numbers, got '{text}'")
+        raise InputError(usage) from None
+    if len(seeds) > MAX_SEEDS:
+        raise InputError(f"--seeds gives {len(seeds):,} seeds; a comparison takes at most {MAX_SEEDS:,}")
+    bad = [s for s in seeds if not 0 <= s <= MAX_SEED]
+    if bad:
+        raise InputError(f"--seeds: seed {bad[0]} is outside 0 to {MAX_SEED} (2^63 - 1)")
+    if len(set(seeds)) != len(seeds):
+        raise InputError(f"--seeds names a seed twice, got '{text[:40]}'")
     return seeds
 
 
+def _jobs(jobs: int) -> int:
+    from .errors import InputError
+
+    if jobs < 0 or jobs > MAX_JOBS:
+        raise InputError(f"--jobs must be from 1 to {MAX_JOBS} (0: one per CPU), got {jobs}")
+    return jobs or max(1, os.cpu_count() or 1)
+
+
+OUT_FILES = ("runs.csv", "summary.csv", "differences.png", "explanations.md", "comparison.json")
+
+
+def _check_out_dir(out: Path) -> None:
+    """``--out`` must be a folder that is new, empty or holds only an earlier comparison's files
+    (it is replaced whole), under a parent that can be written."""
+    from .errors import InputError
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is a file: give a folder for the comparison's files")
+    if out.is_dir():
+        other = sorted(p.name for p in out.iterdir() if p.name not in OUT_FILES)
+        if other:
+            raise InputError(f"--out {out} holds other files ({', '.join(other[:3])}): give a new or empty folder")
+    parent = out.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"--out {out}: cannot write under {parent}")
+
+
 def _write_outputs(out: Path, runs, summary, names, explanations, doc) -> None:
+    """Write the comparison's files into ``out``, whole or not at all: they are written into a
+    folder beside it, which then takes its place."""
+    import shutil
+    import tempfile
+
+    out = Path(out)
+    _check_out_dir(out)
+    out.absolute().parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.absolute().parent, prefix=f".{out.name}.", suffix=".tmp"))
+    try:
+        _write_files(tmp, runs, summary, names, explanations, doc)
+        os.chmod(tmp, 0o755)
+        if out.exists():
+            old = Path(tempfile.mkdtemp(dir=out.absolute().parent, prefix=f".{out.name}.", suffix=".old"))
+            old.rmdir()
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _write_files(out: Path, runs, summary, names, explanations, doc) -> None:
     import pandas as pd
 
-    out.mkdir(parents=True, exist_ok=True)
+    from .results import csv_text
+
     rows = []
     for r in runs:
         for key, _, _ in HEADLINE:
             rows.append({"scenario": r["scenario"], "seed": r["seed"], "metric": key, "value": r["metrics"][key]})
     per_run = pd.DataFrame(rows)
     table = pd.DataFrame([{"scenario": s, "metric": k, **v} for s in names for k, v in summary[s]["metrics"].items()])
-    for name, frame in (("runs.csv", per_run), ("summary.csv", table)):
-        tmp = out / f".{name}.tmp"
-        frame.to_csv(tmp, index=False)
-        tmp.replace(out / name)
+    (out / "runs.csv").write_text(csv_text(per_run))
+    (out / "summary.csv").write_text(csv_text(table))
     _figure(summary, names, out / "differences.png")
     md = [f"# Scenario comparison: {doc['region']}", "",
           f"- {len(doc['seeds'])} seeds, {doc['years']} years from 1 April {doc['start_year']}; {doc['code_version']}", ""]
@@ -462,6 +549,4 @@ def _write_outputs(out: Path, runs, summary, names, explanations, doc) -> None:
         if explanations[s]:
             md += [f"## {s}", ""] + [f"- {line}" for line in explanations[s]] + [""]
     (out / "explanations.md").write_text("\n".join(md))
-    tmp = out / ".comparison.json.tmp"
-    tmp.write_text(json.dumps(doc, indent=1))
-    tmp.replace(out / "comparison.json")
+    (out / "comparison.json").write_text(json.dumps(doc, indent=1, allow_nan=False))

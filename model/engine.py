@@ -42,7 +42,7 @@ from .background import CHURN_DAYS, Background
 from .calendar import Calendar
 from .codes import EXIT, REASON, Kind, UnitType
 from .data import check_start_year
-from .errors import InputError
+from .errors import InputError, check_seed
 from .geography import load_geography, miles
 from .market import Market
 from .params import ParamSet, Scenario, load_scenario, resolve_parameters
@@ -106,8 +106,7 @@ class CareMarket(mesa.Model):
     ):
         if not isinstance(years, int) or isinstance(years, bool) or years < 1 or years > 50:
             raise InputError(f"--years must be a whole number from 1 to 50, got {years}")
-        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-            raise InputError(f"--seed must be a non-negative whole number, got {seed}")
+        check_seed(seed)
         self.start_year = check_start_year(start_year)
         self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self.p = resolve_parameters(self.scenario, params)

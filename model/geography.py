@@ -79,18 +79,70 @@ def _house_prices(names: pd.Series, path: Path) -> np.ndarray:
     return np.array(out)
 
 
+# LAs reorganised since 2020. DfE publishes the years before the change under the predecessor's
+# code (outside the 153-LA table) and shows its successors as "z" for them. Each predecessor's
+# count is split between its successors by their shares in the first year DfE publishes every
+# successor (DfE, "Children looked after in England including adoptions", LA-level table,
+# cla_number_and_rate_per_10k_children, November 2024 release): Cumbria (E10000006) became
+# Cumberland and Westmorland and Furness on 1 April 2023 (The Cumbria (Structural Changes) Order
+# 2022), first published apart for 2024; Northamptonshire (E10000021) became North and West
+# Northamptonshire on 1 April 2021 (The Northamptonshire (Structural Changes) Order 2020), first
+# published apart for 2022. North Yorkshire and Somerset became unitary in 2023 within the same
+# boundaries, and DfE's tables carry their new codes for every year.
+SUCCESSORS = {
+    "E10000006": ("E06000063", "E06000064"),  # Cumbria -> Cumberland, Westmorland and Furness
+    "E10000021": ("E06000061", "E06000062"),  # Northamptonshire -> North, West Northamptonshire
+}
+# DfE suppresses small counts ("c"). Such a cell is the national total (rounded to the nearest
+# 10) less the other LAs, kept within 1-5 (a suppressed count is a few children, never none):
+# only the Isles of Scilly, 2020 (children looked after and starts) and 2021 (ceases).
+SUPPRESSED_RANGE = (1, 5)
+
+
+def split_whole(total: float, weights: np.ndarray) -> np.ndarray:
+    """``total`` (a whole number) split in proportion to ``weights`` into whole numbers that add
+    up to it (largest remainders first; ties to the earlier entry)."""
+    w = np.asarray(weights, dtype=float)
+    exact = float(total) * w / w.sum()
+    out = np.floor(exact)
+    short = int(round(float(total) - out.sum()))
+    order = np.argsort(-(exact - out), kind="stable")
+    out[order[:short]] += 1
+    return out
+
+
 def _dfe_la_counts(path: Path) -> pd.DataFrame:
-    """Children looked after at 31 March, starts and ceases, by LA and year (DfE, Nov 2024)."""
+    """Children looked after at 31 March, starts and ceases, by LA and year (DfE, Nov 2024), for
+    every LA of today's table in every year: predecessors' counts split between their successors
+    (:data:`SUCCESSORS`), suppressed small counts filled in (:data:`SUPPRESSED_RANGE`)."""
     d = pd.read_csv(path, encoding="utf-8-sig", dtype={"number": str})
-    d = d[d.geographic_level == "Local authority"]
-    d = d.assign(value=pd.to_numeric(d["number"], errors="coerce"))
     key = {
         "Children looked after at 31 March each year": "cla",
         "Children starting to be looked after each year": "starts",
         "Children ceasing to be looked after each year": "ceases",
     }
-    d = d.assign(measure=d.population_count.map(key))
+    d = d.assign(measure=d.population_count.map(key), value=pd.to_numeric(d["number"], errors="coerce"))
+    nat = d[d.geographic_level == "National"].pivot_table(index="time_period", columns="measure", values="value",
+                                                         aggfunc="first")
+    d = d[d.geographic_level == "Local authority"]
     wide = d.pivot_table(index="new_la_code", columns=["measure", "time_period"], values="value", aggfunc="first")
+    wide = wide.reindex(sorted(set(d.new_la_code)))
+    for old, new in SUCCESSORS.items():
+        for measure, year in wide.columns:
+            if old not in wide.index or pd.isna(wide.at[old, (measure, year)]):
+                continue
+            # the successors' shares in the first year DfE publishes them all
+            years = sorted(y for m, y in wide.columns if m == measure and wide.loc[list(new), (m, y)].notna().all())
+            if not years:
+                raise RuntimeError(f"DfE table: no year gives every successor of {old} ({measure})")
+            shares = wide.loc[list(new), (measure, years[0])].to_numpy(float)
+            wide.loc[list(new), (measure, year)] = split_whole(wide.at[old, (measure, year)], shares)
+    wide = wide.drop(index=[c for c in SUCCESSORS if c in wide.index])
+    suppressed = (d.number.str.strip().str.lower() == "c").groupby([d.new_la_code, d.measure, d.time_period]).any()
+    for (code, measure, year), is_c in suppressed.items():
+        if is_c and code in wide.index and pd.isna(wide.at[code, (measure, year)]):
+            rest = float(wide[(measure, year)].sum())
+            wide.at[code, (measure, year)] = float(np.clip(round(nat.at[year, measure] - rest), *SUPPRESSED_RANGE))
     wide.columns = [f"{m}_{y}" for m, y in wide.columns]
     return wide
 
@@ -116,7 +168,10 @@ class Geography:
             raise RuntimeError("la_locations.csv does not cover every LA: rebuild the geography")
         las["house_price"] = _house_prices(las.la_name, pub / "hpi_average_price_by_la_2021_03.csv")
         counts = _dfe_la_counts(pub / "dfe" / "cla_number_and_rate_per_10k_children.csv")
-        las = las.merge(counts, left_on="la_code", right_index=True, how="left")
+        las = las.merge(counts, left_on="la_code", right_index=True, how="left", validate="one_to_one")
+        gaps = [f"{r.la_name} {c}" for c in counts.columns for r in las[las[c].isna()].itertuples()]
+        if gaps:  # a data fault, not the user's: an LA without DfE counts would start with no children
+            raise RuntimeError(f"DfE LA counts missing for {', '.join(gaps[:5])}: check SUCCESSORS in model/geography.py")
         self.las = las.reset_index(drop=True)
         self.n = len(self.las)
         self.population_0_17 = self.las.population_0_17.to_numpy(float)

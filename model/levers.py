@@ -50,7 +50,7 @@ counted in ``cost_total_gbp`` and itemised in ``lever_costs_gbp``.
 from __future__ import annotations
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .codes import Kind, Sector, UnitType
 
@@ -58,7 +58,16 @@ REGIONAL_NONE, REGIONAL_CAPITAL, REGIONAL_BLOCK = 0, 1, 2
 
 
 class _Lever(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+# Plausible maxima. A setting beyond one is refused (one line naming the key): it is a typo, not a
+# policy. They are set well beyond what one RCC could do, against England's whole market: about
+# 2,900 children's homes with 11,000 places (Ofsted, 31 March 2023) and 36,000 fostering
+# households (Ofsted, 31 March 2022); the pathfinders' funding is a few million pounds a year.
+MAX_GBP = 1.0e9  # any one sum of money: GBP 1bn
+MAX_BEDS = 5_000  # beds one RCC reserves: about half of England's places in children's homes
+MAX_CAPITAL_HOMES = 1_000  # homes one capital programme builds (capital_gbp / cost_per_home_gbp)
 
 
 class SingleCustomer(_Lever):
@@ -66,34 +75,50 @@ class SingleCustomer(_Lever):
 
 
 class SharedPlacements(_Lever):
-    host_reserve: int = Field(0, ge=0, le=100_000)
+    host_reserve: int = Field(0, ge=0, le=100)
 
 
 class CapitalHomes(_Lever):
-    capital_gbp: float = Field(5_000_000.0, ge=0.0)
-    cost_per_home_gbp: float = Field(1_250_000.0, gt=0.0)
+    capital_gbp: float = Field(5_000_000.0, ge=0.0, le=MAX_GBP)
+    cost_per_home_gbp: float = Field(1_250_000.0, ge=50_000.0, le=50_000_000.0)
     places: int = Field(4, ge=1, le=12)
     max_need: int = Field(2, ge=0, le=2)
     build_days: int = Field(540, ge=0, le=3650)
 
+    @model_validator(mode="after")
+    def _homes(self):
+        n = int(self.capital_gbp // self.cost_per_home_gbp)
+        if n > MAX_CAPITAL_HOMES:
+            raise ValueError(f"capital_gbp / cost_per_home_gbp builds {n:,} homes; at most {MAX_CAPITAL_HOMES:,} "
+                             "(England has about 2,900 children's homes)")
+        return self
+
 
 class FosteringHub(_Lever):
-    budget_gbp_per_year: float = Field(1_000_000.0, ge=0.0)
+    budget_gbp_per_year: float = Field(1_000_000.0, ge=0.0, le=MAX_GBP)
     recruitment_share: float = Field(0.6, ge=0.0, le=1.0)
-    cost_per_approval_gbp: float = Field(25_000.0, gt=0.0)
+    cost_per_approval_gbp: float = Field(25_000.0, ge=100.0, le=MAX_GBP)
     assessment_lag_factor: float = Field(0.75, gt=0.0, le=1.0)
-    support_cost_per_carer_gbp: float = Field(2_000.0, gt=0.0)
+    support_cost_per_carer_gbp: float = Field(2_000.0, ge=10.0, le=MAX_GBP)
     support_leave_reduction: float = Field(0.25, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _approvals(self):
+        n = self.budget_gbp_per_year * self.recruitment_share / self.cost_per_approval_gbp
+        if n > 10_000:
+            raise ValueError(f"the hub's budget buys {n:,.0f} approvals a year; at most 10,000 (England approves about "
+                             "4,000 households a year)")
+        return self
 
 
 class BlockContracts(_Lever):
-    beds: int = Field(20, ge=0)
+    beds: int = Field(20, ge=0, le=MAX_BEDS)
     discount: float = Field(0.10, ge=0.0, lt=1.0)
 
 
 class ForecastLed(_Lever):
     cover_share: float = Field(0.5, ge=0.0, le=1.0)
-    max_beds: int = Field(40, ge=0)
+    max_beds: int = Field(40, ge=0, le=MAX_BEDS)
     discount: float = Field(0.10, ge=0.0, lt=1.0)
 
 
@@ -111,7 +136,7 @@ class Levers(_Lever):
     block_contracts: BlockContracts | None = None
     forecast_led: ForecastLed | None = None
     pooled_budget: PooledBudget | None = None
-    rcc_running_cost_gbp_per_year: float = Field(0.0, ge=0.0)
+    rcc_running_cost_gbp_per_year: float = Field(0.0, ge=0.0, le=MAX_GBP)
 
     def active(self) -> list[str]:
         return [name for name in ("single_customer", "shared_placements", "capital_homes", "fostering_hub",

@@ -36,6 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from .codes import N_NEEDS, Kind, Sector, UnitType
+from .tables import weighted_bincount
 
 
 class PoolType:
@@ -585,8 +586,8 @@ class Market:
         ok = (pool >= 0) & u.open[:n]
         avail = (u.places[:n] - u.unavailable[:n]).astype(float)
         filled = (u.occupied[:n] + u.bg_occupied[:n] + u.staying_put[:n]).astype(float)
-        cap = np.bincount(pool[ok], weights=avail[ok], minlength=self.n_pools)
-        fil = np.bincount(pool[ok], weights=filled[ok], minlength=self.n_pools)
+        cap = weighted_bincount(pool[ok], weights=avail[ok], minlength=self.n_pools)
+        fil = weighted_bincount(pool[ok], weights=filled[ok], minlength=self.n_pools)
         # smooth over each LA's neighbourhood (same pool type)
         k = int(p.price_neighbourhood_las)
         near = self.geo.neighbours[:, :k]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .codes import GROUP_OF_KIND, GROUPS, N_KINDS, Kind, Sector, UnitType
+from .tables import weighted_bincount
 
 NEVER = 2**31 - 1
 HEADLINE = (
@@ -73,8 +74,8 @@ def _pooled(model, spend_la, lever_items, l_payer, l_price, l_initial, l_start, 
     n_la = model.geo.n
     # the start state's spend rate (a year of it) sets the first year's contributions
     open0 = l_initial & (l_start <= 0) & (l_end > 0)
-    weekly0 = np.bincount(l_payer[open0], weights=l_price[open0], minlength=n_la)[:n_la]
-    weekly0 += np.bincount(h_owner[h_open <= 0], weights=h_cost[h_open <= 0], minlength=n_la)[:n_la]
+    weekly0 = weighted_bincount(l_payer[open0], weights=l_price[open0], minlength=n_la)[:n_la]
+    weekly0 += weighted_bincount(h_owner[h_open <= 0], weights=h_cost[h_open <= 0], minlength=n_la)[:n_la]
     basis = np.vstack([weekly0 * 365.25 / 7.0, spend_la[:-1]])[:, members]
     contributions = cfg.share * basis
     spend = cfg.share * spend_la[:, members]
@@ -158,13 +159,13 @@ def compute(model) -> tuple[dict, list[dict]]:
         o_lo = np.maximum(l_start, y0)
         o_hi = np.minimum(l_end, y1)
         overlap = np.maximum(o_hi - o_lo, 0)
-        spend_kind = np.bincount(l_kind, weights=l_price * overlap / 7.0, minlength=N_KINDS)
-        weeks_kind = np.bincount(l_kind, weights=overlap / 7.0, minlength=N_KINDS)  # placement-weeks
+        spend_kind = weighted_bincount(l_kind, weights=l_price * overlap / 7.0, minlength=N_KINDS)
+        weeks_kind = weighted_bincount(l_kind, weights=overlap / 7.0, minlength=N_KINDS)  # placement-weeks
         home_days = np.maximum(np.minimum(h_close, y1) - np.maximum(h_open, y0), 0)
         la_home_cost = float((h_cost * home_days / 7.0).sum())
         spend_kind[Kind.HOME_LA] += la_home_cost
-        spend_la[k] = np.bincount(l_payer, weights=l_price * overlap / 7.0, minlength=n_la)[:n_la]
-        spend_la[k] += np.bincount(h_owner, weights=h_cost * home_days / 7.0, minlength=n_la)[:n_la]
+        spend_la[k] = weighted_bincount(l_payer, weights=l_price * overlap / 7.0, minlength=n_la)[:n_la]
+        spend_la[k] += weighted_bincount(h_owner, weights=h_cost * home_days / 7.0, minlength=n_la)[:n_la]
         lever_year = {name: float(arr[k]) for name, arr in lever_items.items()}
         cost = float(spend_kind.sum()) + sum(lever_year.values())
         starts_in_year = (l_start >= y0) & (l_start < y1) & ~l_initial
@@ -253,8 +254,8 @@ def compute(model) -> tuple[dict, list[dict]]:
     starts_la = np.bincount(la[~initial & (entered < model.horizon)], minlength=model.geo.n)
     ceases_la = np.bincount(la[(exited >= 0)], minlength=model.geo.n)
     rows_la = la[l_child[open_end]]
-    out_la = np.bincount(rows_la, weights=(l_place_la[open_end] != rows_la), minlength=model.geo.n)
-    far_la = np.bincount(rows_la, weights=(l_dist[open_end] > 20.0), minlength=model.geo.n)
+    out_la = weighted_bincount(rows_la, weights=(l_place_la[open_end] != rows_la), minlength=model.geo.n)
+    far_la = weighted_bincount(rows_la, weights=(l_dist[open_end] > 20.0), minlength=model.geo.n)
     placed_la = np.bincount(rows_la, minlength=model.geo.n)
     y0 = int(bounds[-2])
     during = (l_start <= d_end) & (np.minimum(log.end[:m].astype(np.int64), NEVER) > y0)

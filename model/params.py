@@ -21,6 +21,7 @@ import copy
 import dataclasses
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,8 +112,8 @@ def _check_value(spec: ParamSpec, value: Any) -> Any:
     for v in values:
         if isinstance(v, bool) or not isinstance(v, int | float):
             raise InputError(f"parameter {spec.name} needs numbers, got {v!r}")
-        if v != v:  # NaN
-            raise InputError(f"parameter {spec.name} is NaN")
+        if not math.isfinite(v):  # NaN, infinities
+            raise InputError(f"parameter {spec.name} must be a finite number, got {v}")
         lo, hi = spec.bounds if spec.bounds is not None else (float("-inf"), float("inf"))
         if not lo <= v <= hi:
             raise InputError(f"parameter {spec.name}={v} is impossible: it must lie in [{lo}, {hi}] ({spec.unit})")
@@ -226,15 +227,18 @@ def _namespace(tree: dict[str, Any]) -> SimpleNamespace:
 class Scenario(BaseModel):
     """A scenario file: parameter overrides and policy levers."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    name: str
+    name: str = Field(min_length=1, max_length=120, pattern=r"^[^\x00-\x1f\x7f]+$")  # one printable line
     description: str = ""
     parameters: dict[str, float | int | list[float]] = Field(default_factory=dict)
     levers: Levers = Field(default_factory=Levers)
 
     def canonical(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
+
+
+_UNION_TAGS = {"float", "int", "list[float]"}
 
 
 def bundled_scenarios() -> list[str]:
@@ -254,12 +258,7 @@ def load_scenario(spec: str | Path) -> Scenario:
             )
     if not path.is_file():
         raise InputError(f"scenario file not found: {path}")
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        at = f" at line {where.line + 1}" if where is not None else ""
-        raise InputError(f"scenario {path} is not valid YAML{at}") from None
+    raw = read_yaml_strict(path, "scenario")
     if not isinstance(raw, dict):
         raise InputError(f"scenario {path} must be a YAML mapping with at least a 'name'")
     raw.setdefault("name", path.stem)
@@ -267,10 +266,56 @@ def load_scenario(spec: str | Path) -> Scenario:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = ".".join(str(x) for x in err["loc"])
+        # the members of a union (float | int | list[float]) are not keys of the file
+        loc = ".".join(str(x) for x in err["loc"] if not (isinstance(x, str) and x in _UNION_TAGS))
         kind = "unknown scenario key" if err["type"] == "extra_forbidden" else "bad value for"
-        raise InputError(f"scenario {path}: {kind} '{loc}' ({err['msg']})") from None
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise InputError(f"scenario {path}: {kind} '{loc}' ({msg})") from None
     return scenario
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (the last would win)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+            except TypeError:  # an unhashable key: the base class says so
+                break
+            if duplicate:
+                raise InputError(f"line {key_node.start_mark.line + 1}: key '{key}' is given twice")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml_strict(path: Path, what: str):
+    """A user's YAML file, read strictly: UTF-8 text, valid YAML, no key given twice; any
+    problem is one :class:`InputError` naming the file."""
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise InputError(f"{what} {path} is a folder, not a YAML file") from None
+    except PermissionError:
+        raise InputError(f"{what} file {path} cannot be read (permission denied)") from None
+    except OSError as exc:
+        raise InputError(f"{what} file {path} cannot be read ({exc.strerror or exc})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{what} {path} is not UTF-8 text (byte {exc.start}): save it as UTF-8") from None
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+    except InputError as exc:
+        raise InputError(f"{what} {path}: {exc}") from None
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f" at line {where.line + 1}" if where is not None else ""
+        raise InputError(f"{what} {path} is not valid YAML{at}") from None
+    except RecursionError:
+        raise InputError(f"{what} {path} nests too deeply to be a {what}") from None
 
 
 def resolve_parameters(scenario: Scenario, base: ParamSet | None = None) -> ParamSet:

@@ -27,6 +27,7 @@ import numpy as np
 
 from .codes import Kind, Sector, UnitType
 from .rng import choice_index
+from .tables import weighted_bincount
 
 
 def home_weekly_cost(model, ids: np.ndarray) -> np.ndarray:
@@ -64,7 +65,7 @@ def expected_margin(model, utype: int) -> np.ndarray:
     is_type = u.open[:n] & (u.utype[:n] == utype) & (u.sector[:n] != Sector.LA) & (u.regional[:n] == 0)
     placed = np.flatnonzero(c.in_care[: c.n] & (c.unit[: c.n] >= 0))
     placed = placed[is_type[c.unit[placed]]]
-    revenue = np.bincount(u.la[c.unit[placed]], weights=c.price[placed], minlength=geo.n)
+    revenue = weighted_bincount(u.la[c.unit[placed]], weights=c.price[placed], minlength=geo.n)
     # background children (other LAs, regional runs) pay the local list price times what simulated
     # children pay over list price (their needs, scarcity and negotiation: a parameter measured in
     # an all-England run, so that a regional run's levers do not move other LAs' prices)
@@ -73,9 +74,9 @@ def expected_margin(model, utype: int) -> np.ndarray:
 
     ptype = PoolType.IND_HOME if utype == UnitType.HOME else PoolType.SUPPORTED
     list_price = model.market.list_price[model.market.pool_id(ptype, np.arange(geo.n))]
-    revenue += np.bincount(u.la[bg], weights=u.bg_occupied[bg] * list_price[u.la[bg]] * float(model.p.background.price_over_list_by_unit_type[utype]),
+    revenue += weighted_bincount(u.la[bg], weights=u.bg_occupied[bg] * list_price[u.la[bg]] * float(model.p.background.price_over_list_by_unit_type[utype]),
                            minlength=geo.n)
-    avail = np.bincount(u.la[:n][is_type], weights=(u.places[:n] - u.unavailable[:n])[is_type], minlength=geo.n)
+    avail = weighted_bincount(u.la[:n][is_type], weights=(u.places[:n] - u.unavailable[:n])[is_type], minlength=geo.n)
     k = int(model.p.prices.price_neighbourhood_las)
     near = geo.neighbours[:, :k]
     rev_place = revenue[near].sum(axis=1) / np.maximum(avail[near].sum(axis=1), 1.0)
@@ -164,7 +165,7 @@ def _plan_openings(model, day: int, utype: int) -> None:
     hurdle = p.hurdle_margin
     excess = np.clip((margin - hurdle) / max(p.reference_margin - hurdle, 1e-6), 0.0, p.max_opening_response)
     # demand: children in care of the LA's neighbourhood, relative to the national mean
-    cla = geo.las[f"cla_{model.start_year}"].fillna(0).to_numpy(float)
+    cla = geo.las[f"cla_{model.start_year}"].to_numpy(float)
     k = int(model.p.prices.price_neighbourhood_las)
     demand = cla[geo.neighbours[:, :k]].sum(axis=1)
     demand = demand / demand.mean()

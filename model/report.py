@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import html
 import io
 import json
 from pathlib import Path
@@ -306,176 +305,6 @@ def fig_differences(summary: dict, scenarios: list[str]) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
-# ------------------------------------------------------------------------------------------------
-# tables and text
-# ------------------------------------------------------------------------------------------------
-
-def baseline_trends(met: pd.DataFrame, run_df: pd.DataFrame, start: int) -> str:
-    """What the baseline itself does over the run (so the options' differences are read against it)."""
-    ids = run_df[run_df.scenario == "baseline"].run_id
-    y = met[met.run_id.isin(ids) & (met.year > 0)].groupby(["name", "year"]).value.mean()
-    last = int(met.year.max())
-    if last < 2:
-        return ""
-
-    def pair(name, scale=1.0, fmt="{:,.0f}"):
-        return fmt.format(y[(name, 1)] * scale), fmt.format(y[(name, last)] * scale)
-
-    homes, res, cost, cic = (pair("children_homes_end"), pair("share_residential_end", 100, "{:.1f}%"),
-                             pair("cost_total_gbp", 1e-6, "£{:,.0f}m"), pair("children_in_care_end"))
-    return (f"<p><b>Read against the baseline, not against today.</b> In the baseline itself, from the year to 31 March "
-            f"{start + 1} to the year to 31 March {start + last}: children in care {cic[0]} to {cic[1]}, children's homes "
-            f"in the region {homes[0]} to {homes[1]}, the share in residential care {res[0]} to {res[1]}, and spend "
-            f"in the year {cost[0]} to {cost[1]} (prices held at today's). Part of this is the model's own drift "
-            f"(homes close faster than they open; README, <i>How close is it</i>), so the levels are uncertain; the "
-            f"differences between options on the same seeds are the report's subject.</p>")
-
-
-def _fmt(value: float, fmt: str, scale: float, count: bool) -> str:
-    if count and 0 < value < SMALL:
-        return "&lt;5"
-    return _nozero(fmt.format(value * scale))
-
-
-def _nozero(text: str, signed: bool = False) -> str:
-    """A value that rounds to zero is shown without a minus sign ('-0.00' -> '0.00' or '+0.00')."""
-    digits = text.lstrip("+-")
-    if text.startswith("-") and not any(ch in "123456789" for ch in digits):
-        return ("+" if signed else "") + digits
-    return text
-
-
-def headline_tables(summary: dict, scenarios: list[str]) -> str:
-    out = []
-    for theme, rows in THEMES.items():
-        head = "".join(f"<th>{html.escape(label)}<br><span class='unit'>{html.escape(unit)}</span></th>"
-                       for _, label, unit, *_ in rows)
-        body = []
-        for s in scenarios:
-            cells = []
-            for key, _, _unit, scale, fmt, count in rows:
-                m = summary[s]["metrics"][key]
-                value = _fmt(m["mean"], fmt, scale, count)
-                if s == "baseline":
-                    cells.append(f"<td class='num'>{value}</td>")
-                    continue
-                dfmt = fmt.replace("{:", "{:+")
-                sig = m["lo"] > 0 or m["hi"] < 0
-                base_small = count and 0 < summary["baseline"]["metrics"][key]["mean"] < SMALL
-                if count and (base_small or 0 < m["mean"] < SMALL):
-                    diff = "difference suppressed"
-                else:
-                    lo, mid, hi = (_nozero(dfmt.format(m[k] * scale), signed=True) for k in ("lo", "diff", "hi"))
-                    diff = f"{mid} [{lo}, {hi}]"
-                cls = "diff sig" if sig else "diff"
-                cells.append(f"<td class='num'>{value}<br><span class='{cls}'>{diff}</span></td>")
-            label = "<b>baseline</b>" if s == "baseline" else html.escape(s)
-            body.append(f"<tr><th class='row'>{label}</th>{''.join(cells)}</tr>")
-        out.append(f"<div class='theme'><h3>{theme}</h3><table class='headline'><thead><tr><th></th>{head}</tr></thead>"
-                   f"<tbody>{''.join(body)}</tbody></table></div>")
-    return "<div class='themes'>" + "\n".join(out) + "</div>"
-
-
-def _scenario_sources(name: str) -> tuple[str, str, str]:
-    """(description, levers as text, the scenario file's comment lines: its sources)."""
-    from .params import SCENARIO_DIR, load_scenario
-
-    scen = load_scenario(name)
-    path = SCENARIO_DIR / f"{name}.yaml"
-    comments = ""
-    if path.exists():
-        lines = [ln[1:].strip() for ln in path.read_text().splitlines() if ln.startswith("#")]
-        comments = " ".join(lines)
-    levers = {k: v for k, v in scen.levers.model_dump(exclude_none=True).items() if v not in (0, 0.0)}
-    lever_txt = "; ".join(f"{k}: {json.dumps(v)}" for k, v in levers.items()) or "none (today's market)"
-    params = "; ".join(f"{k} = {v}" for k, v in scen.parameters.items())
-    if params:
-        lever_txt += f"; parameters: {params}"
-    return scen.description.strip(), lever_txt, comments
-
-
-def by_la_table(la: pd.DataFrame, run_df: pd.DataFrame, names: dict) -> str:
-    base_ids = run_df[run_df.scenario == "baseline"].run_id
-    sub = la[la.run_id.isin(base_ids)]
-    t = sub.pivot_table(index="la_code", columns="name", values="value", aggfunc="mean")
-    rows = []
-    for code, r in t.iterrows():
-        def count(v):
-            v = round(float(v))
-            return "&lt;5" if 0 < v < SMALL else f"{v:,}"
-        rows.append(f"<tr><th class='row'>{html.escape(names.get(code, code))}</th><td>{html.escape(code)}</td>"
-                    f"<td class='num'>{count(r['children_in_care_end'])}</td><td class='num'>{count(r['starts'])}</td>"
-                    f"<td class='num'>{count(r['ceases'])}</td><td class='num'>{100 * r['share_out_of_la']:.1f}</td>"
-                    f"<td class='num'>{100 * r['share_over_20_miles']:.1f}</td><td class='num'>{100 * r['share_3plus_placements']:.1f}</td></tr>")
-    return ("<table class='small'><thead><tr><th>LA</th><th>code</th><th>children in care (end)</th><th>starts (run)</th>"
-            "<th>ceases (run)</th><th>% outside LA</th><th>% &gt; 20 miles</th><th>% 3+ placements (last year)</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
-
-
-def parameters_table() -> str:
-    from .params import ParamSet
-
-    p = ParamSet.defaults()
-    rows = []
-    for name, spec in sorted(p.specs.items()):
-        value = p[name]
-        if isinstance(value, list):
-            text = ", ".join(f"{v:.3g}" if isinstance(v, float) else str(v) for v in value)
-            text = text if len(text) < 60 else text[:57] + "..."
-        else:
-            text = f"{value:.4g}" if isinstance(value, float) else str(value)
-        rows.append(f"<tr><td><code>{html.escape(name)}</code></td><td>{html.escape(text)}</td>"
-                    f"<td>{html.escape(spec.unit)}</td><td>{html.escape(spec.source)}</td></tr>")
-    return ("<table class='small params'><thead><tr><th>parameter</th><th>value</th><th>unit</th><th>source</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
-
-
-def _num(v: float) -> str:
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
-
-
-def calibration_summary() -> str:
-    import yaml
-
-    from .geography import data_dir
-
-    root = data_dir().parent
-    fitted = root / "fitted.yaml"
-    parts = []
-    if fitted.exists():
-        f = yaml.safe_load(fitted.read_text())
-        if f.get("refitted"):
-            base = f.get("refit_of") or {}
-            parts.append(f"<p>A partial refit ({html.escape(', '.join(f['refitted']))}) on the fit of "
-                         f"{html.escape(str(base.get('fitted_on')))} is installed; the line below describes the refit.</p>")
-        parts.append(f"<p>Defaults fitted on {html.escape(str(f.get('fitted_on')))} by {html.escape(str(f.get('method')))}, "
-                     f"to {len(f.get('targets', []))} published targets ({html.escape(str(f.get('region')))} from 31 March "
-                     f"{f.get('start')}, seeds {f.get('seeds')}), loss {f.get('loss')}; code {html.escape(str(f.get('code_version')))}. "
-                     f"Fitted: {html.escape(', '.join(f.get('values', {})))}. The loss is the mean squared misfit in "
-                     f"units of each target's tolerance (below 1: within tolerance on average). The model code has "
-                     f"changed since the fit (see the provenance below); refitting is <code>rccsim calibrate</code>.</p>")
-    else:
-        parts.append("<p>No fit is installed: unknown parameters are at their first guesses.</p>")
-    table = root / "fit_report.csv"
-    if table.exists():
-        fr = pd.read_csv(table)
-        for role, title in (("fit", "fitted targets"), ("validate", "held-out figures (never used to fit)"),
-                            ("backtest", "back-test"),
-                            ("decade", "ten years on, England (drift from the last published value; no published figures)")):
-            sub = fr[fr.role == role]
-            if sub.empty:
-                continue
-            within = int(sub.within.sum())
-            worst = sub.assign(badness=sub["error"].abs() / sub["tolerance"]).sort_values("badness", ascending=False).head(4)
-            against = "last published" if role == "decade" else "published"
-            names = "; ".join(f"{r.id}: simulated {_num(r.simulated)} vs {against} {_num(r.target)}" for r in worst.itertuples())
-            what = "indicator-years within tolerance of the last published value" if role == "decade" else "within tolerance"
-            parts.append(f"<p><b>{title}</b>: {within} of {len(sub)} {what}. Worst: {html.escape(names)}.</p>")
-        parts.append("<p>Full table: <code>calibration/fit_report.csv</code> (from <code>rccsim calibrate --no-fit</code>); "
-                     "README, <i>How close is it</i>.</p>")
-    return "\n".join(parts)
-
-
 CSS = """
 body{font-family:Helvetica,Arial,sans-serif;max-width:1250px;margin:1.5em auto;padding:0 1em;color:#222;line-height:1.4}
 h1{font-size:1.6em;margin-bottom:.2em} h2{border-bottom:2px solid #444;padding-bottom:.15em;margin-top:1.6em}
@@ -496,9 +325,176 @@ ul.mech li{margin-bottom:.25em}
 """
 
 
+# ------------------------------------------------------------------------------------------------
+# tables and text: plain data here, HTML only in the template (templates/report.html.j2), which
+# Jinja2 renders with autoescape on, so no text from a scenario file, a plan or the database can
+# reach the page as markup
+# ------------------------------------------------------------------------------------------------
+
+def baseline_trends(met: pd.DataFrame, run_df: pd.DataFrame, start: int) -> dict | None:
+    """What the baseline itself does over the run (so the options' differences are read against it)."""
+    ids = run_df[run_df.scenario == "baseline"].run_id
+    y = met[met.run_id.isin(ids) & (met.year > 0)].groupby(["name", "year"]).value.mean()
+    last = int(met.year.max())
+    if last < 2:
+        return None
+
+    def pair(name, scale=1.0, fmt="{:,.0f}"):
+        return fmt.format(y[(name, 1)] * scale), fmt.format(y[(name, last)] * scale)
+
+    return {"first_year": start + 1, "last_year": start + last, "children": pair("children_in_care_end"),
+            "homes": pair("children_homes_end"), "residential": pair("share_residential_end", 100, "{:.1f}%"),
+            "cost": pair("cost_total_gbp", 1e-6, "£{:,.0f}m")}
+
+
+def _fmt(value: float, fmt: str, scale: float, count: bool) -> str:
+    if count and 0 < value < SMALL:
+        return "<5"
+    return _nozero(fmt.format(value * scale))
+
+
+def _nozero(text: str, signed: bool = False) -> str:
+    """A value that rounds to zero is shown without a minus sign ('-0.00' -> '0.00' or '+0.00')."""
+    digits = text.lstrip("+-")
+    if text.startswith("-") and not any(ch in "123456789" for ch in digits):
+        return ("+" if signed else "") + digits
+    return text
+
+
+def headline_tables(summary: dict, scenarios: list[str]) -> list[dict]:
+    """The headline tables, one per theme: columns (label, unit) and a row per scenario."""
+    out = []
+    for theme, rows in THEMES.items():
+        body = []
+        for s in scenarios:
+            cells = []
+            for key, _, _unit, scale, fmt, count in rows:
+                m = summary[s]["metrics"][key]
+                cell = {"value": _fmt(m["mean"], fmt, scale, count), "diff": None, "sig": False}
+                if s != "baseline":
+                    dfmt = fmt.replace("{:", "{:+")
+                    base_small = count and 0 < summary["baseline"]["metrics"][key]["mean"] < SMALL
+                    if count and (base_small or 0 < m["mean"] < SMALL):
+                        cell["diff"] = "difference suppressed"
+                    else:
+                        lo, mid, hi = (_nozero(dfmt.format(m[k] * scale), signed=True) for k in ("lo", "diff", "hi"))
+                        cell["diff"] = f"{mid} [{lo}, {hi}]"
+                        cell["sig"] = m["lo"] > 0 or m["hi"] < 0
+                cells.append(cell)
+            body.append({"scenario": s, "baseline": s == "baseline", "cells": cells})
+        out.append({"theme": theme, "columns": [(label, unit) for _, label, unit, *_ in rows], "rows": body})
+    return out
+
+
+def _scenario_sources(name: str, spec: str | None = None) -> tuple[str, str, str]:
+    """(description, levers as text, the scenario file's comment lines: its sources) of the
+    scenario ``name``, read from ``spec`` (its bundled name or the path of its YAML file, as the
+    plan gives it)."""
+    from .params import SCENARIO_DIR, load_scenario
+
+    spec = spec or name
+    scen = load_scenario(spec)
+    path = Path(spec) if str(spec).endswith((".yaml", ".yml")) or Path(spec).is_file() else SCENARIO_DIR / f"{spec}.yaml"
+    comments = ""
+    if path.is_file():
+        lines = [ln[1:].strip() for ln in path.read_text(encoding="utf-8-sig").splitlines() if ln.startswith("#")]
+        comments = " ".join(lines)
+    levers = {k: v for k, v in scen.levers.model_dump(exclude_none=True).items() if v not in (0, 0.0)}
+    lever_txt = "; ".join(f"{k}: {json.dumps(v)}" for k, v in levers.items()) or "none (today's market)"
+    params = "; ".join(f"{k} = {v}" for k, v in scen.parameters.items())
+    if params:
+        lever_txt += f"; parameters: {params}"
+    return scen.description.strip(), lever_txt, comments
+
+
+def by_la_table(la: pd.DataFrame, run_df: pd.DataFrame, names: dict) -> list[dict]:
+    """The baseline by LA (mean over seeds), counts under 5 suppressed."""
+    base_ids = run_df[run_df.scenario == "baseline"].run_id
+    sub = la[la.run_id.isin(base_ids)]
+    t = sub.pivot_table(index="la_code", columns="name", values="value", aggfunc="mean")
+
+    def count(v):
+        v = round(float(v))
+        return "<5" if 0 < v < SMALL else f"{v:,}"
+
+    return [{"name": names.get(code, code), "code": code, "children": count(r["children_in_care_end"]),
+             "starts": count(r["starts"]), "ceases": count(r["ceases"]), "outside": f"{100 * r['share_out_of_la']:.1f}",
+             "far": f"{100 * r['share_over_20_miles']:.1f}", "three": f"{100 * r['share_3plus_placements']:.1f}"}
+            for code, r in t.iterrows()]
+
+
+def parameters_table() -> list[dict]:
+    from .params import ParamSet
+
+    p = ParamSet.defaults()
+    rows = []
+    for name, spec in sorted(p.specs.items()):
+        value = p[name]
+        if isinstance(value, list):
+            text = ", ".join(f"{v:.3g}" if isinstance(v, float) else str(v) for v in value)
+            text = text if len(text) < 60 else text[:57] + "..."
+        else:
+            text = f"{value:.4g}" if isinstance(value, float) else str(value)
+        rows.append({"name": name, "value": text, "unit": spec.unit, "source": spec.source})
+    return rows
+
+
+def _num(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+
+def calibration_summary() -> dict:
+    """The installed fit and how close the defaults are to the published targets."""
+    import yaml
+
+    from .geography import data_dir
+
+    root = data_dir().parent
+    fitted = root / "fitted.yaml"
+    out: dict = {"fit": None, "refit": None, "roles": [], "table": False}
+    if fitted.exists():
+        f = yaml.safe_load(fitted.read_text())
+        if f.get("refitted"):
+            out["refit"] = {"names": ", ".join(f["refitted"]), "base_date": str((f.get("refit_of") or {}).get("fitted_on"))}
+        out["fit"] = {"date": str(f.get("fitted_on")), "method": str(f.get("method")), "targets": len(f.get("targets", [])),
+                      "region": str(f.get("region")), "start": str(f.get("start")), "seeds": str(f.get("seeds")),
+                      "loss": str(f.get("loss")), "code": str(f.get("code_version")), "values": ", ".join(f.get("values", {}))}
+    table = root / "fit_report.csv"
+    if table.exists():
+        out["table"] = True
+        fr = pd.read_csv(table)
+        for role, title in (("fit", "fitted targets"), ("validate", "held-out figures (never used to fit)"),
+                            ("backtest", "back-test"),
+                            ("decade", "ten years on, England (drift from the last published value; no published figures)")):
+            sub = fr[fr.role == role]
+            if sub.empty:
+                continue
+            worst = sub.assign(badness=sub["error"].abs() / sub["tolerance"]).sort_values("badness", ascending=False).head(4)
+            against = "last published" if role == "decade" else "published"
+            out["roles"].append({
+                "title": title, "within": int(sub.within.sum()), "n": len(sub),
+                "what": "indicator-years within tolerance of the last published value" if role == "decade" else "within tolerance",
+                "worst": "; ".join(f"{r.id}: simulated {_num(r.simulated)} vs {against} {_num(r.target)}" for r in worst.itertuples()),
+            })
+    return out
+
+
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("model", "templates"),
+        autoescape=True,  # every value is escaped unless the template says otherwise (only the CSS)
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
 def build(url: str, plan: dict, plan_path: str = "") -> str:
     from .compare import HEADLINE, explain, summarise
     from .geography import load_geography
+    from .plan import all_specs
     from .store import _sqlite_path
 
     if plan.get("kind") != "compare":
@@ -509,13 +505,18 @@ def build(url: str, plan: dict, plan_path: str = "") -> str:
     records = _compare_records(run_df, met)
     summary = summarise(records, scenarios, seeds)
     missing = [k for k, *_ in HEADLINE if k not in HEADLINE_KEYS]
-    assert not missing, missing
+    if missing:
+        raise RuntimeError(f"report: headline metrics without a theme: {missing}")
     geo = load_geography()
     names = dict(zip(geo.las.la_code, geo.las.la_name)) if "la_name" in geo.las else {}
     region = plan["region"]
     codes = sorted(la.la_code.unique())
     start = plan["start_year"]
     years = plan["years"]
+    # each scenario as the plan gives it: a bundled name or the path of the user's YAML file
+    files = {}
+    for spec in all_specs(plan):
+        files.setdefault(spec["scenario"], spec.get("scenario_file") or spec["scenario"])
 
     figs = {
         "differences": fig_differences(summary, scenarios),
@@ -524,100 +525,39 @@ def build(url: str, plan: dict, plan_path: str = "") -> str:
         "cost": fig_cost_by_type(records, scenarios),
         "by_la": fig_by_la(la, run_df, scenarios, names),
     }
-
-    def figure(key: str, caption: str) -> str:
-        if figs.get(key) is None:
-            return ""
-        return (f"<figure><img alt='{html.escape(caption)}' src='data:image/png;base64,{figs[key]}'>"
-                f"<figcaption>{html.escape(caption)}</figcaption></figure>")
-
-    mech = []
-    for s in scenarios:
-        if s == "baseline":
-            continue
-        lines = explain(records, s, summary)
-        mech.append(f"<h3>{html.escape(s)}</h3><ul class='mech'>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>")
-    scen_rows = []
-    for s in scenarios:
-        desc, lever_txt, comments = _scenario_sources(s)
-        scen_rows.append(f"<tr><th class='row'>{html.escape(s)}</th><td>{html.escape(desc)}</td><td>{html.escape(lever_txt)}</td>"
-                         f"<td>{html.escape(comments)}</td></tr>")
-    versions = sorted(run_df.code_version.unique())
-    db_shown = str(_sqlite_path(url) or url.split("@")[-1])
-    first, last = run_df.started_at.min(), run_df.finished_at.max()
-    run_keys = " ".join(sorted(run_df.run_key))
-    first = run_df.groupby("scenario")[["scenario_hash", "parameter_hash"]].first().loc[scenarios]
-    phashes = ", ".join(f"{s}: scenario {r.scenario_hash}, parameters {r.parameter_hash}" for s, r in first.iterrows())
-    region_txt = f"{html.escape(region)}: {len(codes)} LA{'s' if len(codes) != 1 else ''}, " + \
-        html.escape(", ".join(names.get(c, c) for c in codes))
-    generated = dt.datetime.now(dt.UTC).strftime("%d %B %Y %H:%M UTC")
-    n_runs = len(run_df)
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>RCC options for {html.escape(region)}: scenario comparison</title>
-<style>{CSS}</style></head><body>
-<h1>Regional care options for {html.escape(region)}: what each buys on cost, distance and stability</h1>
-<p class="lead">A simulation of the market for children's homes and foster placements ({region_txt}), {years} year{'s' if years != 1 else ''} from
-1 April {start}, comparing {len(scenarios) - 1} policy option{'s' if len(scenarios) != 2 else ''} with today's arrangements (the baseline). Each option ran on
-the same {len(seeds)} random seeds as the baseline (common random numbers), so each difference is the option's effect
-with a 95% interval over seeds. Produced by {html.escape(', '.join(versions))} on {generated}.</p>
-{baseline_trends(met, run_df, start)}
-
-<h2 class="first">The question</h2>
-<p>If the local authorities of {html.escape(region)} act together through a Regional Care Cooperative, which options change
-what placements cost, how far from home children live and how often they move, and through what? Every figure below comes
-from what the simulated children, authorities, providers and carers did; no result is multiplied in. Read differences whose
-interval includes zero (shown in grey) as <i>not distinguishable from no effect</i> at {len(seeds)} seeds.</p>
-
-<h2>Headline results</h2>
-<p>Each cell: mean over seeds; for an option, below it, the difference from baseline [95% interval] in the column's unit
-(percentage points for %). Bold: the interval excludes zero. Cost includes the levers' own costs (capital, RCC running
-costs, block beds paid for whether used or not, the fostering hub). Distance and the shares placed far away or outside the
-LA are at 31 March, averaged over the run's years, as DfE defines them.</p>
-{headline_tables(summary, scenarios)}
-{figure("differences", "Difference from baseline for each option: mean and 95% interval over seeds.")}
-
-<h2>Why the options differ</h2>
-<p>From the runs' own records (spend by placement type, children placed in the RCC's homes and how far from home, prices,
-carers), not from text written in advance.</p>
-{''.join(mech)}
-
-<h2>Over time</h2>
-{figure("series", "Yearly results by scenario: lines are means over seeds; the grey band is the baseline's 95% interval of the mean (each option's interval for its difference from baseline is in the headline table).")}
-
-<h2>Distance from home and moves</h2>
-{figure("distributions", "Left: children placed at the end of the run by distance from home. Right: children in care at any time in the run by number of placement moves. Means over seeds.")}
-
-<h2>Cost by placement type</h2>
-{figure("cost", "Spend over the whole run by placement type, with the RCC levers' own costs, mean over seeds.")}
-
-<h2>By local authority</h2>
-{figure("by_la", "Difference from baseline in the share placed more than 20 miles away, by LA.")}
-<h3>Baseline by LA (mean over seeds)</h3>
-{by_la_table(la, run_df, names)}
-<p>Counts under 5 are shown as &lt;5, as official statistics suppress them.</p>
-
-<h2>Scenarios and assumptions</h2>
-<table class="small"><thead><tr><th>scenario</th><th>what it does</th><th>lever settings</th><th>sources and notes</th></tr></thead>
-<tbody>{''.join(scen_rows)}</tbody></table>
-<h3>Calibration</h3>
-{calibration_summary()}
-<h3>Model parameters (defaults) and their sources</h3>
-<p>Every parameter with its value, unit and source (publication, table, year); "first guess" where no statistic gives it and
-"fitted" where the calibration set it. Scenario settings above override these.</p>
-{parameters_table()}
-
-<h2>Provenance</h2>
-<div class="prov">
-<b>Code version:</b> {html.escape(', '.join(versions))}<br>
-<b>Study:</b> {html.escape(plan['study'])} ({html.escape(plan_path)}); region {html.escape(region)}; {years} years from 1 April {start}<br>
-<b>Seeds:</b> {', '.join(str(s) for s in seeds)}<br>
-<b>Scenarios (content hash; parameter hash, the same where a scenario changes levers only):</b> {html.escape(phashes)}<br>
-<b>Runs:</b> {n_runs}, run between {html.escape(first)} and {html.escape(last)}; database {html.escape(db_shown)}<br>
-<b>Report written:</b> {generated} by <code>rccsim report --plan {html.escape(plan_path)}</code><br>
-<b>Run keys:</b> <span style="font-family:monospace">{run_keys}</span>
-</div>
-</body></html>
-"""
+    hashes = run_df.groupby("scenario")[["scenario_hash", "parameter_hash"]].first().loc[scenarios]
+    context = {
+        "css": CSS,
+        "region": region,
+        "las": ", ".join(names.get(c, c) for c in codes),
+        "n_las": len(codes),
+        "years": years,
+        "start": start,
+        "scenarios": scenarios,
+        "n_options": len(scenarios) - 1,
+        "n_seeds": len(seeds),
+        "seeds": ", ".join(str(s) for s in seeds),
+        "versions": ", ".join(sorted(run_df.code_version.unique())),
+        "generated": dt.datetime.now(dt.UTC).strftime("%d %B %Y %H:%M UTC"),
+        "trends": baseline_trends(met, run_df, start),
+        "themes": headline_tables(summary, scenarios),
+        "figures": figs,
+        "mechanisms": [{"scenario": s, "lines": explain(records, s, summary)} for s in scenarios if s != "baseline"],
+        "by_la": by_la_table(la, run_df, names),
+        "scenario_rows": [{"name": s, **dict(zip(("description", "levers", "sources"), _scenario_sources(s, files.get(s))))}
+                          for s in scenarios],
+        "calibration": calibration_summary(),
+        "parameters": parameters_table(),
+        "study": plan["study"],
+        "plan_path": plan_path,
+        "hashes": ", ".join(f"{s}: scenario {r.scenario_hash}, parameters {r.parameter_hash}" for s, r in hashes.iterrows()),
+        "n_runs": len(run_df),
+        "first_run": str(run_df.started_at.min()),
+        "last_run": str(run_df.finished_at.max()),
+        "database": str(_sqlite_path(url) or url.split("@")[-1]),
+        "run_keys": " ".join(sorted(run_df.run_key)),
+    }
+    return _environment().get_template("report.html.j2").render(**context)
 
 
 def cmd_report(args) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,9 +67,35 @@ def write_text_atomic(path, text: str) -> None:
         raise
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """A text cell a spreadsheet will not run as a formula: text starting with ``= + - @``, a
+    tab or a carriage return gets a leading apostrophe (OWASP, "CSV Injection"). Numbers, and
+    text that is a number ("-0.5"), are left alone."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        try:
+            float(value)
+            return value
+        except ValueError:
+            return "'" + value
+    return value
+
+
+def csv_text(frame) -> str:
+    """A DataFrame as CSV text with every text cell and column name made safe (:func:`csv_safe`)."""
+    safe = frame.copy()
+    for col in safe.columns:
+        if safe[col].dtype == object or str(safe[col].dtype) in ("str", "string"):
+            safe[col] = safe[col].map(csv_safe).astype(object)
+    safe.columns = [csv_safe(str(c)) for c in safe.columns]
+    return safe.to_csv(index=False)
+
+
 def _round(value, digits: int = 6):
-    if isinstance(value, float):
-        return float(f"{value:.{digits}g}") if value == value else None
+    if isinstance(value, float):  # NaN and infinities are not JSON: null
+        return float(f"{value:.{digits}g}") if math.isfinite(value) else None
     if isinstance(value, dict):
         return {k: _round(v, digits) for k, v in value.items()}
     if isinstance(value, list):
@@ -100,6 +127,13 @@ class RunResult:
         }
         if getattr(model, "rates", None) is not None:  # aggregates only: per LA window, starts, ceases
             prov["rates_from_ssda903"] = model.rates.summary
+        warnings = []
+        if m["children_in_care_start"] == 0 and not any(y["entries_per_year"] for y in years):
+            warnings.append(f"no child was looked after in {model.region.label} during the run (DfE counts none at "
+                            f"31 March {model.start_year} and no starts): its shares, distances and costs per child are "
+                            "empty and shown as 0")
+        if warnings:
+            prov["warnings"] = warnings
         return cls(metrics=m, by_year=years, provenance=prov)
 
     def to_dict(self) -> dict:
@@ -109,7 +143,7 @@ class RunResult:
         return out
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=False, indent=2)
+        return json.dumps(self.to_dict(), sort_keys=False, indent=2, allow_nan=False)
 
     def summary_table(self) -> str:
         """A readable table of the headline metrics, start to end."""
@@ -138,6 +172,7 @@ class RunResult:
             f"{p['years']} years from {p['start_date']}\n"
         )
         lines = [head, *(f"  {a:<{width}}  {b}" for a, b in rows)]
+        lines += [f"\n  warning: {w}" for w in p.get("warnings", [])]
         lines.append(f"\n  parameters {p['parameter_hash']}, {p['code_version']}")
         lines.append("  (shares and distances as DfE defines them; flows and rates are yearly averages)")
         return "\n".join(lines)

@@ -64,9 +64,9 @@ def report(names: list[str], targets: list[cal.Target], mu_star: np.ndarray, sig
     rows = [{"parameter": n, "target": t.id, "mu_star_tolerances": float(mu_star[i, j]), "sigma_tolerances": float(sigma[i, j])}
             for i, n in enumerate(names) for j, t in enumerate(targets)]
     frame = pd.DataFrame(rows)
-    tmp = out / ".sensitivity.csv.tmp"
-    frame.to_csv(tmp, index=False)
-    tmp.replace(out / "sensitivity.csv")
+    from .results import csv_text, write_text_atomic
+
+    write_text_atomic(out / "sensitivity.csv", csv_text(frame))
 
     grid = pd.DataFrame(mu_star, index=names, columns=[t.id for t in targets])
     fig, ax = plt.subplots(figsize=(0.45 * len(targets) + 3.5, 0.5 * len(names) + 2.2))

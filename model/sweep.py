@@ -143,7 +143,7 @@ def fig_sobol(table: pd.DataFrame, names: list[str], path: Path) -> None:
 
 def cmd_sweep_analyse(args) -> int:
     from .batch import read_plan
-    from .results import write_text_atomic
+    from .results import csv_text, write_text_atomic
 
     plan = read_plan(args.plan)
     if plan.get("kind") != "sweep":
@@ -172,6 +172,6 @@ def cmd_sweep_analyse(args) -> int:
           f"{runs.wall_seconds.mean():.1f} s per run on average",
           "", "Strongest effect on each metric:", *strongest, ""]
     (out / "summary.md").write_text("\n".join(md))
-    write_text_atomic(out / "indices.csv", table.to_csv(index=False))
+    write_text_atomic(out / "indices.csv", csv_text(table))
     print("\n".join(md))
     return 0

@@ -149,3 +149,16 @@ def add_at(arr: np.ndarray, idx: np.ndarray, value: int = 1) -> None:
             arr[i] += value
     else:
         np.add.at(arr, idx, value)
+
+
+def weighted_bincount(idx: np.ndarray, weights: np.ndarray, minlength: int = 0) -> np.ndarray:
+    """``np.bincount(idx, weights, minlength)``, always float64.
+
+    NumPy returns int64 for an empty selection even when weights are given, and adding a float
+    array to that in place fails (a quarterly review that finds none of the run's children in an
+    independent home, a region of one small LA). Every weighted count goes through here.
+    """
+    idx = np.asarray(idx, dtype=np.int64)
+    if len(idx) == 0:
+        return np.zeros(max(int(minlength), 0), dtype=np.float64)
+    return np.bincount(idx, weights=np.asarray(weights, dtype=np.float64), minlength=minlength).astype(np.float64, copy=False)

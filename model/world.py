@@ -71,7 +71,7 @@ def build(model) -> None:
     rng = model.streams["world"]
     simulated = np.zeros(geo.n, dtype=bool)
     simulated[model.region.la_index] = True
-    starts = geo.las[f"starts_{year}"].fillna(0.0).to_numpy(float).copy()
+    starts = geo.las[f"starts_{year}"].to_numpy(float).copy()
     rates = getattr(model, "rates", None)
     if rates is not None:  # LAs' own returns (model.ssda903.estimate_rates)
         for la, value in rates.starts_per_year.items():
@@ -155,7 +155,7 @@ def _build_supported(model, rng) -> None:
     n_units = int(round(beds_needed / size))
     # located with the older children in care, leaning to cheaper property (assumption)
     hp = geo.las.house_price.to_numpy(float)
-    weight = geo.las[f"cla_{model.start_year}"].fillna(0).to_numpy(float) * (np.median(hp) / hp) ** p.providers.supported_cheapness
+    weight = geo.las[f"cla_{model.start_year}"].to_numpy(float) * (np.median(hp) / hp) ** p.providers.supported_cheapness
     la = rng.choice(geo.n, size=n_units, p=weight / weight.sum())
     places = np.maximum(1, rng.poisson(size - 1, n_units) + 1)
     n_prov = max(1, int(n_units / p.providers.supported_units_per_provider))
@@ -193,7 +193,7 @@ def _build_fostering(model, rng, year: int) -> None:
     la_share = p.la_household_share
     n_la_hh = int(round(households * la_share))
     n_ifa_hh = households - n_la_hh
-    cla = geo.las[f"cla_{year}"].fillna(0).to_numpy(float) + 1.0
+    cla = geo.las[f"cla_{year}"].to_numpy(float) + 1.0
     # LA carers: in proportion to each LA's children in care; most live in the LA
     owner = rng.choice(geo.n, size=n_la_hh, p=cla / cla.sum())
     la = _nearby(model, rng, owner, p.la_carers_outside_share, 6)
@@ -246,7 +246,7 @@ def _build_children(model, rng, year: int) -> None:
     joint = ipf(np.array([KIND_PRIOR[k] for k in range(N_KINDS)]).T, stock["age"], stock["kinds"])
     joint_p = joint / joint.sum()
     sim = model.region.la_index
-    counts = geo.las[f"cla_{year}"].fillna(0).to_numpy(np.int64)[sim]
+    counts = geo.las[f"cla_{year}"].to_numpy(np.int64)[sim]
     given = getattr(model, "start_population", None)  # from the LAs' own SSDA903 returns
     if given is not None:
         counts = np.where(np.isin(sim, given["la"].to_numpy()), 0, counts)
