@@ -324,7 +324,7 @@ def read(folder: Path | str, la: str | None = None, lenient: bool = False, geo=N
     # the same child in several years' headers: keep the latest file's row
     differ = header.groupby(["_LA", "CHILD"])["DOB"].nunique() > 1
     if differ.any():
-        warnings.append(f"{int(differ.sum())} children have another date of birth in an earlier year's Header file: "
+        warnings.append(f"{_children(int(differ.sum()))} another date of birth in an earlier year's Header file: "
                         f"the latest file's is used")
     header = header.drop_duplicates(["_LA", "CHILD"], keep="last")
     head_index = header.set_index(["_LA", "CHILD"])
@@ -387,6 +387,10 @@ def read(folder: Path | str, la: str | None = None, lenient: bool = False, geo=N
     return Return(header=header.reset_index(drop=True), episodes=episodes, dropped=chk.dropped, warnings=warnings)
 
 
+def _children(n: int) -> str:
+    return f"{n} child has" if n == 1 else f"{n} children have"
+
+
 def _counts(dropped: dict[str, int]) -> str:
     return "; ".join(f"{k}: {v}" for k, v in dropped.items())
 
@@ -424,8 +428,7 @@ def _drop_overlaps(episodes: pd.DataFrame, chk: _Checker) -> pd.DataFrame:
         where = f"{k['_FILE']} row {k['_ROW']}" if k["_FILE"] != r["_FILE"] else f"row {k['_ROW']}"
         raise InputError(
             f"{r['_FILE']} row {r['_ROW']}, column DECOM: episode overlaps the child's previous episode "
-            f"({where}); {n_children} {'child' if n_children == 1 else 'children'} of the return "
-            f"{'has' if n_children == 1 else 'have'} overlapping episodes: re-run with --lenient to drop "
+            f"({where}); {_children(n_children)} overlapping episodes in the return: re-run with --lenient to drop "
             f"the {n_episodes} episode{'s' if n_episodes != 1 else ''} that overlap")
     chk.dropped["episode overlaps the previous one"] = n_episodes
     return episodes[~drop].reset_index(drop=True)
@@ -473,8 +476,9 @@ def population_at(ret: Return, date: dt.date, geo=None) -> tuple[pd.DataFrame, l
     # date is after the return's last year): left out, counted
     adult = (head["DOB"].reindex(pd.MultiIndex.from_frame(cur[["_LA", "CHILD"]])) + pd.DateOffset(years=18)) < day
     if adult.any():
-        warnings.append(f"{int(adult.sum())} children open on {day:%d/%m/%Y} in the return are past their 18th "
-                        f"birthday (care ends at 18): left out")
+        n = int(adult.sum())
+        warnings.append(f"{n} {'child' if n == 1 else 'children'} open on {day:%d/%m/%Y} in the return "
+                        f"{'is' if n == 1 else 'are'} past the 18th birthday (care ends at 18): left out")
         cur = cur[~adult.to_numpy()]
     key = pd.MultiIndex.from_frame(cur[["_LA", "CHILD"]])
     entered = starts.reindex(key).fillna(first_seen.reindex(key))
