@@ -161,13 +161,13 @@ def _read_csv(path: Path, chk: _Checker, columns: tuple[str, ...]) -> pd.DataFra
     if "\x00" in text:
         raise InputError(f"{path.name}: not a text CSV (it contains NUL bytes; UTF-16 or a spreadsheet?)")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True, skipinitialspace=True)
-    records = []
     try:
-        for rec in reader:
-            records.append(rec)
+        records = list(reader)
     except csv.Error as exc:  # the message names no value (e.g. "unexpected end of data")
         raise InputError(f"{path.name}: not a readable CSV at line {reader.line_num} ({exc})") from None
-    top = next(i for i, rec in enumerate(records) if any(f.strip() for f in rec))  # the header line
+    top = next((i for i, rec in enumerate(records) if any(f.strip() for f in rec)), None)  # the header line
+    if top is None:
+        raise InputError(f"{path.name}: the file is empty (commas and blank lines only)")
     names = [c.strip().upper() for c in records[top]]
     seen = set()
     for i, name in enumerate(names):
@@ -180,22 +180,26 @@ def _read_csv(path: Path, chk: _Checker, columns: tuple[str, ...]) -> pd.DataFra
     if missing:
         raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
     width = len(names)
-    rows, data, fields = [], [], []
-    for number, rec in enumerate(records[top + 1:], start=top + 2):
-        rec = [f.strip() for f in rec]
-        if not any(rec):
-            continue  # an empty line, or one of commas only
-        fields.append(len(rec) if any(rec[width:]) else width)
-        rec = (rec + [""] * (width - len(rec)))[:width]
-        rows.append(number)
-        data.append(rec)
+    data = records[top + 1:]
+    rows = np.arange(top + 2, top + 2 + len(data))
+    keep = np.array([bool("".join(rec).strip()) for rec in data], dtype=bool)  # not empty, nor commas only
+    data = [rec for rec, k in zip(data, keep) if k]
+    rows = rows[keep]
     if not data:
         raise InputError(f"{path.name}: the file has a header line but no rows")
-    frame = pd.DataFrame({name: col for name, col in zip(names, zip(*data))}, dtype=str)
-    frame["_ROW"] = np.asarray(rows, dtype=np.int64)
+    fields = np.array([len(rec) for rec in data])
+    for i in np.flatnonzero(fields != width).tolist():  # few: blank cells to the right, or too many
+        rec = data[i]
+        fields[i] = len(rec) if "".join(rec[width:]).strip() else width
+        data[i] = (rec + [""] * (width - len(rec)))[:width]
+    used = {*columns, "LA"}  # the columns read are stripped (the others stay as they are)
+    frame = pd.DataFrame({name: [v.strip() for v in col] if name in used else col
+                          for name, col in zip(names, zip(*data))}, dtype=str)
+    frame["_ROW"] = rows.astype(np.int64)
     fields = pd.Series(fields, index=frame.index)
-    return chk.check(frame, fields > width, path, None, "more fields than the header line",
-                     note=fields.map(lambda n: f" ({n}, the header line has {width})"))
+    extra = fields > width
+    return chk.check(frame, extra, path, None, "more fields than the header line",
+                     note=lambda: fields.map(lambda n: f" ({n}, the header line has {width})"))
 
 
 def _dates(values: pd.Series) -> pd.Series:
@@ -219,10 +223,11 @@ class _Checker:
         self.dropped: dict[str, int] = {}
 
     def check(self, frame: pd.DataFrame, bad: pd.Series, path: Path, column: str | None, what: str,
-              note: pd.Series | str | None = None) -> pd.DataFrame:
+              note=None) -> pd.DataFrame:
         """Rows of ``frame`` where ``bad``: strict, one line naming the file, the first such row and
-        the column (a value only if it is a code, see :func:`_shown`; ``note`` adds to it, e.g. the
-        Header row a date of birth comes from) and how many rows of the file have the problem;
+        the column (a value only if it is a code, see :func:`_shown`; ``note``, a text, a text per
+        row or a function giving one, adds to it, e.g. the Header row a date of birth comes from)
+        and how many rows of the file have the problem;
         lenient, the rows are dropped and counted under ``what``."""
         bad = bad.reindex(frame.index).fillna(False).astype(bool)
         if not bad.any():
@@ -233,6 +238,8 @@ class _Checker:
             row = int(frame["_ROW"].iloc[i])
             where = f"row {row}, column {column}" if column else f"row {row}"
             value = _shown(column, frame[column].iloc[i]) if column in frame else ""
+            if callable(note):
+                note = note()
             if isinstance(note, pd.Series):
                 note = str(note.reindex(frame.index).iloc[i])
             raise InputError(f"{path.name} {where}: {what}{value}{note or ''}; {n} such row{'s' if n != 1 else ''} "
@@ -316,7 +323,7 @@ def read(folder: Path | str, la: str | None = None, lenient: bool = False, geo=N
         frame = chk.check(frame, ~frame["SEX"].isin(["1", "2", "M", "F", "U"]), path, "SEX", "unknown code (1, 2, M, F or U)")
         dup = frame.duplicated(["_LA", "CHILD"], keep="first")
         frame = chk.check(frame, dup, path, "CHILD", "child listed twice in the header",
-                          note=also_row(frame, ["_LA", "CHILD"]))
+                          note=lambda: also_row(frame, ["_LA", "CHILD"]))
         head_parts.append(frame)
     header = pd.concat(head_parts, ignore_index=True)
     if header.empty:
@@ -363,8 +370,11 @@ def read(folder: Path | str, la: str | None = None, lenient: bool = False, geo=N
         frame = chk.check(frame, pd.Series(~known, index=frame.index), path, "CHILD", "child not in any Header file")
         who = head_index.reindex(pd.MultiIndex.from_frame(frame[["_LA", "CHILD"]]))
         dob = pd.Series(who["DOB"].to_numpy(), index=frame.index)
-        in_header = pd.Series((" (by the DOB in " + who["_FILE"] + " row " + who["_ROW"].astype(str) + ")").to_numpy(),
-                              index=frame.index)
+
+        def in_header(tail: str = "", who=who, index=frame.index) -> pd.Series:
+            return pd.Series((" (by the DOB in " + who["_FILE"] + " row " + who["_ROW"].astype(str) + tail + ")")
+                             .to_numpy(), index=index)
+
         frame = chk.check(frame, frame["DECOM"] < dob, path, "DECOM", "episode starts before the child was born",
                           note=in_header)
         # 18 or over: care that starts on or after the 18th birthday (DfE rule 352) or any episode
@@ -372,10 +382,10 @@ def read(folder: Path | str, la: str | None = None, lenient: bool = False, geo=N
         eighteen = dob.reindex(frame.index) + pd.DateOffset(years=18)
         adult = (frame["DECOM"] > eighteen) | ((frame["DECOM"] == eighteen) & (frame["RNE"] == "S"))
         frame = chk.check(frame, adult, path, "DECOM", "the child is 18 or over when the episode starts",
-                          note=in_header.str.replace(")", "; care ends at 18)", regex=False))
+                          note=lambda: in_header("; care ends at 18"))
         same_day = frame.duplicated(["_LA", "CHILD", "DECOM"], keep="first")
         frame = chk.check(frame, same_day, path, "DECOM", "a second episode of the child starting the same day",
-                          note=also_row(frame, ["_LA", "CHILD", "DECOM"]))
+                          note=lambda: also_row(frame, ["_LA", "CHILD", "DECOM"]))
         ep_parts.append(frame)
     episodes = pd.concat(ep_parts, ignore_index=True)
     # an episode repeated in a later year's file: keep the later version
