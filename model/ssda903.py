@@ -9,11 +9,16 @@ freely, so files are found by name: any CSV in the folder whose name contains ``
 more than one year's file is kept once (the latest file's version).
 
 Reading checks every row and stops at the first problem with one line naming the file, the row
-(as a spreadsheet shows it: the header line is row 1) and the column, unless ``lenient`` is set,
-in which case bad rows are dropped and counted.
+(as a spreadsheet shows it: the header line is row 1) and the column, and how many rows of the
+file have that problem, unless ``lenient`` is set, in which case bad rows are dropped and counted
+(``Return.dropped``). Besides codes and dates, a return's episodes may not start after the end of
+their file's collection year, nor when the child is 18 or over, nor two on one day for a child, nor
+overlap (the message says how many children and episodes --lenient would drop).
 
 Child-level data stays in memory: :func:`population_at` returns ages, placement kinds, legal
-status, moves and distances, never identifiers, dates of birth or postcodes.
+status, moves and distances, never identifiers, dates of birth or postcodes, and no message or
+warning shows them either: a refused value is shown only if it is a code (PLACE 'Q9'), never a
+child's id, a date of a child's (birth, episodes) or a postcode.
 
 Writing (:func:`write`) produces, for each collection year of the run, a Header and an Episodes
 file in DfE's format (current codes) for the simulated children of the run's LAs, with an ``LA``

@@ -424,3 +424,40 @@ def test_the_command_prints_what_lenient_dropped(tmp_path, capsys):
             "episode overlaps the previous one: 3)") in err.splitlines()
     assert len(pop) == 1  # K7Q2093, once (its rows 2 and 4 both open on 31 March 2024 before the fix)
     _assert_private(err, folder)
+
+
+def test_the_command_prints_the_return_s_warnings(tmp_path, capsys):
+    folder = _return(tmp_path, year="2023")
+    _return(folder, header=_edit(HEADER, 3, "DOB", "04/02/2009"), year="2024")
+    args = SimpleNamespace(ssda903=folder, la=LA, lenient=False, start=2024, quiet=False, estimate_rates=False,
+                           scenario="baseline")
+    _read_return(args)
+    _, err = capsys.readouterr()
+    assert ("rccsim: 1 child has another date of birth in an earlier year's Header file: the latest file's is used"
+            in err.splitlines())
+    _assert_private(err, folder)
+
+
+def test_the_shipped_synthetic_returns_overlap_and_the_message_counts_what_lenient_drops(tmp_path):
+    """cs-demand-model's synthetic returns (see test_ssda903._samples) hold children with
+    overlapping episodes: the line says how many, and --lenient drops that many episodes."""
+    import os
+    import re
+    import shutil
+
+    where = os.environ.get("CS_DEMAND_MODEL_SAMPLES")
+    if not where or not (Path(where) / "combined").is_dir():
+        pytest.skip("cs-demand-model samples not available (set CS_DEMAND_MODEL_SAMPLES)")
+    for year in (2020, 2021):
+        for part in ("header", "episodes"):
+            shutil.copy(Path(where) / "combined" / f"{year}-{part}.csv", tmp_path / f"{year}-{part}.csv")
+    message = _error(tmp_path)
+    found = re.search(r"column DECOM: episode overlaps the child's previous episode \(row \d+\); (\d+) children have "
+                      r"overlapping episodes in the return: re-run with --lenient to drop the (\d+) episodes that "
+                      r"overlap$", message)
+    assert found, message
+    children, episodes = map(int, found.groups())
+    assert 1 <= children <= episodes
+    ret = _read(tmp_path, lenient=True)
+    assert ret.dropped["episode overlaps the previous one"] == episodes
+    _assert_private(message, tmp_path)
