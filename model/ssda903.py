@@ -328,7 +328,7 @@ def read(folder: Path | str, la: str | None = None, lenient: bool = False, geo=N
         frame = chk.check(frame, ~frame["SEX"].isin(["1", "2", "M", "F", "U"]), path, "SEX", "unknown code (1, 2, M, F or U)")
         dup = frame.duplicated(["_LA", "CHILD"], keep="first")
         frame = chk.check(frame, dup, path, "CHILD", "child listed twice in the header",
-                          note=lambda: also_row(frame, ["_LA", "CHILD"]))
+                          note=lambda f=frame: also_row(f, ["_LA", "CHILD"]))
         head_parts.append(frame)
     header = pd.concat(head_parts, ignore_index=True)
     if header.empty:
@@ -390,7 +390,7 @@ def read(folder: Path | str, la: str | None = None, lenient: bool = False, geo=N
                           note=lambda: in_header("; care ends at 18"))
         same_day = frame.duplicated(["_LA", "CHILD", "DECOM"], keep="first")
         frame = chk.check(frame, same_day, path, "DECOM", "a second episode of the child starting the same day",
-                          note=lambda: also_row(frame, ["_LA", "CHILD", "DECOM"]))
+                          note=lambda f=frame: also_row(f, ["_LA", "CHILD", "DECOM"]))
         ep_parts.append(frame)
     episodes = pd.concat(ep_parts, ignore_index=True)
     # an episode repeated in a later year's file: keep the later version
