@@ -210,7 +210,7 @@ def _read_return(args):
         if ret.dropped:
             dropped = "; ".join(f"{k}: {v}" for k, v in ret.dropped.items())
             print(f"rccsim: --lenient dropped rows of the return ({dropped})", file=sys.stderr)
-        for line in warnings:
+        for line in ret.warnings + warnings:
             print(f"rccsim: {line}", file=sys.stderr)
     if pop.empty:
         raise InputError(f"--ssda903: no child in the return is looked after on 31 March {year} (try --start)")

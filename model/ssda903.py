@@ -9,11 +9,16 @@ freely, so files are found by name: any CSV in the folder whose name contains ``
 more than one year's file is kept once (the latest file's version).
 
 Reading checks every row and stops at the first problem with one line naming the file, the row
-(as a spreadsheet shows it: the header line is row 1) and the column, unless ``lenient`` is set,
-in which case bad rows are dropped and counted.
+(as a spreadsheet shows it: the header line is row 1) and the column, and how many rows of the
+file have that problem, unless ``lenient`` is set, in which case bad rows are dropped and counted
+(``Return.dropped``). Besides codes and dates, a return's episodes may not start after the end of
+their file's collection year, nor when the child is 18 or over, nor two on one day for a child, nor
+overlap (the message says how many children and episodes --lenient would drop).
 
 Child-level data stays in memory: :func:`population_at` returns ages, placement kinds, legal
-status, moves and distances, never identifiers, dates of birth or postcodes.
+status, moves and distances, never identifiers, dates of birth or postcodes, and no message or
+warning shows them either: a refused value is shown only if it is a code (PLACE 'Q9'), never a
+child's id, a date of a child's (birth, episodes) or a postcode.
 
 Writing (:func:`write`) produces, for each collection year of the run, a Header and an Episodes
 file in DfE's format (current codes) for the simulated children of the run's LAs, with an ``LA``
@@ -25,6 +30,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,8 +96,21 @@ class Return:
 def find_files(folder: Path) -> tuple[list[Path], list[Path]]:
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputError(f"--ssda903: {folder} is not a folder")
-    csvs = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
+        what = "is a file, not a folder" if folder.exists() else "does not exist (no such folder)"
+        raise InputError(f"--ssda903: {folder} {what}")
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        raise InputError(f"--ssda903: {folder} cannot be listed ({exc.strerror or type(exc).__name__})") from None
+    csvs = []
+    for p in entries:
+        if p.suffix.lower() != ".csv" or not ("header" in p.name.lower() or "episodes" in p.name.lower()):
+            continue
+        if not p.is_file():
+            # a year's file that cannot be read must not silently leave that year out
+            what = "a folder" if p.is_dir() else ("a link to nothing" if p.is_symlink() else "not a regular file")
+            raise InputError(f"--ssda903: {p.name} in {folder} is {what}, not a CSV file")
+        csvs.append(p)
     headers = [p for p in csvs if "header" in p.name.lower()]
     episodes = [p for p in csvs if "episodes" in p.name.lower()]
     if not headers or not episodes:
@@ -100,8 +120,39 @@ def find_files(folder: Path) -> tuple[list[Path], list[Path]]:
     return headers, episodes
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    raw = path.read_bytes()
+# Columns whose values are codes, not personal data: an unknown value may be shown in a message.
+# Nothing else is ever echoed (CHILD, DOB, dates of episodes, HOME_POST, PL_POST, UPN...).
+CODE_COLUMNS = {"LA", "SEX", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "REC", "REASON_PLACE_CHANGE"}
+_CODE_SHAPE = re.compile(r"[A-Z0-9]{1,6}")
+_POSTCODE_SHAPE = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}")
+_LA_SHAPE = re.compile(r"[EWSN][0-9]{8}")
+
+
+def _shown(column: str | None, value) -> str:
+    """The value, quoted, for a message, if the column holds codes and the value looks like one
+    (a child's id, a date or a postcode in a code column, e.g. from a shifted row, is not shown)."""
+    if column not in CODE_COLUMNS:
+        return ""
+    v = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    if v == "":
+        return " (blank)"
+    if column == "LA":
+        return f" ('{v}')" if _LA_SHAPE.fullmatch(v) else ""
+    u = v.upper()
+    ok = _CODE_SHAPE.fullmatch(u) and sum(ch.isdigit() for ch in u) <= 2 and not _POSTCODE_SHAPE.fullmatch(u)
+    return f" ('{v}')" if ok else ""
+
+
+def _read_csv(path: Path, chk: _Checker, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The file's rows as text, stripped, with ``_ROW`` (the row a spreadsheet shows: the header
+    line is row 1), checking it has ``columns`` (and ``LA``, if present) once each. A row with
+    fewer fields than the header line has its last cells blank, as a spreadsheet shows it; a row
+    with more (non-blank) fields than the header line is bad (its values would land in the wrong
+    columns). Rows with nothing in them are skipped."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path.name}: cannot be read ({exc.strerror or type(exc).__name__})") from None
     if not raw.strip():
         raise InputError(f"{path.name}: the file is empty")
     for enc in ("utf-8-sig", "cp1252"):
@@ -114,22 +165,59 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise InputError(f"{path.name}: not readable as UTF-8 or Windows-1252 text (byte {last.start})") from None
     if "\x00" in text:
         raise InputError(f"{path.name}: not a text CSV (it contains NUL bytes; UTF-16 or a spreadsheet?)")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True, skipinitialspace=True)
     try:
-        frame = pd.read_csv(pd.io.common.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"{path.name}: not a readable CSV ({str(exc).splitlines()[0]})") from None
-    frame.columns = [c.strip().upper() for c in frame.columns]
-    if frame.empty:
+        records = list(reader)
+    except csv.Error as exc:  # the message names no value (e.g. "unexpected end of data")
+        raise InputError(f"{path.name}: not a readable CSV at line {reader.line_num} ({exc})") from None
+    top = next((i for i, rec in enumerate(records) if any(f.strip() for f in rec)), None)  # the header line
+    if top is None:
+        raise InputError(f"{path.name}: the file is empty (commas and blank lines only)")
+    names = [c.strip().upper() for c in records[top]]
+    seen = set()
+    for i, name in enumerate(names):
+        if name in seen and name in (*columns, "LA"):
+            raise InputError(f"{path.name}: column {name} appears twice in the header line")
+        if name == "" or name in seen:
+            names[i] = f"_UNUSED{i}"  # a blank or repeated name of a column the reader does not use
+        seen.add(name)
+    missing = [c for c in columns if c not in names]
+    if missing:
+        raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
+    width = len(names)
+    data = records[top + 1:]
+    rows = np.arange(top + 2, top + 2 + len(data))
+    keep = np.array([bool("".join(rec).strip()) for rec in data], dtype=bool)  # not empty, nor commas only
+    data = [rec for rec, k in zip(data, keep) if k]
+    rows = rows[keep]
+    if not data:
         raise InputError(f"{path.name}: the file has a header line but no rows")
-    return frame.apply(lambda s: s.str.strip())
+    fields = np.array([len(rec) for rec in data])
+    for i in np.flatnonzero(fields != width).tolist():  # few: blank cells to the right, or too many
+        rec = data[i]
+        fields[i] = len(rec) if "".join(rec[width:]).strip() else width
+        data[i] = (rec + [""] * (width - len(rec)))[:width]
+    used = {*columns, "LA"}  # the columns read are stripped (the others stay as they are)
+    frame = pd.DataFrame({name: [v.strip() for v in col] if name in used else col
+                          for name, col in zip(names, zip(*data))}, dtype=str)
+    frame["_ROW"] = rows.astype(np.int64)
+    fields = pd.Series(fields, index=frame.index)
+    extra = fields > width
+    return chk.check(frame, extra, path, None, "more fields than the header line",
+                     note=lambda: fields.map(lambda n: f" ({n}, the header line has {width})"))
 
 
 def _dates(values: pd.Series) -> pd.Series:
-    """dd/mm/yyyy (DfE) or yyyy-mm-dd (ISO); blank is NaT; anything else NaT with ``bad`` marked."""
+    """dd/mm/yyyy (DfE) or yyyy-mm-dd (ISO); blank or anything else is NaT."""
     v = values.fillna("")
     uk = pd.to_datetime(v.where(v.str.contains("/")), format="%d/%m/%Y", errors="coerce")
     iso = pd.to_datetime(v.where(v.str.contains("-")), format="%Y-%m-%d", errors="coerce")
     return uk.fillna(iso)
+
+
+def _collection_year_end(day: pd.Timestamp) -> pd.Timestamp:
+    """31 March ending the collection year (1 April - 31 March) that holds ``day``."""
+    return pd.Timestamp(day.year + (1 if day.month >= 4 else 0), 3, 31)
 
 
 class _Checker:
@@ -139,20 +227,48 @@ class _Checker:
         self.lenient = lenient
         self.dropped: dict[str, int] = {}
 
-    def check(self, frame: pd.DataFrame, bad: pd.Series, path: Path, column: str, what: str) -> pd.DataFrame:
-        bad = bad.fillna(False).astype(bool)
+    def check(self, frame: pd.DataFrame, bad: pd.Series, path: Path, column: str | None, what: str,
+              note=None) -> pd.DataFrame:
+        """Rows of ``frame`` where ``bad``: strict, one line naming the file, the first such row and
+        the column (a value only if it is a code, see :func:`_shown`; ``note``, a text, a text per
+        row or a function giving one, adds to it, e.g. the Header row a date of birth comes from)
+        and how many rows of the file have the problem;
+        lenient, the rows are dropped and counted under ``what``."""
+        bad = bad.reindex(frame.index).fillna(False).astype(bool)
         if not bad.any():
             return frame
+        n = int(bad.sum())
         if not self.lenient:
             i = int(np.flatnonzero(bad.to_numpy())[0])
             row = int(frame["_ROW"].iloc[i])
-            value = frame[column].iloc[i] if column in frame else ""
-            raise InputError(f"{path.name} row {row}, column {column}: {what} ('{value}')")
-        self.dropped[what] = self.dropped.get(what, 0) + int(bad.sum())
+            where = f"row {row}, column {column}" if column else f"row {row}"
+            value = _shown(column, frame[column].iloc[i]) if column in frame else ""
+            if callable(note):
+                note = note()
+            if isinstance(note, pd.Series):
+                note = str(note.reindex(frame.index).iloc[i])
+            raise InputError(f"{path.name} {where}: {what}{value}{note or ''}; {n} such row{'s' if n != 1 else ''} "
+                             f"in the file (--lenient drops them)")
+        self.dropped[what] = self.dropped.get(what, 0) + n
         return frame[~bad]
 
 
-def read(folder: Path | str, la: str | None = None, lenient: bool = False, geo=None) -> Return:
+def _check_dates(chk: _Checker, frame: pd.DataFrame, path: Path, column: str, required: bool) -> pd.DataFrame:
+    """Parse ``column`` as dates (dd/mm/yyyy or yyyy-mm-dd), checking each is one and within 1900-2099."""
+    text = frame[column]
+    parsed = _dates(text)
+    bad = parsed.isna() if required else parsed.isna() & (text != "")
+    frame = chk.check(frame, bad, path, column, "not a date (dd/mm/yyyy or yyyy-mm-dd)")
+    parsed = parsed.reindex(frame.index)
+    year = parsed.dt.year
+    frame = chk.check(frame, parsed.notna() & ((year < 1900) | (year > 2099)), path, column,
+                      "a date outside the years 1900-2099")
+    frame[column] = parsed.reindex(frame.index)
+    return frame
+
+
+def read(folder: Path | str, la: str | None = None, lenient: bool = False, geo=None,
+         today: dt.date | None = None) -> Return:
     """Read and check the Header and Episodes files of ``folder``.
 
     Args:
@@ -160,12 +276,22 @@ def read(folder: Path | str, la: str | None = None, lenient: bool = False, geo=N
         la: the LA's ONS code (or name) when the files have no ``LA`` column.
         lenient: drop bad rows (counted in ``Return.dropped``) instead of stopping.
         geo: the geography (to check LA codes); loaded if not given.
+        today: the date of reading (default today): an episode may not start after it in an
+            Episodes file that holds no ended episode (see below).
+
+    An episode may not start after the end of its file's collection year: the 31 March after the
+    latest end date (DEC) in the file (a return holds the episodes open at some time between 1 April
+    and 31 March, and ends those that ended by then), or after ``today`` in a file with no end date.
+    A child may not be 18 or over when an episode starts (care ends at 18): no period of care starts
+    on or after the 18th birthday (DfE rule 352) and no episode after it.
     """
     from .geography import load_geography
 
     geo = geo or load_geography()
+    today = pd.Timestamp(today or dt.date.today())
     headers, episode_files = find_files(Path(folder))
     chk = _Checker(lenient)
+    warnings: list[str] = []
     la_index = None
     if la is not None:
         la_index = geo.resolve_region(la).la_index
@@ -173,7 +299,6 @@ def read(folder: Path | str, la: str | None = None, lenient: bool = False, geo=N
             raise InputError(f"--la must name one LA, got '{la}'")
 
     def with_la(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
-        frame["_ROW"] = np.arange(2, len(frame) + 2)
         frame["_FILE"] = path.name
         if "LA" in frame:
             lookup = {}
@@ -189,37 +314,40 @@ def read(folder: Path | str, la: str | None = None, lenient: bool = False, geo=N
             raise InputError(f"{path.name}: no LA column; give the LA with --la CODE")
         return frame
 
+    def also_row(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
+        """For each row, the first row of the file with the same ``keys``."""
+        first = frame.groupby(keys, sort=False)["_ROW"].transform("first")
+        return first.map(lambda r: f" (also in row {r})")
+
     head_parts = []
     for path in headers:
-        frame = _read_csv(path)
-        missing = [c for c in HEADER_COLUMNS if c not in frame]
-        if missing:
-            raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
+        frame = _read_csv(path, chk, HEADER_COLUMNS)
         frame = with_la(frame, path)
         frame = chk.check(frame, frame["CHILD"] == "", path, "CHILD", "blank child identifier")
-        dob = _dates(frame["DOB"])
-        frame = chk.check(frame, dob.isna(), path, "DOB", "not a date (dd/mm/yyyy or yyyy-mm-dd)")
-        frame["DOB"] = _dates(frame["DOB"])
+        frame = _check_dates(chk, frame, path, "DOB", required=True)
         frame = chk.check(frame, ~frame["SEX"].isin(["1", "2", "M", "F", "U"]), path, "SEX", "unknown code (1, 2, M, F or U)")
         dup = frame.duplicated(["_LA", "CHILD"], keep="first")
-        frame = chk.check(frame, dup, path, "CHILD", "child listed twice in the header")
+        frame = chk.check(frame, dup, path, "CHILD", "child listed twice in the header",
+                          note=lambda f=frame: also_row(f, ["_LA", "CHILD"]))
         head_parts.append(frame)
     header = pd.concat(head_parts, ignore_index=True)
+    if header.empty:
+        raise InputError(f"--lenient dropped every row of the Header files ({_counts(chk.dropped)})")
     # the same child in several years' headers: keep the latest file's row
+    differ = header.groupby(["_LA", "CHILD"])["DOB"].nunique() > 1
+    if differ.any():
+        warnings.append(f"{_children(int(differ.sum()))} another date of birth in an earlier year's Header file: "
+                        f"the latest file's is used")
     header = header.drop_duplicates(["_LA", "CHILD"], keep="last")
+    head_index = header.set_index(["_LA", "CHILD"])
 
     ep_parts = []
     for path in episode_files:
-        frame = _read_csv(path)
-        missing = [c for c in EPISODE_COLUMNS if c not in frame]
-        if missing:
-            raise InputError(f"{path.name}: missing column(s) {', '.join(missing)}")
+        frame = _read_csv(path, chk, EPISODE_COLUMNS)
         frame = with_la(frame, path)
         frame = chk.check(frame, frame["CHILD"] == "", path, "CHILD", "blank child identifier")
-        start = _dates(frame["DECOM"])
-        frame = chk.check(frame, start.isna(), path, "DECOM", "not a date (dd/mm/yyyy or yyyy-mm-dd)")
-        end = _dates(frame["DEC"])
-        frame = chk.check(frame, end.isna() & (frame["DEC"] != ""), path, "DEC", "not a date (dd/mm/yyyy or yyyy-mm-dd)")
+        frame = _check_dates(chk, frame, path, "DECOM", required=True)
+        frame = _check_dates(chk, frame, path, "DEC", required=False)
         frame = chk.check(frame, ~frame["RNE"].isin(RNE_CODES), path, "RNE", "unknown reason for new episode")
         frame = chk.check(frame, ~frame["LS"].isin(LS_CODES), path, "LS", "unknown legal status")
         frame = chk.check(frame, ~frame["PLACE"].isin(PLACE_CURRENT | set(PLACE_RETIRED)), path, "PLACE", "unknown placement type")
@@ -228,37 +356,97 @@ def read(folder: Path | str, la: str | None = None, lenient: bool = False, geo=N
         frame = chk.check(frame, ~frame["REC"].isin(REC_CODES | {""}), path, "REC", "unknown reason episode ceased")
         frame = chk.check(frame, ~frame["REASON_PLACE_CHANGE"].isin(REASON_PLACE_CHANGE_CODES | {""}), path,
                           "REASON_PLACE_CHANGE", "unknown reason for placement change")
-        frame["DECOM"] = _dates(frame["DECOM"])
-        frame["DEC"] = _dates(frame["DEC"])
         frame = chk.check(frame, frame["DEC"].notna() & (frame["DEC"] < frame["DECOM"]), path, "DEC",
                           "episode ceased before it commenced")
         # an open episode's REC is ignored (some systems put X1 there); a closed one needs a reason
         frame = chk.check(frame, frame["DEC"].notna() & (frame["REC"] == ""), path, "REC",
                           "episode has an end date (DEC) but no reason it ceased")
         frame.loc[frame["DEC"].isna(), "REC"] = ""
-        known = frame.set_index(["_LA", "CHILD"]).index.isin(header.set_index(["_LA", "CHILD"]).index)
+        # no episode starts after the end of the file's collection year (or today, if nothing ended)
+        if frame["DEC"].notna().any():
+            cutoff = _collection_year_end(frame["DEC"].max())
+            what, note = "episode starts after its file's collection year", (
+                f" (it ends {cutoff:%d/%m/%Y}, the 31 March after the file's latest end date)")
+        else:
+            cutoff = today.normalize()
+            what, note = "episode starts after today", f" ({cutoff:%d/%m/%Y}; the file has no end date to tell its year)"
+        frame = chk.check(frame, frame["DECOM"] > cutoff, path, "DECOM", what, note=note)
+        known = frame.set_index(["_LA", "CHILD"]).index.isin(head_index.index)
         frame = chk.check(frame, pd.Series(~known, index=frame.index), path, "CHILD", "child not in any Header file")
-        dob = frame.merge(header[["_LA", "CHILD", "DOB"]], on=["_LA", "CHILD"], how="left")["DOB"].to_numpy()
-        frame = chk.check(frame, pd.Series(frame["DECOM"].to_numpy() < dob, index=frame.index), path, "DECOM",
-                          "episode starts before the child was born (born after entering care)")
+        who = head_index.reindex(pd.MultiIndex.from_frame(frame[["_LA", "CHILD"]]))
+        dob = pd.Series(who["DOB"].to_numpy(), index=frame.index)
+
+        def in_header(tail: str = "", who=who, index=frame.index) -> pd.Series:
+            return pd.Series((" (by the DOB in " + who["_FILE"] + " row " + who["_ROW"].astype(str) + tail + ")")
+                             .to_numpy(), index=index)
+
+        frame = chk.check(frame, frame["DECOM"] < dob, path, "DECOM", "episode starts before the child was born",
+                          note=in_header)
+        # 18 or over: care that starts on or after the 18th birthday (DfE rule 352) or any episode
+        # after it (care ends at 18; a move on the birthday itself is let through)
+        eighteen = dob.reindex(frame.index) + pd.DateOffset(years=18)
+        adult = (frame["DECOM"] > eighteen) | ((frame["DECOM"] == eighteen) & (frame["RNE"] == "S"))
+        frame = chk.check(frame, adult, path, "DECOM", "the child is 18 or over when the episode starts",
+                          note=lambda: in_header("; care ends at 18"))
+        same_day = frame.duplicated(["_LA", "CHILD", "DECOM"], keep="first")
+        frame = chk.check(frame, same_day, path, "DECOM", "a second episode of the child starting the same day",
+                          note=lambda f=frame: also_row(f, ["_LA", "CHILD", "DECOM"]))
         ep_parts.append(frame)
     episodes = pd.concat(ep_parts, ignore_index=True)
     # an episode repeated in a later year's file: keep the later version
     episodes = episodes.drop_duplicates(["_LA", "CHILD", "DECOM"], keep="last")
     episodes = episodes.sort_values(["_LA", "CHILD", "DECOM"], kind="stable").reset_index(drop=True)
-    # overlapping episodes of one child
-    same = (episodes["_LA"].eq(episodes["_LA"].shift())) & (episodes["CHILD"].eq(episodes["CHILD"].shift()))
-    prev_end = episodes["DEC"].shift()
-    overlap = same & (prev_end.isna() | (prev_end > episodes["DECOM"]))
-    if overlap.any():
-        if not lenient:
-            i = int(np.flatnonzero(overlap.to_numpy())[0])
-            r = episodes.iloc[i]
-            raise InputError(f"{r['_FILE']} row {r['_ROW']}, column DECOM: episode overlaps the child's previous episode "
-                             f"('{r['DECOM']:%d/%m/%Y}')")
-        chk.dropped["episode overlaps the previous one"] = int(overlap.sum())
-        episodes = episodes[~overlap].reset_index(drop=True)
-    return Return(header=header.reset_index(drop=True), episodes=episodes, dropped=chk.dropped)
+    episodes = _drop_overlaps(episodes, chk)
+    if episodes.empty:
+        raise InputError(f"--lenient dropped every episode of the return ({_counts(chk.dropped)})")
+    return Return(header=header.reset_index(drop=True), episodes=episodes, dropped=chk.dropped, warnings=warnings)
+
+
+def _children(n: int) -> str:
+    return f"{n} child has" if n == 1 else f"{n} children have"
+
+
+def _counts(dropped: dict[str, int]) -> str:
+    return "; ".join(f"{k}: {v}" for k, v in dropped.items())
+
+
+def _drop_overlaps(episodes: pd.DataFrame, chk: _Checker) -> pd.DataFrame:
+    """Episodes (sorted by LA, child and start) that start before an earlier episode of the child
+    ends (an open one never ends). Strict: one line naming the first, with how many children and
+    episodes --lenient would drop; lenient: each child keeps its episodes that do not overlap one
+    kept before them (the first one always), and the others are dropped and counted."""
+    keys = [episodes["_LA"], episodes["CHILD"]]
+    end = episodes["DEC"].fillna(pd.Timestamp.max)
+    latest_end = end.groupby(keys).cummax().groupby(keys).shift()  # of all earlier episodes
+    first_overlap = episodes["DECOM"] < latest_end
+    if not first_overlap.any():
+        return episodes
+    flagged = episodes.loc[first_overlap, ["_LA", "CHILD"]].drop_duplicates()
+    rows = np.flatnonzero(episodes.set_index(["_LA", "CHILD"]).index.isin(pd.MultiIndex.from_frame(flagged)))
+    drop = np.zeros(len(episodes), dtype=bool)
+    overlapped = {}  # dropped row -> the kept row it overlaps
+    start, stop = episodes["DECOM"].to_numpy(), end.to_numpy()
+    la, child = episodes["_LA"].to_numpy(), episodes["CHILD"].to_numpy()
+    kept = None
+    for i in rows.tolist():
+        if kept is None or la[kept] != la[i] or child[kept] != child[i]:
+            kept = i  # a child's first episode
+        elif start[i] < stop[kept]:
+            drop[i] = True
+            overlapped[i] = kept
+        else:
+            kept = i
+    n_children, n_episodes = len(flagged), int(drop.sum())
+    if not chk.lenient:
+        i = int(np.flatnonzero(drop)[0])
+        r, k = episodes.iloc[i], episodes.iloc[overlapped[i]]
+        where = f"{k['_FILE']} row {k['_ROW']}" if k["_FILE"] != r["_FILE"] else f"row {k['_ROW']}"
+        raise InputError(
+            f"{r['_FILE']} row {r['_ROW']}, column DECOM: episode overlaps the child's previous episode "
+            f"({where}); {_children(n_children)} overlapping episodes in the return: re-run with --lenient to drop "
+            f"the {n_episodes} episode{'s' if n_episodes != 1 else ''} that overlap")
+    chk.dropped["episode overlaps the previous one"] = n_episodes
+    return episodes[~drop].reset_index(drop=True)
 
 
 def _la_by_name(geo, text: str) -> str:
@@ -297,15 +485,23 @@ def population_at(ret: Return, date: dt.date, geo=None) -> tuple[pd.DataFrame, l
     place_start = place_start.reindex(first_seen.index).fillna(first_seen)
     year_ago = day - pd.Timedelta(days=365)
     moved = moves[(moves["DECOM"] > year_ago) & (moves["RNE"] != "S")].groupby(["_LA", "CHILD"]).size()
+    head = ret.header.set_index(["_LA", "CHILD"])
+    warnings = []
+    # a child of 18 or over on the date has left care (their last episode was not ended, or the
+    # date is after the return's last year): left out, counted
+    adult = (head["DOB"].reindex(pd.MultiIndex.from_frame(cur[["_LA", "CHILD"]])) + pd.DateOffset(years=18)) < day
+    if adult.any():
+        n = int(adult.sum())
+        warnings.append(f"{n} {'child' if n == 1 else 'children'} open on {day:%d/%m/%Y} in the return "
+                        f"{'is' if n == 1 else 'are'} past the 18th birthday (care ends at 18): left out")
+        cur = cur[~adult.to_numpy()]
     key = pd.MultiIndex.from_frame(cur[["_LA", "CHILD"]])
     entered = starts.reindex(key).fillna(first_seen.reindex(key))
-    head = ret.header.set_index(["_LA", "CHILD"])
     dob = head["DOB"].reindex(key)
     sex = head["SEX"].reindex(key).replace({"M": "1", "F": "2"})
     kind = place_kind(cur["PLACE"].to_numpy(), cur["PLACE_PROVIDER"].to_numpy())
     place = cur["PLACE"].replace(PLACE_RETIRED).to_numpy(str)
     need = np.where(place == "K1", 2, np.where(place == "K2", 1, 0))
-    warnings = []
     home, n_home = _locate(cur["HOME_POST"].to_numpy(str), cur["_LA"].to_numpy(np.int64), geo)
     plc, n_plc = _locate(cur["PL_POST"].to_numpy(str), cur["_LA"].to_numpy(np.int64), geo)
     if n_home or n_plc:
@@ -330,8 +526,10 @@ def population_at(ret: Return, date: dt.date, geo=None) -> tuple[pd.DataFrame, l
 def _locate(postcodes: np.ndarray, la: np.ndarray, geo) -> tuple[np.ndarray, int]:
     """OS grid points of postcodes: the model's own postcode sample first, then the ONS directory;
     a postcode in neither falls back to its LA's centre. Returns (points, number not found)."""
+    out = np.column_stack([geo.centroid_e[la], geo.centroid_n[la]]).astype(float).reshape(len(la), 2)
+    if len(postcodes) == 0:
+        return out, 0
     norm = np.char.upper(np.char.replace(np.asarray(postcodes, dtype=str), " ", ""))
-    out = np.column_stack([geo.centroid_e[la], geo.centroid_n[la]]).astype(float)
     found = np.zeros(len(norm), dtype=bool)
     lookup = getattr(geo, "_pc_lookup", None)
     if lookup is None:
@@ -524,7 +722,8 @@ def estimate_rates(ret: Return, date: dt.date, hazard_table: np.ndarray, geo=Non
     """Estimate each LA's entry rate and exit-hazard multipliers from its episodes before ``date``.
 
     The window is the last ``years`` years before ``date`` that the files cover (they cover from
-    about the first ceased episode they hold). Starts per year: periods of care begun in the window
+    1 April of the collection year of the first ceased episode they hold; the summary's window
+    names no child's date). Starts per year: periods of care begun in the window
     (RNE S) over its length. Exits: for every episode, the child-time in the window is weighed by the
     model's own total exit hazard at the child's age band and time in care (``hazard_table``,
     [route, age band, care phase] per year, as :func:`children._hazard_table`), giving the exits the
@@ -541,7 +740,10 @@ def estimate_rates(ret: Return, date: dt.date, hazard_table: np.ndarray, geo=Non
     ceased = ep["DEC"].dropna()
     if ceased.empty:
         raise InputError("--estimate-rates: the return holds no ceased episode, so its period cannot be told")
-    w0 = max(ceased.min(), end - pd.Timedelta(days=round(365.25 * years)))
+    # the files cover from 1 April of the collection year of their first ended episode (a return
+    # holds every episode open in its year); that date, not the episode's own, starts the window
+    first_year = _collection_year_end(ceased.min())
+    w0 = max(pd.Timestamp(first_year.year - 1, 4, 1), end - pd.Timedelta(days=round(365.25 * years)))
     span = (end - w0).days / 365.25
     if span < 0.5:
         raise InputError(f"--estimate-rates: the return covers {span:.1f} years before {date:%d/%m/%Y}; at least half a year is needed")
