@@ -258,11 +258,32 @@ def test_batch_refuses_bad_specs_end_to_end(tmp_path):
     del spec["region"], spec["seed"]
     out = tmp_path / "out" / "c000.jsonl"
     _refused(_cli("batch", "--specs", batch.encode_specs([spec]), "--out", out), "--specs, run 1", "lacks 'region'")
-    _refused(_cli("batch", "--specs", batch.encode_specs([spec, spec]), "--out", out), "lacks 'region'")
     _refused(_cli("batch", "--specs", batch.encode_specs([]), "--out", out), "--specs: no runs")
-    _refused(_cli("batch", "--specs", "not-base64!", "--out", out), "--specs is not a chunk's runs")
-    twice = _one_run()
-    _refused(_cli("batch", "--specs", batch.encode_specs([twice, twice]), "--out", out), "appears twice")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("specs", "expected"), [
+    ("not-base64!", "--specs is not a chunk's runs"),
+    (batch.encode_specs({"run_key": "a"}), "--specs: the runs must be a list"),
+    (batch.encode_specs([7]), "--specs, run 1: is a JSON int, not an object"),
+])
+def test_batch_refuses_specs_that_are_not_runs(tmp_path, capsys, specs, expected):
+    from model.cli import main
+
+    out = tmp_path / "out" / "c000.jsonl"
+    assert main(["batch", "--specs", specs, "--out", str(out)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"rccsim: error: {expected}"), lines
+    assert not (tmp_path / "out").exists()
+
+
+def test_batch_refuses_a_run_given_twice(tmp_path, capsys):
+    from model.cli import main
+
+    run = _one_run()
+    out = tmp_path / "out" / "c000.jsonl"
+    assert main(["batch", "--specs", batch.encode_specs([run, run]), "--out", str(out)]) == 2
+    assert f"run key {run['run_key']} appears twice" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
 
