@@ -7,6 +7,10 @@ chunk file appears, whole, only when every run of the chunk is done (written asi
 A job killed half-way therefore leaves no chunk file (so the workflow re-runs it) but keeps the
 runs it finished: the re-run takes them from the partial file instead of running them again.
 
+The plan and every run of the chunk are checked before the first run starts (fields and their types,
+regions, scenarios, parameters, start years): a bad chunk is one line and exit code 2, with nothing
+run or written.
+
 Records carry aggregates and provenance only (``model/results.py``), never child-level data.
 """
 

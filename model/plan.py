@@ -22,7 +22,7 @@ import numpy as np
 from .errors import InputError
 
 DESIGNS = ("lhs", "sobol")
-MAX_SEED = 2**63 - 1  # the results database stores seeds as 64-bit integers
+MAX_SEED = 2**63 - 1  # the results database stores seeds as 64-bit integers (model/store.py)
 MAX_RUNS = 1_000_000  # runs of one study: more is a typo (seeds: 10000000), not a study
 NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")  # it names a folder: no "..", no hidden folder
 
@@ -143,8 +143,9 @@ def comparison_plan(study: dict) -> dict:
         raise InputError(f"{where}: two scenarios share a name ({', '.join(scenarios)})")
     if scenarios[0] != "baseline":
         raise InputError(f"{where}: the scenario named baseline must be the bundled baseline")
-    per_chunk = _whole(study, "runs_per_chunk", len(scenarios), 1, None, where) if study.get("runs_per_chunk") is not None \
-        else len(scenarios)
+    per_chunk = len(scenarios)  # default: one seed's scenarios in a chunk
+    if study.get("runs_per_chunk") is not None:
+        per_chunk = _whole(study, "runs_per_chunk", None, 1, None, where)
     specs = []
     for seed in seeds:
         for f in files:

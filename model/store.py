@@ -24,6 +24,7 @@ import datetime as dt
 import fcntl
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -117,15 +118,15 @@ def _parse(url: str):
     try:
         return make_url(url)
     except ArgumentError:
-        raise InputError(f"database URL '{url}' is not an SQLAlchemy URL (e.g. sqlite:///results/rccsim.sqlite)") from None
+        raise InputError(f"database URL '{shown(url)}' is not an SQLAlchemy URL (e.g. sqlite:///results/rccsim.sqlite)") from None
 
 
 def shown(url) -> str:
-    """The URL as it may be printed: its password hidden."""
+    """The URL as it may be printed: its password hidden (in a URL SQLAlchemy cannot parse, too)."""
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
-        return str(url)
+        return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", str(url))
 
 
 def _one_line(exc: BaseException) -> str:

@@ -401,6 +401,8 @@ def test_check_url_names_the_url_and_what_failed(tmp_path, monkeypatch):
         with pytest.raises(InputError, match=re.escape(expected)) as info:
             store.check_url(url)
         assert f"database URL '{url}'" in str(info.value) and "\n" not in str(info.value)
+    with pytest.raises(InputError, match=re.escape("database URL 'post gres://u:***@h/x' is not an SQLAlchemy URL")):
+        store.check_url("post gres://u:secret@h/x")  # a password is hidden even in a URL that does not parse
     # inside results/: the workflow and the loader create the folder, and a check creates nothing
     store.check_url("sqlite:///results/rccsim.sqlite")
     store.check_url("sqlite:///results/sub/rccsim.sqlite")
@@ -464,3 +466,10 @@ def test_sweep_plans_check_their_ranges_and_design():
         with pytest.raises(InputError) as info:
             sweep_plan({**base, **change})
         assert expected in str(info.value), (change, str(info.value))
+
+
+def test_plan_and_database_agree_on_the_largest_seed():
+    from model import plan
+
+    assert plan.MAX_SEED == store.MAX_SEED == 2**63 - 1
+    assert isinstance(store.Run.__table__.c.seed.type, store.BigInteger)  # PostgreSQL's integer stops at 2**31-1
