@@ -7,6 +7,10 @@ chunk file appears, whole, only when every run of the chunk is done (written asi
 A job killed half-way therefore leaves no chunk file (so the workflow re-runs it) but keeps the
 runs it finished: the re-run takes them from the partial file instead of running them again.
 
+The plan and every run of the chunk are checked before the first run starts (fields and their types,
+regions, scenarios, parameters, start years): a bad chunk is one line and exit code 2, with nothing
+run or written.
+
 Records carry aggregates and provenance only (``model/results.py``), never child-level data.
 """
 
@@ -24,12 +28,103 @@ from .store import now
 
 
 def read_plan(path: Path) -> dict:
+    """A plan file, checked: a study name and its chunks (chunk id: list of runs)."""
     try:
-        return json.loads(Path(path).read_text())
+        plan = json.loads(Path(path).read_text())
     except FileNotFoundError:
         raise InputError(f"plan file not found: {path}") from None
-    except json.JSONDecodeError:
+    except IsADirectoryError:
+        raise InputError(f"plan file {path} is a folder") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         raise InputError(f"plan file {path} is not JSON (re-run the workflow's plan job)") from None
+    if not isinstance(plan, dict):
+        raise InputError(f"plan file {path} is not a plan: a JSON object with 'study' and 'chunks' (re-run the workflow's plan job)")
+    if not isinstance(plan.get("study"), str) or not plan["study"]:
+        raise InputError(f"plan file {path} names no study (re-run the workflow's plan job)")
+    chunks = plan.get("chunks")
+    if not isinstance(chunks, dict) or not chunks:
+        raise InputError(f"plan file {path} has no chunks: 'chunks' must map chunk ids to lists of runs "
+                         "(re-run the workflow's plan job)")
+    return plan
+
+
+SPEC_TEXT = ("run_key", "study", "region", "scenario")
+
+
+def spec_problem(spec) -> str | None:
+    """What is wrong with one run of a chunk (its fields and their types), or None."""
+    from .store import MAX_SEED, Run
+
+    if not isinstance(spec, dict):
+        return f"is a JSON {type(spec).__name__}, not an object"
+    for name in SPEC_TEXT:
+        if name not in spec:
+            return f"lacks '{name}'"
+        if not isinstance(spec[name], str) or not spec[name].strip():
+            return f"'{name}' must be text, got {spec[name]!r}"[:200]
+        limit = getattr(Run.__table__.c[name].type, "length", None)
+        if limit and len(spec[name]) > limit:
+            return f"'{name}' is longer than {limit} characters"
+    if spec.get("kind") not in ("compare", "sweep"):
+        return f"'kind' must be compare or sweep, got {spec.get('kind')!r}"[:200]
+    if "scenario_file" in spec and (not isinstance(spec["scenario_file"], str) or not spec["scenario_file"].strip()):
+        return f"'scenario_file' must be text, got {spec['scenario_file']!r}"[:200]
+    for name, lo, hi in (("seed", 0, MAX_SEED), ("years", 1, 50), ("start_year", None, None)):
+        if name not in spec:
+            return f"lacks '{name}'"
+        value = spec[name]
+        if not isinstance(value, int) or isinstance(value, bool) or (lo is not None and not lo <= value <= hi):
+            bounds = f" from {lo} to {hi}" if lo is not None else ""
+            return f"'{name}' must be a whole number{bounds}, got {value!r}"[:200]
+    sample = spec.get("sample")
+    if spec["kind"] == "sweep" and (not isinstance(sample, int) or isinstance(sample, bool) or sample < 0):
+        return f"'sample' (a sweep's design point) must be a non-negative whole number, got {sample!r}"[:200]
+    if sample is not None and (not isinstance(sample, int) or isinstance(sample, bool) or not 0 <= sample <= 2**31 - 1):
+        return f"'sample' must be empty or a non-negative whole number, got {sample!r}"[:200]
+    params = spec.get("parameters", {})
+    if params is not None and (not isinstance(params, dict) or not all(isinstance(k, str) for k in params)):
+        return "'parameters' must be an object (parameter name: value)"
+    return None
+
+
+def check_specs(specs, where: str) -> list[dict]:
+    """A chunk's runs, checked before any of them runs (and before anything is written): each has
+    every field of the right type; their regions, scenarios, parameters and start years exist."""
+    from .data import check_start_year
+    from .geography import load_geography
+    from .params import load_scenario, resolve_parameters
+
+    if not isinstance(specs, list):
+        raise InputError(f"{where}: the runs must be a list, got a JSON {type(specs).__name__}")
+    if not specs:
+        raise InputError(f"{where}: no runs")
+    seen = set()
+    for i, spec in enumerate(specs, start=1):
+        problem = spec_problem(spec)
+        if problem:
+            key = spec.get("run_key") if isinstance(spec, dict) and isinstance(spec.get("run_key"), str) else None
+            raise InputError(f"{where}, run {i}{f' ({key})' if key else ''}: {problem}")
+        if spec["run_key"] in seen:
+            raise InputError(f"{where}: run key {spec['run_key']} appears twice")
+        seen.add(spec["run_key"])
+    geo = load_geography()
+    regions, scenarios = set(), {}
+    for i, spec in enumerate(specs, start=1):  # what a run would stop on, checked now: nothing has run yet
+        name = spec.get("scenario_file", spec["scenario"])
+        try:
+            check_start_year(spec["start_year"])
+            if spec["region"] not in regions:
+                geo.resolve_region(spec["region"])
+                regions.add(spec["region"])
+            if name not in scenarios:
+                scenarios[name] = load_scenario(name)
+            scen = scenarios[name]
+            if spec.get("parameters"):
+                scen = scen.model_copy(update={"parameters": {**scen.parameters, **spec["parameters"]}})
+            resolve_parameters(scen)
+        except InputError as exc:
+            raise InputError(f"{where}, run {i} ({spec['run_key']}): {exc}") from None
+    return specs
 
 
 def run_spec(spec: dict) -> dict:
@@ -77,13 +172,12 @@ def encode_specs(specs: list[dict]) -> str:
 
 
 def decode_specs(text: str) -> list[dict]:
+    """The runs of ``--specs``, checked (:func:`check_specs`)."""
     try:
         specs = json.loads(base64.urlsafe_b64decode(text.encode()))
-    except (ValueError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # not base64, not UTF-8, not JSON
         raise InputError("--specs is not a chunk's runs as the workflow encodes them") from None
-    if not isinstance(specs, list) or not all(isinstance(s, dict) and "run_key" in s for s in specs):
-        raise InputError("--specs is not a chunk's runs as the workflow encodes them")
-    return specs
+    return check_specs(specs, "--specs")
 
 
 def run_chunk(plan_path: Path | None, chunk: str, out: Path, quiet: bool = False, specs: list[dict] | None = None) -> int:
@@ -93,8 +187,10 @@ def run_chunk(plan_path: Path | None, chunk: str, out: Path, quiet: bool = False
         if specs is None:
             raise InputError(f"plan {plan_path} has no chunk '{chunk}' (chunks {', '.join(sorted(plan['chunks']))[:80]}...)")
         study = plan["study"]
+        check_specs(specs, f"plan {plan_path}, chunk {chunk}")
     else:
-        study = specs[0]["study"] if specs else "?"
+        check_specs(specs, "--specs")
+        study = specs[0]["study"]
     plan = {"study": study}
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -143,8 +239,13 @@ def progress_lines(results: Path = Path("results")) -> list[str]:
                 "(start it with snakemake --cores 2)"]
     lines = []
     for path in plans:
-        plan = read_plan(path)
-        keys = {s["run_key"] for c in plan["chunks"].values() for s in c}
+        try:
+            plan = read_plan(path)
+        except InputError as exc:
+            lines.append(f"{path}: {exc}")
+            continue
+        keys = {s.get("run_key") for c in plan["chunks"].values() if isinstance(c, list) for s in c if isinstance(s, dict)}
+        keys.discard(None)
         total = len(keys)
         chunk_dir = path.parent / "chunks"
         seen: dict[str, tuple] = {}
@@ -161,7 +262,7 @@ def progress_lines(results: Path = Path("results")) -> list[str]:
                 if rec.get("run_key") in keys:  # runs of this plan only, each once
                     seen[rec["run_key"]] = (rec.get("started_at"), rec.get("finished_at"))
         done, stamps = len(seen), list(seen.values())
-        text = f"{plan['study']} ({plan['kind']}, {plan['region']}): {done}/{total} runs ({100 * done / max(total, 1):.0f}%)"
+        text = f"{plan['study']} ({plan.get('kind', '?')}, {plan.get('region', '?')}): {done}/{total} runs ({100 * done / max(total, 1):.0f}%)"
         stamps = [(a, b) for a, b in stamps if a and b]
         if len(stamps) >= 2 and done < total:
             first = min(dt.datetime.fromisoformat(a) for a, _ in stamps)

@@ -132,18 +132,33 @@ def _write_atomic(path: Path, text: str) -> None:
     write_text_atomic(path, text)
 
 
+def _check_out(out: Path, folder: bool) -> None:
+    """--out before anything runs: a file to write (not a folder), or a folder (not a file), and no
+    file where a folder of its path should be."""
+    out = Path(out)
+    if folder and out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is a file: give a folder to write into")
+    if not folder and out.is_dir():
+        raise InputError(f"--out {out} is a folder: give the name of a file to write")
+    parent = next((p for p in out.parents if p.exists() or p.is_symlink()), None)
+    if parent is not None and not parent.is_dir():
+        raise InputError(f"--out {out}: {parent} is a file, not a folder")
+
+
 def cmd_db(args) -> int:
     import json
 
     from . import store
 
     if args.db_command == "load":
+        if not args.chunks:
+            raise InputError("rccsim db load needs chunk files (results/studies/STUDY/chunks/*.jsonl)")
         for p in args.chunks:
             if not p.is_file():
                 raise InputError(f"chunk file not found: {p}")
 
         def progress(i, n, added, skipped):
-            print(f"  loaded {i}/{n} chunk files ({added} runs added, {skipped} already there)", file=sys.stderr, flush=True)
+            print(f"  read {i}/{n} chunk files ({added} runs to add, {skipped} already there)", file=sys.stderr, flush=True)
 
         summary = store.load_chunks(args.url, args.chunks, progress)
         if args.out:
@@ -238,8 +253,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help()
             return EXIT_BAD_INPUT
         out = getattr(args, "out", None)
-        if args.command in ("run", "batch", "load", "report") and out is not None and Path(out).is_dir():
-            raise InputError(f"--out {out} is a folder: give the name of a file to write")
+        if out is not None:  # before anything runs: a run, a fit or a load is never wasted on a bad --out
+            _check_out(out, folder=args.command in ("compare", "calibrate", "sweep-analyse"))
         if args.command == "run":
             return cmd_run(args)
         if args.command == "compare":

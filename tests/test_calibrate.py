@@ -162,3 +162,21 @@ def test_the_ten_year_check_needs_englands_targets_and_a_refit_needs_a_fit(tmp_p
     for flag in ("--no-fit", "--sensitivity"):
         assert main(["calibrate", "--from-installed", flag, "--quick", "--out", str(tmp_path)]) == 2
         assert "--from-installed" in capsys.readouterr().err
+
+
+def test_out_naming_a_file_is_refused_before_the_fit(tmp_path):
+    """`rccsim calibrate --out FILE` (a file, not a folder) and `--out FILE/sub`: one line, exit
+    code 2, no traceback, in a second or two (before any simulation), and the file untouched."""
+    import subprocess
+    import sys
+
+    existing = tmp_path / "notes.txt"
+    existing.write_text("mine\n")
+    for out, expected in [(existing, f"--out {existing} is a file: give a folder to write into"),
+                          (existing / "cal", f"--out {existing / 'cal'}: {existing} is a file, not a folder")]:
+        run = subprocess.run([sys.executable, "-m", "model.cli", "calibrate", "--quick", "--no-fit", "--out", str(out)],
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 2, run.stderr[-2000:]
+        assert "Traceback" not in run.stderr
+        assert run.stderr.strip().splitlines() == [f"rccsim: error: {expected}"], run.stderr[-2000:]
+    assert existing.read_text() == "mine\n" and sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

@@ -240,3 +240,115 @@ def test_adding_seeds_runs_only_the_new_chunks(tmp_path):
     after = {p.name: p.stat().st_mtime_ns for p in (work / "results" / "studies" / "tiny_compare" / "chunks").glob("*.jsonl")}
     assert len(after) == 3 and all(after[k] == v for k, v in first.items())
     assert len(db_runs(work)) == 6
+
+
+# --- bad configurations and database URLs: refused when the workflow starts, in one line --------
+
+def _refusal(out: subprocess.CompletedProcess) -> str:
+    """The one line of Snakemake's WorkflowError (the line after its 'WorkflowError in file ...')."""
+    text = out.stdout + out.stderr
+    assert out.returncode != 0, text[-3000:]
+    assert "Traceback" not in text
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("WorkflowError in file"))
+    return lines[at + 1]
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("sqlite:///no/such/dir/x.sqlite", "the folder no/such/dir does not exist"),
+    ("postgresql+psycopg://nobody:secret@127.0.0.1:1/x", "postgresql+psycopg://nobody:***@127.0.0.1:1/x"),
+])
+def test_a_bad_database_url_is_refused_before_any_job(tmp_path, url, expected):
+    """Before the first run (a dry run included), not at the load job after all the runs."""
+    out = snakemake(tmp_path, "--configfile", str(TINY), "--config", f"database={url}", "-n")
+    line = _refusal(out)
+    assert line.startswith("experiments configuration: database URL '"), line
+    assert expected in line
+    if "postgresql" in url:
+        assert "cannot connect" in line or "is not installed" in line
+        assert "secret" not in out.stdout + out.stderr
+    assert not (tmp_path / "results").exists() and not (tmp_path / "no").exists()
+
+
+def test_a_dry_run_with_the_default_database_creates_nothing(tmp_path):
+    out = snakemake(tmp_path, "--configfile", str(TINY), "-n")
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize(("change", "expected"), [  # the rest: test_bad_workflow_configurations_are_refused_in_one_line
+    (lambda c: c["comparisons"][0].update(region="Narnia"), "comparison 'tiny_compare': unknown region or LA 'Narnia'"),
+    (lambda c: c["comparisons"][0].update(seeds=[1, 9223372036854775808]), "9223372036854775808 is greater than the maximum"),
+])
+def test_bad_workflow_configurations_are_refused_by_snakemake_in_one_line(tmp_path, change, expected):
+    cfg = yaml.safe_load(TINY.read_text())
+    change(cfg)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(cfg))
+    line = _refusal(snakemake(tmp_path / "wf", "--configfile", str(bad), "-n"))
+    assert line.startswith("experiments configuration") and expected in line, line
+    assert not (tmp_path / "wf" / "results").exists()
+
+
+def _tiny(change) -> dict:
+    cfg = yaml.safe_load(TINY.read_text())
+    change(cfg)
+    return cfg
+
+
+CONFIG_PROBLEMS = [  # what the Snakefile refuses (schema first, then the plans and the paths)
+    (lambda c: c["comparisons"][0].update(scenarios=["no_such_scenario"]), "unknown scenario 'no_such_scenario'"),
+    (lambda c: c["sweeps"][0].update(scenario="nope"), "sweep 'tiny_sweep': unknown scenario 'nope'"),
+    (lambda c: c["comparisons"][0].update(region="Narnia"), "unknown region or LA 'Narnia'"),
+    (lambda c: c["sweeps"][0].update(region="E99999999"), "sweep 'tiny_sweep': unknown region or LA 'E99999999'"),
+    (lambda c: c["comparisons"][0].update(region=""), "region must be GM, SE, england"),
+    (lambda c: c["comparisons"][0].update(years=0), "at comparisons > 0 > years: 0 is less than the minimum of 1"),
+    (lambda c: c["sweeps"][0].update(years=1000), "at sweeps > 0 > years: 1000 is greater than the maximum of 50"),
+    (lambda c: c["comparisons"][0].update(start=2019), "at comparisons > 0 > start: 2019 is less than the minimum"),
+    (lambda c: c["comparisons"][0].update(seeds=0), "at comparisons > 0 > seeds"),
+    (lambda c: c["comparisons"][0].update(seeds=-3), "at comparisons > 0 > seeds"),
+    (lambda c: c["sweeps"][0].update(seeds=-2), "at sweeps > 0 > seeds"),
+    (lambda c: c["comparisons"][0].update(seeds=10**9), "1000000000 is greater than the maximum of 1000000"),
+    (lambda c: c["sweeps"][0].update(seeds=[2**63]), "9223372036854775808 is greater than the maximum of 9223372036854775807"),
+    (lambda c: c["comparisons"][0].update(seeds=[1, -1]), "-1 is less than the minimum of 0"),
+    (lambda c: c["sweeps"][0].update(parameters={"demand.entry_multiplier": [1.1, 0.9]}), "low < high, got [1.1, 0.9]"),
+    (lambda c: c["sweeps"][0].update(parameters={"demand.entry_multiplier": [-1, 2]}), "leaves its bounds"),
+    (lambda c: c["sweeps"][0].update(parameters={"demand.entry_multiplier": [float("nan"), 2]}), "two finite numbers"),
+    (lambda c: c["sweeps"][0].update(parameters={"entries.age_shares": None}), "not a single number and cannot be swept"),
+    (lambda c: c["sweeps"][0].update(design="sobol", samples=6), "a Sobol design needs samples a power of 2"),
+    (lambda c: c["sweeps"][0].update(samples=10**7), "10,000,000 runs (design points x seeds) is more than 1,000,000"),
+    (lambda c: c["comparisons"].append(dict(c["comparisons"][0])), "two studies are named 'tiny_compare'"),
+    (lambda c: c["sweeps"][0].update(name="tiny_compare"), "two studies are named 'tiny_compare'"),
+    (lambda c: c["comparisons"][0].update(name=".."), "'..' is not a study name"),
+    (lambda c: c.update(report="results"), "'results' is not the name of an HTML file"),
+    (lambda c: c.update(report="results/studies/tiny_compare/x.html"), "lies in results/studies/"),
+]
+
+
+@pytest.mark.parametrize(("change", "expected"), CONFIG_PROBLEMS)
+def test_bad_workflow_configurations_are_refused_in_one_line(tmp_path, monkeypatch, change, expected):
+    """What the Snakefile and experiments/rules/common.smk do when they start, in the same order."""
+    from snakemake.exceptions import WorkflowError
+
+    from model.errors import InputError
+    from model.plan import check_config, check_paths, studies
+
+    monkeypatch.chdir(tmp_path)
+    cfg = _tiny(change)
+    with pytest.raises((WorkflowError, InputError)) as info:
+        check_config(cfg, ROOT / "experiments" / "schemas" / "config.schema.yaml")
+        studies(cfg)
+        check_paths(cfg)
+    text = str(info.value)
+    assert expected in text and "\n" not in text, text
+
+
+def test_a_scenario_file_with_an_unknown_parameter_is_refused_before_any_run(tmp_path):
+    from model.errors import InputError
+    from model.plan import studies
+
+    scen = tmp_path / "mine.yaml"
+    scen.write_text("name: mine\nparameters:\n  market.no_such: 3\n")
+    cfg = _tiny(lambda c: c["comparisons"][0].update(scenarios=[str(scen)]))
+    with pytest.raises(InputError, match=r"comparison 'tiny_compare': scenario 'mine': unknown parameter 'market.no_such'"):
+        studies(cfg)

@@ -4,10 +4,17 @@
 import sys
 
 from model.errors import InputError
-from model.plan import studies
+from model.plan import check_paths, studies
+from model.store import check_url
 
 try:
     PLANS = studies(config)
+    check_paths(config)
+    # the results database, before the first job (not after every run, at the load job): a folder
+    # that does not exist, a server that does not answer, a driver not installed. Jobs that a cluster
+    # executor runs re-read this file; only the main process checks (compute nodes need no database).
+    if getattr(workflow, "is_main_process", True):
+        check_url(config["database"])
 except InputError as exc:
     raise WorkflowError(f"experiments configuration: {exc}") from None
 
