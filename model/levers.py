@@ -75,7 +75,7 @@ class SingleCustomer(_Lever):
 
 
 class SharedPlacements(_Lever):
-    host_reserve: int = Field(0, ge=0, le=100)
+    host_reserve: int = Field(0, ge=0, le=10_000)  # free places kept, per pool and need level
 
 
 class CapitalHomes(_Lever):

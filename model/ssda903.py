@@ -416,7 +416,7 @@ def _drop_overlaps(episodes: pd.DataFrame, chk: _Checker) -> pd.DataFrame:
     episodes --lenient would drop; lenient: each child keeps its episodes that do not overlap one
     kept before them (the first one always), and the others are dropped and counted."""
     keys = [episodes["_LA"], episodes["CHILD"]]
-    end = episodes["DEC"].fillna(pd.Timestamp.max)
+    end = episodes["DEC"].fillna(pd.Timestamp("2262-01-01").as_unit(np.datetime_data(episodes["DEC"].dtype)[0]))  # an open episode never ends
     latest_end = end.groupby(keys).cummax().groupby(keys).shift()  # of all earlier episodes
     first_overlap = episodes["DECOM"] < latest_end
     if not first_overlap.any():

@@ -273,3 +273,42 @@ def test_city_of_london_runs_three_years(capsys):
                              "--json", "--quiet")
     assert code == 0, err
     assert json.loads(out)["metrics"]["children_in_care_start"] > 0
+
+
+# ---------------------------------------------------------------------------------------------
+# the report of a workflow study: a user's scenario file, a hostile name (defects 3, 4)
+# ---------------------------------------------------------------------------------------------
+
+def test_report_escapes_a_hostile_scenario_read_from_its_file(tmp_path, monkeypatch, capsys):
+    """A comparison of a scenario given as a YAML path, whose name and description carry markup:
+    the report loads it from its file (not by name) and escapes everything it shows."""
+    from model.plan import studies
+
+    monkeypatch.chdir(tmp_path)
+    hostile = "x<script>alert(1)</script>"
+    scen = tmp_path / "my_test.yaml"
+    scen.write_text(f'name: "{hostile}"\ndescription: "<img src=x onerror=alert(2)>"\n'
+                    "# a source line with <b>markup</b>\nlevers:\n  single_customer: {}\n")
+    plan = studies({"comparisons": [{"name": "hostile", "region": "E09000001", "scenarios": [str(scen)], "seeds": 2,
+                                     "years": 1}], "sweeps": []})["hostile"]
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(json.dumps(plan))
+    url = f"sqlite:///{tmp_path / 'results' / 'db.sqlite'}"
+    chunks = []
+    for cid in plan["chunks"]:
+        out = tmp_path / "results" / f"{cid}.jsonl"
+        assert main(["batch", str(plan_path), "--chunk", cid, "--out", str(out), "--quiet"]) == 0
+        chunks.append(str(out))
+    assert main(["db", "load", "--url", url, *chunks]) == 0
+    report = tmp_path / "report.html"
+    assert main(["report", "--plan", str(plan_path), "--url", url, "--out", str(report)]) == 0, capsys.readouterr().err
+    text = report.read_text()
+    assert "<script>" not in text and "<img src=x" not in text and "<b>markup</b>" not in text
+    assert "x&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "&lt;img src=x onerror=alert(2)&gt;" in text  # the description, read from the file
+    assert "a source line with &lt;b&gt;markup&lt;/b&gt;" in text  # its comment lines too
+    # the provenance line: the number of runs and when, not a printed table
+    import re
+
+    assert re.search(r"<b>Runs:</b> 4, run between \d{4}-\d\d-\d\dT[\d:]+\+00:00 and \d{4}-", text)
+    assert "scenario_hash" not in text and "parameter_hash" not in text

@@ -58,7 +58,7 @@ def _write(tmp_path, name, text):
         (["run", "--years", "-1"], "--years must be at least 1"),
         (["run", "--years", "0"], "--years must be at least 1"),
         (["run", "--years", "ten"], "not a whole number"),
-        (["run", "--seed", "-3"], "--seed must be non-negative"),
+        (["run", "--seed", "-3"], "--seed must be a whole number from 0 to"),
         (["run", "--start", "1999"], "1999"),
         (["run", "--frobnicate"], "unrecognized arguments"),
         (["fly"], "invalid choice"),

@@ -39,7 +39,7 @@ def test_compare_refuses_bad_input_in_one_line(capsys, tmp_path):
     for argv, message in (
         (["--scenarios", "baseline,nonsense"], "unknown scenario 'nonsense'"),
         (["--seeds", "lots"], "--seeds must be"),
-        (["--seeds", "1,1"], "distinct"),
+        (["--seeds", "1,1"], "twice"),
         (["--region", "Atlantis"], "Atlantis"),
         (["--scenarios", "capital_homes,capital_homes"], "twice"),
     ):

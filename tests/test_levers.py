@@ -115,7 +115,7 @@ def test_shared_placements_let_members_use_each_others_provision(baseline):
     # a host reserve keeps free places for the owning LA's own children: the more kept, the fewer
     # other members' children placed, and a reserve no pool can meet shuts sharing off
     some, _ = _run(Levers(shared_placements=SharedPlacements(host_reserve=2)))
-    shut, _ = _run(Levers(shared_placements=SharedPlacements(host_reserve=100_000)))
+    shut, _ = _run(Levers(shared_placements=SharedPlacements(host_reserve=10_000)))
     assert 0 < cross_la(some) < cross_la(model)
     assert cross_la(shut) == 0
 

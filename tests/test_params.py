@@ -48,7 +48,7 @@ def test_updated_applies_a_value_and_changes_the_hash():
         ({"competition_markup": 1}, "did you mean market.competition_markup"),
         ({"entries.male_share": 1.5}, "impossible"),
         ({"entries.male_share": "half"}, "needs a number"),
-        ({"entries.male_share": float("nan")}, "NaN"),
+        ({"entries.male_share": float("nan")}, "finite"),
         ({"entries.male_share": True}, "needs a number"),
         ({"carers.assessment_lag_days": [10]}, "list of 2 numbers"),
     ],
