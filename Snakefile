@@ -10,7 +10,7 @@
 
 from snakemake.utils import min_version, validate
 
-from model.plan import check_config
+from rccsim.studies.plan import check_config
 
 min_version("8.0")
 

@@ -13,9 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-from model import Simulation
-from model import ssda903 as s9
-from model.geography import load_geography
+from rccsim.inputs.geography import load_geography
+from rccsim.io import ssda903 as s9
+from rccsim.sim.simulation import Simulation
 
 
 def main(folder: Path) -> None:

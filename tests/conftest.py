@@ -7,8 +7,7 @@ import pytest
 from make_baseline import REGION as SMALL_REGION
 from make_baseline import SEED as SMALL_SEED
 from make_baseline import YEARS as SMALL_YEARS
-
-from model import Simulation
+from rccsim.sim.simulation import Simulation
 
 
 class Audit:

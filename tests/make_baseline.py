@@ -27,7 +27,7 @@ def reference(result) -> dict:
 
 
 def main() -> None:
-    from model import Simulation
+    from rccsim.sim.simulation import Simulation
 
     result = Simulation(region=REGION, years=YEARS, seed=SEED, verbose=False).run()
     PATH.write_text(json.dumps(reference(result), indent=1, sort_keys=True) + "\n")

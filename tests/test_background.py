@@ -1,13 +1,12 @@
-"""The background of a regional run follows the England index (model/background.py)."""
+"""The background of a regional run follows the England index (rccsim/core/background.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from model.background import INDEX_FILE, load_index
-from model.geography import data_dir
-from model.params import ParamSet
+from rccsim.base.paths import data_dir
+from rccsim.core.background import INDEX_FILE, load_index
+from rccsim.inputs.params import ParamSet
 
 
 def test_the_england_index_was_written_with_the_installed_parameters():
@@ -29,7 +28,7 @@ def test_the_index_covers_the_default_start_and_begins_at_one():
 
 @pytest.fixture(scope="module")
 def gm():
-    from model.engine import CareMarket
+    from rccsim.core.engine import CareMarket
 
     return CareMarket(region="GM", years=2, seed=3)
 

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from model.cli import main
+from rccsim.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -200,7 +199,7 @@ def _is_number(text: str) -> bool:
 
 
 def test_compare_folder_is_whole_or_absent(formula_comparison, tmp_path, monkeypatch, capsys):
-    from model import compare
+    from rccsim.studies import compare
 
     assert sorted(p.name for p in formula_comparison.iterdir()) == sorted(compare.OUT_FILES)
 
@@ -224,7 +223,7 @@ def test_compare_folder_is_whole_or_absent(formula_comparison, tmp_path, monkeyp
 
 
 def test_interrupt_prints_one_line(monkeypatch, capsys):
-    from model import engine
+    from rccsim.core import engine
 
     def interrupted(self):
         raise KeyboardInterrupt
@@ -235,7 +234,7 @@ def test_interrupt_prints_one_line(monkeypatch, capsys):
 
 
 def test_result_json_has_no_infinities():
-    from model.results import _round
+    from rccsim.outputs.record import _round
 
     assert _round({"a": float("inf"), "b": [float("-inf"), float("nan"), 1.5]}) == {"a": None, "b": [None, None, 1.5]}
 
@@ -245,7 +244,7 @@ def test_result_json_has_no_infinities():
 # ---------------------------------------------------------------------------------------------
 
 def test_weighted_bincount_is_float_when_empty():
-    from model.tables import weighted_bincount
+    from rccsim.base.tables import weighted_bincount
 
     empty = weighted_bincount(np.array([], dtype=np.int64), np.array([]), minlength=3)
     assert empty.dtype == np.float64 and empty.tolist() == [0.0, 0.0, 0.0]
@@ -282,7 +281,7 @@ def test_city_of_london_runs_three_years(capsys):
 def test_report_escapes_a_hostile_scenario_read_from_its_file(tmp_path, monkeypatch, capsys):
     """A comparison of a scenario given as a YAML path, whose name and description carry markup:
     the report loads it from its file (not by name) and escapes everything it shows."""
-    from model.plan import studies
+    from rccsim.studies.plan import studies
 
     monkeypatch.chdir(tmp_path)
     hostile = "x<script>alert(1)</script>"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from model import InputError, ParamSet
-from model import calibrate as cal
+from rccsim.base.errors import InputError
+from rccsim.calibrate import fit as cal
+from rccsim.inputs.params import ParamSet
 
 HEADER = "id,metric,year,geography,value,unit,kind,role,source\n"
 
@@ -117,7 +117,7 @@ def test_a_partial_refit_keeps_the_installed_values_it_did_not_refit(tmp_path):
 
 
 def test_the_ten_year_check_compares_each_indicator_with_its_last_published_value():
-    from model.calibration_report import DECADE_METRICS, decade_targets
+    from rccsim.calibrate.report import DECADE_METRICS, decade_targets
 
     targets = cal.load_targets()
     last, decade = decade_targets(targets)
@@ -137,8 +137,7 @@ def test_an_installed_refit_keeps_each_values_own_provenance(tmp_path, monkeypat
     import shutil
 
     import yaml
-
-    from model import params as params_mod
+    from rccsim.inputs import params as params_mod
 
     shutil.copy(params_mod._registry_path(), tmp_path / "parameters.yaml")
     doc = {"fitted_on": "2026-12-01", "method": "m", "region": "england", "start": 2022, "code_version": "v2",
@@ -154,8 +153,8 @@ def test_an_installed_refit_keeps_each_values_own_provenance(tmp_path, monkeypat
 
 
 def test_the_ten_year_check_needs_englands_targets_and_a_refit_needs_a_fit(tmp_path, capsys):
-    from model.calibration_report import decade_targets
-    from model.cli import main
+    from rccsim.calibrate.report import decade_targets
+    from rccsim.cli import main
 
     regional = [t for t in cal.load_targets() if t.geography != "England"]
     assert decade_targets(regional) == (0, [])  # no check, no crash after a fit
@@ -174,7 +173,7 @@ def test_out_naming_a_file_is_refused_before_the_fit(tmp_path):
     existing.write_text("mine\n")
     for out, expected in [(existing, f"--out {existing} is a file: give a folder to write into"),
                           (existing / "cal", f"--out {existing / 'cal'}: {existing} is a file, not a folder")]:
-        run = subprocess.run([sys.executable, "-m", "model.cli", "calibrate", "--quick", "--no-fit", "--out", str(out)],
+        run = subprocess.run([sys.executable, "-m", "rccsim", "calibrate", "--quick", "--no-fit", "--out", str(out)],
                              capture_output=True, text=True, timeout=120)
         assert run.returncode == 2, run.stderr[-2000:]
         assert "Traceback" not in run.stderr

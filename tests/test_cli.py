@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from model.cli import main
-from model.metrics import HEADLINE
+from rccsim.cli import main
+from rccsim.outputs.metrics import HEADLINE
 
 ONE_LA = "E08000009"  # Trafford
 
@@ -134,7 +133,7 @@ def test_quick_calibration_runs_end_to_end_and_leaves_the_installed_fit_alone(ca
     --out, and changes the defaults only with --install."""
     import csv
 
-    from model.geography import data_dir
+    from rccsim.base.paths import data_dir
 
     installed = data_dir().parent / "fitted.yaml"
     before = installed.read_bytes()
@@ -165,7 +164,7 @@ def test_out_naming_a_folder_is_refused_before_the_run(capsys, tmp_path):
 
 
 def test_a_quick_fit_is_never_installed(capsys, tmp_path):
-    from model.geography import data_dir
+    from rccsim.base.paths import data_dir
 
     installed = data_dir().parent / "fitted.yaml"
     before = installed.read_bytes()
@@ -175,7 +174,7 @@ def test_a_quick_fit_is_never_installed(capsys, tmp_path):
 
 
 def test_las_can_be_named_as_an_analyst_would_type_them():
-    from model.geography import load_geography
+    from rccsim.inputs.geography import load_geography
 
     geo = load_geography()
     bristol = geo.resolve_region("E06000023").la_index.tolist()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from model.cli import main
+from rccsim.cli import main
 
 ONE_LA = "E08000009"  # Wigan
 
@@ -53,9 +53,8 @@ def test_rcc_homes_counterfactual_is_the_baseline_placement_of_the_same_child_on
     # synthetic records: child 0 was in a placement 30 miles away from day 0 to 100 and 5 miles
     # away from day 100 in the baseline; child 1 left care in the baseline before day 50
     import numpy as np
-
-    from model.codes import Kind
-    from model.compare import _rcc_counterfactual
+    from rccsim.base.codes import Kind
+    from rccsim.studies.compare import _rcc_counterfactual
 
     base = {"scenario": "baseline", "seed": 1, "metrics": {}, "parameter_hash": "p", "_placements": {
         "child": np.array([1, 0, 0], dtype=np.int32), "start": np.array([0, 100, 0], dtype=np.int32),

@@ -2,7 +2,7 @@
 
 DfE publishes Cumbria (to 2023) and Northamptonshire (to 2021) under codes outside today's
 153-LA table; their successors' counts for those years come from a split by the successors'
-published shares (model/geography.py). Every LA runs alone for one year from each start year on
+published shares (rccsim/inputs/geography.py). Every LA runs alone for one year from each start year on
 two seeds (runs spread over two processes), and an England build starts with DfE's national
 count for each start year.
 """
@@ -14,9 +14,8 @@ import multiprocessing as mp
 import numpy as np
 import pandas as pd
 import pytest
-
-from model.data import FIRST_YEAR, LAST_YEAR
-from model.geography import SUCCESSORS, load_geography, split_whole
+from rccsim.inputs.geography import SUCCESSORS, load_geography, split_whole
+from rccsim.inputs.published import FIRST_YEAR, LAST_YEAR
 
 YEARS = list(range(FIRST_YEAR, LAST_YEAR + 1))
 
@@ -24,7 +23,7 @@ YEARS = list(range(FIRST_YEAR, LAST_YEAR + 1))
 def _one(job: tuple) -> tuple:
     """Worker: one LA alone, one year from ``year``, on ``seed``; what it started and ended with."""
     code, year, seed = job
-    from model import Simulation
+    from rccsim.sim.simulation import Simulation
 
     try:
         result = Simulation(region=code, years=1, seed=seed, start_year=year).run()
@@ -51,7 +50,7 @@ def test_every_la_runs_alone_from_every_start_year(year):
 
 @pytest.mark.parametrize("year", YEARS)
 def test_england_starts_with_dfes_count(year):
-    from model import CareMarket
+    from rccsim.core.engine import CareMarket
 
     model = CareMarket(region="england", years=1, seed=1, start_year=year, template=True)
     c = model.children
@@ -70,7 +69,7 @@ def test_england_starts_with_dfes_count(year):
 
 
 def _national_path():
-    from model.geography import data_dir
+    from rccsim.base.paths import data_dir
 
     return data_dir() / "published" / "dfe" / "cla_number_and_rate_per_10k_children.csv"
 

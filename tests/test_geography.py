@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from model import InputError, Simulation
-from model.geography import load_geography, miles
+from rccsim.base.errors import InputError
+from rccsim.inputs.geography import load_geography, miles
+from rccsim.sim.simulation import Simulation
 
 # DfE, Children looked after in England incl. adoptions 2024, LA-level file: the sum over GM's ten
 # LAs at 31 March 2024 (calibration/data/published/published_figures.csv, pathfinder facts)

@@ -61,7 +61,7 @@ def test_placements_do_not_overlap(small_run):
 
 def test_every_move_has_a_reason_code(small_run):
     model, _, _ = small_run
-    from model.codes import REASON_CODES
+    from rccsim.base.codes import REASON_CODES
 
     log = model.recorder.placements
     ended = log.end[: log.n] < 2**31 - 1
@@ -95,7 +95,7 @@ def test_a_finished_run_can_be_freed():
     import gc
     import weakref
 
-    from model import Simulation
+    from rccsim.sim.simulation import Simulation
 
     model = Simulation(region="E08000009", years=1, seed=11)
     model.run()

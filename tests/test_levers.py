@@ -10,10 +10,8 @@ import json
 
 import numpy as np
 import pytest
-
-from model import Simulation
-from model.codes import Kind, Sector
-from model.levers import (
+from rccsim.base.codes import Kind, Sector
+from rccsim.levers import (
     BlockContracts,
     CapitalHomes,
     ForecastLed,
@@ -24,7 +22,8 @@ from model.levers import (
     SharedPlacements,
     SingleCustomer,
 )
-from model.params import Scenario
+from rccsim.sim.scenario import Scenario
+from rccsim.sim.simulation import Simulation
 
 REGION = "E08000003,E08000006,E08000009"  # Manchester, Salford, Wigan
 YEARS, SEED = 2, 3
@@ -124,7 +123,7 @@ def test_a_child_refers_to_a_pool_only_once(monkeypatch):
     # under a single customer the members' independent pools are in each member child's own list
     # and again in the market search; with shared placements each member's own pools are in the
     # list twice. The search skips the repeats, so no child sends two referrals to one pool.
-    from model.market import Market
+    from rccsim.core.market import Market
 
     rounds = Market._rounds
     seen = {"calls": 0, "lists_with_repeats": 0}
@@ -194,9 +193,9 @@ def test_providers_read_the_open_market_without_the_homes_on_block_contract():
     # charged at the marginal cost: providers weighing a new home leave it out of their reading of
     # local revenue per place, exactly as if it were not there (counting it as empty, cheap places
     # once made block contracts cut openings across the region)
-    from model.codes import UnitType
-    from model.levers import _contract_blocks
-    from model.providers import expected_margin
+    from rccsim.base.codes import UnitType
+    from rccsim.core.providers import expected_margin
+    from rccsim.levers import _contract_blocks
 
     model = Simulation(region=REGION, years=1, seed=SEED)
     before = expected_margin(model, UnitType.HOME)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from model import InputError, ParamSet
-from model.params import load_registry
+from rccsim.base.errors import InputError
+from rccsim.inputs.params import ParamSet, load_registry
 
 
 def test_every_parameter_is_declared_with_unit_range_bounds_and_source():
@@ -59,7 +58,7 @@ def test_bad_parameters_are_refused_with_their_name(overrides, message):
 
 
 def test_installed_fit_values_carry_the_fit_as_their_source():
-    from model.params import _registry_path
+    from rccsim.inputs.params import _registry_path
 
     fitted = _registry_path().with_name("fitted.yaml")
     if not fitted.is_file():
@@ -67,8 +66,7 @@ def test_installed_fit_values_carry_the_fit_as_their_source():
 
         pytest.skip("no fit installed")
     import yaml
-
-    from model import ParamSet
+    from rccsim.inputs.params import ParamSet
 
     doc = yaml.safe_load(fitted.read_text())
     defaults = ParamSet.defaults()

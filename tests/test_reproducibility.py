@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from model import Simulation
-from model.params import Scenario
-from model.rng import Streams, keyed_uniform
+from rccsim.base.rng import Streams, keyed_uniform
+from rccsim.sim.scenario import Scenario
+from rccsim.sim.simulation import Simulation
 
 REGION = "E08000009"  # Trafford: one LA keeps these fast
 
@@ -84,7 +83,7 @@ def test_keyed_uniforms_are_fixed_by_their_key_and_uniform():
 def test_runs_copied_from_a_built_start_state_equal_fresh_builds(seed7):
     # rccsim compare builds a seed's start state once and copies it for each scenario; each copy
     # must be exactly the run a fresh build gives, however many copies were made before it
-    from model.engine import CareMarket
+    from rccsim.core.engine import CareMarket
 
     _, fresh = seed7
     template = CareMarket(region=REGION, years=2, seed=7, template=True)
@@ -100,7 +99,7 @@ def test_runs_copied_from_a_built_start_state_equal_fresh_builds(seed7):
 
 
 def test_keyed_uniforms_for_several_streams_equal_one_stream_at_a_time():
-    from model.rng import keyed_uniforms
+    from rccsim.base.rng import keyed_uniforms
 
     for n in (3, 40):  # the Python-int path and the array path
         ids = np.arange(n) * 7 + 3
@@ -112,7 +111,7 @@ def test_keyed_uniforms_for_several_streams_equal_one_stream_at_a_time():
 
 
 def test_choice_index_draws_what_numpy_choice_draws():
-    from model.rng import choice_index
+    from rccsim.base.rng import choice_index
 
     weights = [3.0, 1.0, 0.5, 2.0]
     a, b = np.random.default_rng(11), np.random.default_rng(11)
@@ -125,7 +124,7 @@ def test_a_used_template_is_freed():
     import gc
     import weakref
 
-    from model.engine import CareMarket
+    from rccsim.core.engine import CareMarket
 
     template = CareMarket(region=REGION, years=1, seed=3, template=True)
     template.with_scenario("baseline").run()

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-
-from model import ParamSet
-from model import calibrate as cal
-from model import sensitivity as sa
+from rccsim.calibrate import fit as cal
+from rccsim.calibrate import sensitivity as sa
+from rccsim.inputs.params import ParamSet
 
 
 def test_morris_effects_are_in_tolerances_over_the_whole_range(monkeypatch, tmp_path):

@@ -9,10 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-from model import InputError
-from model import ssda903 as s9
-from model.codes import Kind
+from rccsim.base.codes import Kind
+from rccsim.base.errors import InputError
+from rccsim.io import ssda903 as s9
 
 
 @pytest.fixture(scope="module")
@@ -228,7 +227,7 @@ def test_the_shipped_synthetic_returns_are_read(tmp_path):
 def test_run_starts_las_from_their_return_and_results_hold_no_child_data(written, capsys, tmp_path):
     import json
 
-    from model.cli import main
+    from rccsim.cli import main
 
     model, folder = written
     n_return = int(model.children.initial[: model.children.n].sum())
@@ -250,7 +249,7 @@ def test_run_starts_las_from_their_return_and_results_hold_no_child_data(written
 
 
 def test_run_refuses_a_broken_return_in_one_line_and_writes_nothing(written, capsys, tmp_path):
-    from model.cli import main
+    from rccsim.cli import main
 
     folder = _bad(tmp_path / "in", written, edit_episodes=_set("DEC", "01/01/1990")) if (tmp_path / "in").mkdir() is None else None
     out = tmp_path / "run.json"
@@ -270,10 +269,10 @@ def test_estimated_rates_recover_the_model_that_wrote_the_return(tmp_path):
     """Parameter recovery: a return written by a run with 30% more starts and every exit hazard
     1.5 times the defaults gives back those starts and multipliers near 1.5."""
     import yaml
-
-    from model import Simulation
-    from model.children import EXIT_ROUTES, _hazard_table
-    from model.params import ParamSet, load_scenario
+    from rccsim.core.children import EXIT_ROUTES, _hazard_table
+    from rccsim.inputs.params import ParamSet
+    from rccsim.sim.scenario import load_scenario
+    from rccsim.sim.simulation import Simulation
 
     base = ParamSet.defaults()
     published = 0.0
@@ -308,13 +307,13 @@ def test_estimate_rates_on_the_command_line(tmp_path, written):
     import subprocess
     import sys
 
-    from model import Simulation
+    from rccsim.sim.simulation import Simulation
 
     # a return of Trafford's years 2021-22 to 2023-24, then a run from 31 March 2024 on its rates
     model = Simulation(region="E08000009", years=3, seed=2, start_year=2021)
     model.run()
     s9.write(model, tmp_path / "ret")
-    cmd = [sys.executable, "-m", "model.cli", "run", "--region", "E08000009", "--ssda903", str(tmp_path / "ret"),
+    cmd = [sys.executable, "-m", "rccsim", "run", "--region", "E08000009", "--ssda903", str(tmp_path / "ret"),
            "--estimate-rates", "--start", "2024", "--years", "1", "--json"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
@@ -324,10 +323,10 @@ def test_estimate_rates_on_the_command_line(tmp_path, written):
     assert est["starts_per_year"] > 50 and "starts a year" in out.stderr
     # a return that begins at the start date cannot tell its LAs' rates: one line, exit 2
     _, folder = written
-    early = subprocess.run([sys.executable, "-m", "model.cli", "run", "--region", "E08000003,E08000006,E08000009",
+    early = subprocess.run([sys.executable, "-m", "rccsim", "run", "--region", "E08000003,E08000006,E08000009",
                             "--ssda903", str(folder), "--estimate-rates", "--years", "1"], capture_output=True, text=True)
     assert early.returncode == 2 and early.stderr.count("\n") == 1 and "--estimate-rates" in early.stderr
-    bad = subprocess.run([sys.executable, "-m", "model.cli", "run", "--estimate-rates"], capture_output=True, text=True)
+    bad = subprocess.run([sys.executable, "-m", "rccsim", "run", "--estimate-rates"], capture_output=True, text=True)
     assert bad.returncode == 2 and "go with --ssda903" in bad.stderr
 
 
@@ -344,7 +343,7 @@ def test_dfes_validation_rules_pass_on_a_written_return(tmp_path):
     import os
     import subprocess
 
-    from model import Simulation
+    from rccsim.sim.simulation import Simulation
 
     python = os.environ.get("SSDA903_VALIDATOR_PYTHON")
     if not python:

@@ -16,10 +16,9 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-
-from model import InputError
-from model import ssda903 as s9
-from model.cli import _read_return, main
+from rccsim.base.errors import InputError
+from rccsim.cli import _read_return, main
+from rccsim.io import ssda903 as s9
 
 LA = "E08000003"
 HEADER = ["CHILD,SEX,DOB",
@@ -143,8 +142,8 @@ def test_a_code_that_is_not_personal_is_still_shown(tmp_path):
 
 def test_the_rates_summary_names_no_childs_date(tmp_path):
     # the window used to start on the return's first end date, a child's; now on 1 April
-    from model.children import _hazard_table
-    from model.params import ParamSet
+    from rccsim.core.children import _hazard_table
+    from rccsim.inputs.params import ParamSet
 
     episodes = _edit(EPISODES, 2, "DEC", "13/06/2023")
     episodes = _edit(episodes, 3, "DECOM", "13/06/2023")
@@ -403,7 +402,7 @@ def test_the_command_refuses_a_bad_return_in_one_line_and_writes_nothing(tmp_pat
 def test_the_command_refuses_a_bad_return_in_a_fresh_process(tmp_path, case):
     folder = tmp_path / "in"
     CLI_CASES[case](folder)
-    done = subprocess.run([sys.executable, "-m", "model.cli", *_cli(folder, tmp_path)], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "rccsim", *_cli(folder, tmp_path)], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("rccsim: error: 2024-episodes.csv row ")

@@ -9,10 +9,9 @@ other planned moves out of a children's home, do not lower the child's assessed 
 from __future__ import annotations
 
 import pytest
-
-from model import Simulation
-from model.codes import REASON
-from model.params import Scenario
+from rccsim.base.codes import REASON
+from rccsim.sim.scenario import Scenario
+from rccsim.sim.simulation import Simulation
 
 REGION = "E08000003,E08000006,E08000009"  # Manchester, Salford, Wigan
 YEARS, SEED = 2, 5

@@ -5,9 +5,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
-
-from model.codes import Kind
-from model.world import _elapsed_in_placement
+from rccsim.base.codes import Kind
+from rccsim.core.world import _elapsed_in_placement
 
 
 def test_initial_placements_do_not_end_in_a_burst(small_run):

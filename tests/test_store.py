@@ -9,10 +9,10 @@ import subprocess
 import sys
 
 import pytest
-
-from model import batch, store
-from model.errors import InputError
-from model.plan import comparison_plan, sweep_plan
+from rccsim.base.errors import InputError
+from rccsim.io import store
+from rccsim.studies import batch
+from rccsim.studies.plan import comparison_plan, sweep_plan
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ def test_loading_twice_stores_each_run_once_and_new_code_replaces(plan_and_chunk
 def test_concurrent_loaders_never_duplicate(plan_and_chunk, tmp_path):
     _, _, out = plan_and_chunk
     db = tmp_path / "c.sqlite"
-    cmd = [sys.executable, "-m", "model.cli", "db", "load", "--url", f"sqlite:///{db}", str(out), str(out)]
+    cmd = [sys.executable, "-m", "rccsim", "db", "load", "--url", f"sqlite:///{db}", str(out), str(out)]
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
     results = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), results
@@ -176,7 +176,7 @@ def test_comparison_plans_name_scenarios_and_need_two_seeds(tmp_path):
 # --- bad input: exit code 2, one line, no traceback, nothing written (issue 17) -------------------
 
 def _cli(*argv, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "model.cli", *map(str, argv)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "rccsim", *map(str, argv)], capture_output=True, text=True,
                           timeout=300, cwd=cwd)
 
 
@@ -237,7 +237,7 @@ BAD_RUNS = [
 @pytest.mark.parametrize(("change", "expected"), BAD_RUNS)
 def test_batch_refuses_runs_lacking_fields_or_of_the_wrong_type(tmp_path, capsys, change, expected):
     """Every run of a chunk is checked before the first one runs: nothing is run or written."""
-    from model.cli import main
+    from rccsim.cli import main
 
     good, bad = _one_run(), _one_run()
     change(bad)
@@ -268,7 +268,7 @@ def test_batch_refuses_bad_specs_end_to_end(tmp_path):
     (batch.encode_specs([7]), "--specs, run 1: is a JSON int, not an object"),
 ])
 def test_batch_refuses_specs_that_are_not_runs(tmp_path, capsys, specs, expected):
-    from model.cli import main
+    from rccsim.cli import main
 
     out = tmp_path / "out" / "c000.jsonl"
     assert main(["batch", "--specs", specs, "--out", str(out)]) == 2
@@ -278,7 +278,7 @@ def test_batch_refuses_specs_that_are_not_runs(tmp_path, capsys, specs, expected
 
 
 def test_batch_refuses_a_run_given_twice(tmp_path, capsys):
-    from model.cli import main
+    from rccsim.cli import main
 
     run = _one_run()
     out = tmp_path / "out" / "c000.jsonl"
@@ -469,7 +469,7 @@ def test_sweep_plans_check_their_ranges_and_design():
 
 
 def test_plan_and_database_agree_on_the_largest_seed():
-    from model import plan
+    from rccsim.studies import plan
 
     assert plan.MAX_SEED == store.MAX_SEED == 2**63 - 1
     assert isinstance(store.Run.__table__.c.seed.type, store.BigInteger)  # PostgreSQL's integer stops at 2**31-1

@@ -72,7 +72,7 @@ def test_tiny_workflow_builds_report_database_and_sensitivity(tiny_workflow):
 
 
 def test_progress_counts_finished_runs(tiny_workflow):
-    out = subprocess.run([sys.executable, "-m", "model.cli", "progress", "--results", str(tiny_workflow / "results")],
+    out = subprocess.run([sys.executable, "-m", "rccsim", "progress", "--results", str(tiny_workflow / "results")],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0
     assert "tiny_compare (compare, E08000009): 4/4 runs (100%); in the database" in out.stdout
@@ -166,7 +166,7 @@ def test_killed_sweep_resumes_and_stores_each_run_once(tmp_path, how):
         logs = " ".join(p.read_text() for p in (work / "results" / "logs" / "tiny_sweep" / "chunks").glob("*.log"))
         assert "already finished by an earlier attempt" in logs
     # loading every chunk again adds nothing
-    again = subprocess.run([sys.executable, "-m", "model.cli", "db", "load", "--url",
+    again = subprocess.run([sys.executable, "-m", "rccsim", "db", "load", "--url",
                             f"sqlite:///{work}/results/rccsim.sqlite", *map(str, sorted(chunks.glob("*.jsonl")))],
                            capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and "0 runs added, 12 already there" in again.stderr
@@ -190,16 +190,16 @@ def test_bad_workflow_configuration_is_refused_clearly(tmp_path):
 
 
 def test_report_of_an_unfinished_study_is_refused(tmp_path):
-    from model.plan import comparison_plan
+    from rccsim.studies.plan import comparison_plan
 
     plan = comparison_plan({"name": "nothing_run", "region": "E08000009", "scenarios": ["single_customer"], "seeds": 2, "years": 1})
     path = tmp_path / "plan.json"
     path.write_text(json.dumps(plan))
     url = f"sqlite:///{tmp_path}/empty.sqlite"
-    from model import store
+    from rccsim.io import store
 
     store.connect(url)
-    out = subprocess.run([sys.executable, "-m", "model.cli", "report", "--url", url, "--plan", str(path), "--out",
+    out = subprocess.run([sys.executable, "-m", "rccsim", "report", "--url", url, "--plan", str(path), "--out",
                           str(tmp_path / "r.html")], capture_output=True, text=True, timeout=120)
     assert out.returncode == 2
     assert out.stderr.strip().count("\n") == 0
@@ -328,10 +328,9 @@ CONFIG_PROBLEMS = [  # what the Snakefile refuses (schema first, then the plans 
 @pytest.mark.parametrize(("change", "expected"), CONFIG_PROBLEMS)
 def test_bad_workflow_configurations_are_refused_in_one_line(tmp_path, monkeypatch, change, expected):
     """What the Snakefile and experiments/rules/common.smk do when they start, in the same order."""
+    from rccsim.base.errors import InputError
+    from rccsim.studies.plan import check_config, check_paths, studies
     from snakemake.exceptions import WorkflowError
-
-    from model.errors import InputError
-    from model.plan import check_config, check_paths, studies
 
     monkeypatch.chdir(tmp_path)
     cfg = _tiny(change)
@@ -344,8 +343,8 @@ def test_bad_workflow_configurations_are_refused_in_one_line(tmp_path, monkeypat
 
 
 def test_a_scenario_file_with_an_unknown_parameter_is_refused_before_any_run(tmp_path):
-    from model.errors import InputError
-    from model.plan import studies
+    from rccsim.base.errors import InputError
+    from rccsim.studies.plan import studies
 
     scen = tmp_path / "mine.yaml"
     scen.write_text("name: mine\nparameters:\n  market.no_such: 3\n")

@@ -1,11 +1,11 @@
 # Plans and paths shared by the rules. A plan is a pure function of the configuration
-# (model/plan.py), so the DAG, the batch jobs and the report agree on every run and chunk.
+# (rccsim/studies/plan.py), so the DAG, the batch jobs and the report agree on every run and chunk.
 
 import sys
 
-from model.errors import InputError
-from model.plan import check_paths, studies
-from model.store import check_url
+from rccsim.base.errors import InputError
+from rccsim.studies.plan import check_paths, studies
+from rccsim.io.store import check_url
 
 try:
     PLANS = studies(config)
@@ -19,7 +19,7 @@ except InputError as exc:
     raise WorkflowError(f"experiments configuration: {exc}") from None
 
 # the jobs run rccsim with the Python that runs the workflow (an activated venv is not needed)
-RCCSIM = f'"{sys.executable}" -m model.cli'
+RCCSIM = f'"{sys.executable}" -m rccsim'
 
 DB_URL = config["database"]
 
@@ -31,7 +31,7 @@ def chunk_files(wildcards):
 
 def chunk_specs(wildcards):
     """The chunk's runs, encoded as one shell word for rccsim batch --specs."""
-    from model.batch import encode_specs
+    from rccsim.studies.batch import encode_specs
 
     return encode_specs(PLANS[wildcards.study]["chunks"][wildcards.chunk])
 

@@ -1,6 +1,6 @@
 # The results database: one loader per study writes the study's chunk files into it. Loaders take
 # an exclusive lock on an SQLite file, and a run already stored is never stored twice
-# (model/store.py), so an interrupted workflow resumes without losing or duplicating runs.
+# (rccsim/io/store.py), so an interrupted workflow resumes without losing or duplicating runs.
 
 
 rule load:

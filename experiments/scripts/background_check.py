@@ -1,7 +1,7 @@
 """Does a regional run treat the region's children as an all-England run does?
 
 A regional run simulates only the region's children; other LAs' children are a background
-(model/background.py). This script runs the region alone and all of England on the same seeds and
+(rccsim/core/background.py). This script runs the region alone and all of England on the same seeds and
 prints, at the end of each run, the same figures for the region's children and the region's homes,
 side by side, and their means over seeds. Where the background stands in well for the rest of
 England, the two columns agree within the spread between seeds.
@@ -16,9 +16,8 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-
-from model.codes import Kind, UnitType
-from model.engine import CareMarket
+from rccsim.base.codes import Kind, UnitType
+from rccsim.core.engine import CareMarket
 
 FIGURES = ("children", "share_residential", "share_ifa", "share_out_of_la", "share_over_20_miles",
            "mean_distance_miles", "mean_weekly_price_home_gbp", "homes_in_region", "own_in_region_homes",

@@ -1,6 +1,6 @@
 """Write the England index of background demand (calibration/data/derived/background_index.csv).
 
-A regional run stands in for other LAs' children with a background (model/background.py) whose
+A regional run stands in for other LAs' children with a background (rccsim/core/background.py) whose
 demand, in each unit type (agency foster care, children's homes, supported accommodation) and
 region, follows what an all-England baseline run gives: the children placed in those independent
 places at the end of each run year, relative to the start, averaged over seeds. This script runs
@@ -21,19 +21,18 @@ import datetime as dt
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
-
-from model.background import INDEX_FILE
-from model.codes import UnitType
-from model.geography import data_dir
-from model.params import ParamSet
-from model.results import code_version
+from rccsim.base.codes import UnitType
+from rccsim.base.paths import data_dir
+from rccsim.base.version import code_version
+from rccsim.core.background import INDEX_FILE
+from rccsim.inputs.params import ParamSet
 
 RUNS = {2022: 12, 2024: 10}  # start year: years (both to 2034)
 MIN_CHILDREN = 20  # a group with fewer at the start takes its unit type's national index
 
 
 def _counts(job: tuple[int, int, int]) -> np.ndarray:
-    from model.engine import CareMarket
+    from rccsim.core.engine import CareMarket
 
     start, years, seed = job
     m = CareMarket(region="england", years=years, seed=seed, start_year=start)
@@ -52,7 +51,7 @@ def main() -> None:
     jobs = [(start, years, seed) for start, years in RUNS.items() for seed in seeds]
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         results = list(pool.map(_counts, jobs))
-    from model.geography import load_geography
+    from rccsim.inputs.geography import load_geography
 
     regions = load_geography().las.region_name.astype("category").cat.categories
     lines = []
@@ -69,7 +68,7 @@ def main() -> None:
     path = data_dir() / "derived" / INDEX_FILE
     header = [
         "# England index of background demand: children in independent places of each unit type and region,",
-        "# all-England baseline runs, end of each run year over the start (mean of seeds); model/background.py",
+        "# all-England baseline runs, end of each run year over the start (mean of seeds); rccsim/core/background.py",
         f"# parameter_hash: {ParamSet.defaults().digest()}",
         f"# code_version: {code_version()}; seeds: {args.seeds}; written {dt.date.today().isoformat()}",
         "# by: python experiments/scripts/background_index.py",

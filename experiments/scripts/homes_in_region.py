@@ -1,6 +1,6 @@
 """Children's homes located in one region, year by year, in a run of that region or of a wider one.
 
-A diagnostic for the regional runs' background (model/background.py): it shows whether the homes in
+A diagnostic for the regional runs' background (rccsim/core/background.py): it shows whether the homes in
 a region hold up the same way when only the region's children are simulated as when all of England
 is. It prints, on each 1 April of the run, the open homes in the region (all and independent), their
 places, the places filled by simulated children, by the region's own children and by background
@@ -19,9 +19,8 @@ import argparse
 
 import numpy as np
 from _yearly import run_with_yearly
-
-from model.codes import UnitType
-from model.engine import CareMarket
+from rccsim.base.codes import UnitType
+from rccsim.core.engine import CareMarket
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Mean price paid over the local list price, by unit type, in independent provision of a run.
 
-Background children (other LAs' children in a regional run, see model/background.py) are not
+Background children (other LAs' children in a regional run, see rccsim/core/background.py) are not
 simulated one by one, so what they pay a provider is the local list price times a ratio: the
 parameter ``background.price_over_list_by_unit_type``. This script measures that ratio where every
 child is simulated, in an all-England run: on each 1 April after the start, the prices of the
@@ -19,9 +19,8 @@ import argparse
 
 import numpy as np
 from _yearly import run_with_yearly
-
-from model.codes import Sector, UnitType
-from model.engine import CareMarket
+from rccsim.base.codes import Sector, UnitType
+from rccsim.core.engine import CareMarket
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Workflow step: write a study's plan (computed from the configuration by model/plan.py) as JSON."""
+"""Workflow step: write a study's plan (computed from the configuration by rccsim/studies/plan.py) as JSON."""
 
 import json
 

@@ -1,0 +1,215 @@
+"""Foster carers: recruitment, assessment, leaving, kinship carers and staying put.
+
+Mainstream fostering households are approved by an LA or by an independent fostering agency.
+Each month (a SimPy process):
+
+* Recruitment. Each LA and each agency receives applications in proportion to its size; agencies
+  recruit harder where their fee margin is wider. An application becomes an approved household
+  after an assessment lag of several months (a SimPy timeout), with a number of approved places
+  and a skill level (which needs it can meet). New households live where their LA or agency is.
+* Leaving. Households leave (retirement, burnout, dissatisfaction) at a base rate that rises with
+  the breakdowns they have had in the last year; a household with children placed leaves more
+  rarely and the children move (reason CLOSE, resignation of the provision).
+
+Kinship (connected person) carers are approved for one child when that child is placed with them,
+and close when the placement ends. A young person who turns 18 in foster care may stay put: the
+place stays filled for a while after they leave care.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rccsim import levers
+from rccsim.base.codes import Kind, Sector, UnitType
+from rccsim.base.rng import choice_index
+from rccsim.base.tables import weighted_bincount
+
+
+def monthly(model, day: int) -> None:
+    """Leaving, then this month's applications (approved later by :func:`_assess`)."""
+    _leave(model, day)
+    _apply(model, day)
+    u = model.units
+    u.breakdowns[: u.n] = np.floor(u.breakdowns[: u.n] * model.p.carers.breakdown_memory_monthly).astype(np.int16)
+
+
+def _leave(model, day: int) -> None:
+    p = model.p.carers
+    u = model.units
+    n = u.n
+    rng = model.streams["carers_leave"]
+    hh = u.open[:n] & (u.utype[:n] == UnitType.FOSTER) & ~u.kinship[:n]
+    # LA carers of LAs outside the run are not recruited either: leave them as they are
+    la_carer = u.sector[:n] == Sector.LA
+    hh &= ~la_carer | model.world.simulated[np.maximum(u.owner_la[:n], 0)]
+    hh = np.flatnonzero(hh)
+    if len(hh) == 0:
+        return
+    rate = p.leave_rate_per_year * (1.0 + p.leave_breakdown_effect * u.breakdowns[hh])
+    rate = np.where(u.occupied[hh] > 0, rate * p.leave_with_children_factor, rate)
+    rate = rate * np.where(u.sector[hh] == Sector.LA, levers.hub_leave_factor(model, u.owner_la[hh]), 1.0)
+    leave = hh[rng.random(len(hh)) < 1 - np.exp(-rate / 12.0)]
+    if len(leave):
+        model.close_units(leave, day)
+        model.recorder.count("carers_left", day, u.sector[leave], u.la[leave])
+
+
+def recruitment_signals(model) -> tuple[np.ndarray, np.ndarray]:
+    """Each LA's need for in-house carers and each agency's occupancy (drivers of recruitment).
+
+    LA: the LA's children in mainstream foster care (its own carers' and agencies') over the
+    places its own carers offer; above 1, it needs more carers of its own. Agency: filled over
+    available places.
+    """
+    u, c = model.units, model.children
+    n = u.n
+    geo = model.geo
+    hh = u.open[:n] & (u.utype[:n] == UnitType.FOSTER) & ~u.kinship[:n]
+    la_hh = hh & (u.sector[:n] == Sector.LA)
+    avail = (u.places[:n] - u.unavailable[:n]).astype(float)
+    la_avail = weighted_bincount(u.owner_la[:n][la_hh], weights=avail[la_hh], minlength=geo.n)
+    kind = c.kind[: c.n]
+    fostered = c.in_care[: c.n] & ((kind == Kind.FOSTER_LA) | (kind == Kind.FOSTER_IFA))
+    la_need = np.bincount(c.la[: c.n][fostered], minlength=geo.n).astype(float)
+    la_ratio = (la_need + 1.0) / (la_avail + 1.0)
+    ag_hh = hh & (u.sector[:n] != Sector.LA)
+    prov = u.provider[:n][ag_hh]
+    ag_avail = weighted_bincount(prov, weights=avail[ag_hh], minlength=len(model.providers))
+    ag_filled = weighted_bincount(prov, weights=(u.occupied[:n] + u.bg_occupied[:n] + u.staying_put[:n])[ag_hh],
+                            minlength=len(model.providers))
+    ag_occ = ag_filled / np.maximum(ag_avail, 1.0)
+    return la_ratio, ag_occ
+
+
+def _apply(model, day: int) -> None:
+    """This month's applications; each is assessed and approved after a lag.
+
+    LA applications come from the LA's population, more when the LA is short of carers of its
+    own relative to where it stood at the start; agency applications come in proportion to the
+    agency's size, more when its carers are fuller than at the start and when fees leave a wider
+    margin. Both responses are self-limiting: new carers fill the gap that drew them.
+    """
+    p = model.p.carers
+    u = model.units
+    n = u.n
+    rng = model.streams["carers_recruit"]
+    geo = model.geo
+    la_ratio, ag_occ = recruitment_signals(model)
+    ref = model.recruitment_reference
+    pop = geo.las.population_0_17.to_numpy(float)
+    la_effort = np.clip((la_ratio / ref["la_ratio"]) ** p.recruitment_response, 0.25, 4.0)
+    la_rate = p.la_approvals_per_1000_children * pop / 1000.0 * la_effort
+    la_rate[~model.world.simulated] = 0.0
+    la_apps = rng.poisson(la_rate / 12.0)
+    hh = u.open[:n] & (u.utype[:n] == UnitType.FOSTER) & ~u.kinship[:n]
+    prov = u.provider[:n][hh & (u.sector[:n] != Sector.LA)]
+    agencies = model.agency_ids
+    ag_size = np.bincount(prov, minlength=len(model.providers)).astype(float)[agencies]
+    fee = model.market.list_price[model.market.pool_id(1, np.arange(geo.n))].mean()
+    margin_factor = max(0.0, 1.0 + p.agency_margin_response * ((fee - p.carer_fee_gbp) / fee - p.agency_reference_margin))
+    ag_effort = np.clip((ag_occ[agencies] / ref["agency_occupancy"]) ** p.recruitment_response, 0.25, 4.0)
+    ag_apps = rng.poisson(np.maximum(ag_size, 1.0) * p.agency_approval_rate_per_year / 12.0 * margin_factor * ag_effort)
+    who = np.concatenate([
+        np.repeat(-1 - np.arange(model.geo.n), la_apps),
+        np.repeat(agencies, ag_apps),
+    ]).astype(np.int64)
+    lag_lo, lag_hi = p.assessment_lag_days
+    # assessment panels sit weekly: approvals come in weekly batches
+    lags = 7 * np.round(rng.integers(int(lag_lo), int(lag_hi) + 1, size=len(who)) / 7).astype(np.int64)
+    hub = model.scenario.levers.fostering_hub
+    if hub is not None and hub.budget_gbp_per_year > 0:
+        # the regional hub: faster assessments for members' applicants, and applicants of its own
+        members = np.isin(-1 - who, model.rcc.member_index) & (who < 0)
+        lags = np.where(members, np.round(lags * hub.assessment_lag_factor / 7).astype(np.int64) * 7, lags)
+        extra = levers.hub_applications(model)
+        if len(extra):
+            hub_lags = model.streams["hub"].integers(int(lag_lo), int(lag_hi) + 1, size=len(extra)) * hub.assessment_lag_factor
+            who = np.concatenate([who, -1 - extra])
+            lags = np.concatenate([lags, 7 * np.round(hub_lags / 7).astype(np.int64)])
+    if len(who) == 0:
+        return
+    model.env.process(_assess(model, who, lags))
+
+
+def _assess(model, who: np.ndarray, lags: np.ndarray):
+    """SimPy process: a month's applications, each approved when its assessment ends."""
+    order = np.argsort(lags, kind="stable")
+    who, lags = who[order], lags[order]
+    cut = np.flatnonzero(np.diff(lags)) + 1
+    start = int(model.env.now)
+    for lag, group in zip(lags[np.r_[0, cut]].tolist(), np.split(who, cut)):
+        yield model.wait_until(start + lag)
+        model.approvals_due.append(group)
+
+
+def approve_due(model, day: int) -> None:
+    """The weekly panel: approve every assessment that ended this tick, in one batch."""
+    if model.approvals_due:
+        who = np.concatenate(model.approvals_due)
+        model.approvals_due.clear()
+        approve(model, who, day)
+
+
+def approve(model, who: np.ndarray, day: int) -> np.ndarray:
+    """New mainstream households for LAs (``who`` = -1 - LA index) or agencies (provider ids)."""
+    p = model.p.carers
+    geo = model.geo
+    rng = model.streams["carers_recruit"]
+    who = np.asarray(who, dtype=np.int64)
+    n = len(who)
+    is_la = who < 0
+    owner = np.where(is_la, -1 - who, -1)
+    # LA carers: in the LA or one of its nearest neighbours
+    own_la = np.maximum(owner, 0)
+    outside = rng.random(n) < p.la_carers_outside_share
+    nb = geo.neighbours[own_la, 1 + rng.integers(0, 5, n)]
+    la = np.where(outside, nb, own_la)
+    # agency carers: around the agency's office, weighted by population
+    ag = np.flatnonzero(~is_la)
+    if len(ag):
+        base = np.array([model.providers[w].base_la for w in who[ag]], dtype=np.int64)
+        k = int(p.agency_reach_las)
+        near = geo.neighbours[base, :k]
+        w = geo.population_0_17[near]
+        cum = np.cumsum(w, axis=1)
+        pick = (rng.random(len(ag))[:, None] * cum[:, -1:] > cum).sum(axis=1)
+        la[ag] = near[np.arange(len(ag)), np.minimum(pick, k - 1)]
+    sector = np.full(n, Sector.LA, dtype=np.int64)
+    if len(ag):
+        sector[ag] = [model.providers[w].sector for w in who[ag]]
+    places = 1 + choice_index(rng, n, p.places_shares)
+    unavailable = rng.binomial(places, p.unavailable_share)
+    skill = choice_index(rng, n, p.skill_shares)
+    pc = geo.sample_points(la, rng.random(n))
+    ids = model.units.append(
+        n, utype=UnitType.FOSTER, kind=np.where(is_la, Kind.FOSTER_LA, Kind.FOSTER_IFA), sector=sector,
+        owner_la=owner, provider=np.where(is_la, -1, who), la=la, pc=pc, east=geo.pc_e[pc], north=geo.pc_n[pc],
+        places=places, unavailable=unavailable, max_need=skill, open=True, opened=day,
+    )
+    model.market.attach_units(ids)
+    model.recorder.count("carers_approved", day, sector, la)
+    return ids
+
+
+def new_kinship_carers(model, ids: np.ndarray, day: int) -> np.ndarray:
+    """Approve a relative or friend for each child ``ids``; returns the new unit ids."""
+    p = model.p.carers
+    geo = model.geo
+    c = model.children
+    n = len(ids)
+    la_home = c.la[ids].astype(np.int64)
+    u = model.streams.keyed_uniform("kin_place", ids, c.n_placements[ids])
+    inside = u < p.kin_inside_la_share
+    k = 8
+    nb = geo.neighbours[la_home, 1 + (u * 1000).astype(np.int64) % (k - 1)]
+    la = np.where(inside, la_home, nb)
+    u2 = model.streams.keyed_uniform("kin_point", ids, c.n_placements[ids])
+    pc = geo.sample_points(la, u2)
+    unit = model.units.append(
+        n, utype=UnitType.FOSTER, kind=Kind.FOSTER_KIN, sector=Sector.LA, owner_la=la_home, la=la, pc=pc,
+        east=geo.pc_e[pc], north=geo.pc_n[pc], places=1, occupied=1, max_need=1, open=True, opened=day,
+        kinship=True, for_child=ids,
+    )
+    model.market.attach_units(unit)
+    return unit

@@ -1,0 +1,601 @@
+"""The placement market: who searches, over whose vacancies, and what it costs.
+
+Vacancies sit in *pools*. A pool is either one LA's own provision (its approved foster carers, its
+own children's homes), wherever the units are, or the independent provision of one type located
+in one LA (agency foster carers, private and voluntary children's homes, supported
+accommodation). Each pool keeps its free places by the need level they can meet and a list of
+units that may have a free place.
+
+Every day the children who need a placement are matched in rounds, like referrals circulating:
+
+1. Each referral is sent to its few best pools (the *circulation*): the buyer ranks pools by the
+   price it expects to pay, its distance from the child's home and how well the kind of placement
+   fits the care plan, preferring its own provision. Public provision that the RCC's levers add to
+   a member's list (other members' carers and homes under shared placements, the RCC's own homes)
+   is checked on a regional register alongside, without using up the circulation: a long list of
+   shared provision that cannot take the child does not keep it from the market.
+2. Each independent pool sees how many distinct buyers are chasing its free places and raises its
+   quote when several chase the same few places (scarcity pricing). It ranks the referrals by the
+   margin they promise (price less the cost and risk of meeting the child's needs) and accepts the
+   best it has room for, refusing any whose margin is negative (cherry-picking). LA provision
+   takes its own children in order of waiting time (and, under shared placements, other members'
+   children after its own).
+3. A child with several offers takes the one the buyer ranks best; the placement goes to the
+   nearest suitable unit in the pool.
+
+Referrals not placed within the LA's neighbourhood are searched again across England; children
+still without a place go to an emergency or unregistered setting at a high price and are searched
+for again each week.
+
+What the RCC levers change is concentrated in :class:`SearchPolicy`: who the buyer is, which
+pools count as own provision, and how much purchasing weight a buyer brings to a price.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rccsim.base.codes import N_NEEDS, Kind, Sector, UnitType
+from rccsim.base.tables import weighted_bincount
+
+
+class PoolType:
+    LA_FOSTER = 0
+    IFA_FOSTER = 1
+    LA_HOME = 2
+    IND_HOME = 3
+    SUPPORTED = 4
+    REGIONAL = 5  # homes the RCC built or holds on block contract (by the LA they are in)
+
+
+N_POOL_TYPES = 6
+POOL_KIND = np.array([Kind.FOSTER_LA, Kind.FOSTER_IFA, Kind.HOME_LA, Kind.HOME_IND, Kind.SUPPORTED, Kind.HOME_LA], dtype=np.int64)
+OWN_TYPES = (PoolType.LA_FOSTER, PoolType.LA_HOME)
+_NEED_LEVELS = np.arange(N_NEEDS)
+# pool type by [unit type, run by an LA]
+_POOL_OF = np.array([
+    [PoolType.IFA_FOSTER, PoolType.LA_FOSTER],
+    [PoolType.IND_HOME, PoolType.LA_HOME],
+    [PoolType.SUPPORTED, PoolType.SUPPORTED],
+], dtype=np.int64)
+MARKET_TYPES = (PoolType.IFA_FOSTER, PoolType.IND_HOME, PoolType.SUPPORTED)
+
+
+def _repeats(pools: np.ndarray) -> np.ndarray:
+    """True where a row's pool already appeared earlier in that row (shape of ``pools``)."""
+    if pools.shape[1] < 2:
+        return np.zeros(pools.shape, dtype=bool)
+    order = np.argsort(pools, axis=1, kind="stable")
+    srt = np.take_along_axis(pools, order, axis=1)
+    rep = np.zeros(pools.shape, dtype=bool)
+    rep[:, 1:] = srt[:, 1:] == srt[:, :-1]
+    out = np.zeros(pools.shape, dtype=bool)
+    np.put_along_axis(out, order, rep, axis=1)
+    return out
+
+
+class SearchPolicy:
+    """Who searches, over whose vacancies, at what price.
+
+    The default is today's market: every LA buys for itself, sees only its own provision as its
+    own, and brings no purchasing weight beyond its own referral. RCC levers replace this object.
+    """
+
+    #: free in-house places an LA keeps for its own children before it takes another member's
+    #: (shared placements only: alone, an LA's provision takes no one else's children)
+    host_reserve = 0
+
+    def __init__(self, n_la: int):
+        self.n_la = n_la
+
+    def buyer(self, la: np.ndarray) -> np.ndarray:
+        """The buying body for referrals from ``la`` (an LA index, or a shared buyer id)."""
+        return la
+
+    def own_pools(self, market: Market, la: np.ndarray) -> np.ndarray:
+        """Pools each referral's buyer treats as its own provision, shape (n, k)."""
+        return np.stack([market.pool_id(PoolType.LA_FOSTER, la), market.pool_id(PoolType.LA_HOME, la)], axis=1)
+
+    def is_own(self, market: Market, pools: np.ndarray, la: np.ndarray) -> np.ndarray:
+        """Whether each candidate pool (rows: referrals from ``la``) is the buyer's own provision."""
+        return market.pool_owner[pools] == la[:, None]
+
+    def in_own_list(self, market: Market, la: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Independent pools some rows' own lists already hold (so the market search skips them).
+
+        Returns ``(rows, pools)``: which referrals from ``la`` (bool, per row) hold which pools
+        (bool, per pool) among their own; ``None`` when own lists hold no independent pool.
+        """
+        return None
+
+    def negotiate(self, market: Market, quote: np.ndarray, floor: np.ndarray, pools: np.ndarray, buyer: np.ndarray) -> np.ndarray:
+        """The price agreed for each offer (the quote: an LA alone takes the price it is given)."""
+        return quote
+
+
+class Market:
+    """Pools of vacancies and the daily matching of referrals to them."""
+
+    def __init__(self, model):
+        self.model = model
+        self.geo = model.geo
+        p = model.p
+        n_la = self.geo.n
+        self.n_la = n_la
+        self.n_pools = N_POOL_TYPES * n_la
+        self.pool_type = np.repeat(np.arange(N_POOL_TYPES), n_la)
+        self.pool_area = np.tile(np.arange(n_la), N_POOL_TYPES)
+        self.pool_kind = POOL_KIND[self.pool_type]
+        own = np.isin(self.pool_type, OWN_TYPES)
+        self.pool_owner = np.where(own, self.pool_area, -1)
+        # publicly run or RCC-held: no scarcity markup, referrals taken in order of waiting time
+        self.pool_public = own | (self.pool_type == PoolType.REGIONAL)
+        self.cap = np.zeros((self.n_pools, N_NEEDS), dtype=np.int64)
+        # per pool and need level: units that can meet that need and may have a free place
+        # (entries are removed lazily when found full)
+        self.freelist: list[list[list[int]]] = [[[] for _ in range(N_NEEDS)] for _ in range(self.n_pools)]
+        self.policy = SearchPolicy(n_la)
+        self._dirty: list[np.ndarray] = []  # units changed since the market last looked
+
+        # prices: list price per pool (independent pools) or LA cost per child (own pools)
+        pr = p.prices
+        hp = self.geo.las.house_price.to_numpy(float)
+        area = 1.0 + pr.area_price_elasticity * np.log(hp / np.median(hp))
+        # RCC homes (built or block-contracted): the running cost is paid whole, each child costs
+        # the marginal amount, as in an LA's own homes
+        base = np.array([pr.la_foster_gbp, pr.ifa_foster_gbp, pr.la_home_marginal_gbp, pr.ind_home_gbp, pr.supported_gbp,
+                         pr.la_home_marginal_gbp])
+        public = self.pool_public
+        self.list_price = base[self.pool_type] * np.where(public, 1.0, area[self.pool_area])
+        # what public placements are worth (the local independent list price), for judging referrals
+        ind_type = np.where(self.pool_type == PoolType.LA_FOSTER, PoolType.IFA_FOSTER, PoolType.IND_HOME)
+        self.own_value = np.where(public, base[ind_type] * area[self.pool_area], 0.0)
+        self.need_mult = np.array([pr.need_multiplier_foster, pr.need_multiplier_foster,
+                                   pr.need_multiplier_home, pr.need_multiplier_home, pr.need_multiplier_supported,
+                                   pr.need_multiplier_home])
+        self.serve_cost = np.array([pr.serve_cost_foster_gbp, pr.serve_cost_foster_gbp,
+                                    pr.serve_cost_home_gbp, pr.serve_cost_home_gbp, pr.serve_cost_supported_gbp,
+                                    pr.serve_cost_home_gbp])
+        self._build_candidates()
+
+    # -- pools and capacity ----------------------------------------------------------------------
+    def pool_id(self, ptype: int, area: np.ndarray) -> np.ndarray:
+        return ptype * self.n_la + np.asarray(area)
+
+    def pool_of_units(self, ids: np.ndarray) -> np.ndarray:
+        """The pool each unit belongs to (-1: not in the market, e.g. kinship carers)."""
+        u = self.model.units
+        utype, sector = u.utype[ids], u.sector[ids]
+        la_owned = sector == Sector.LA
+        ptype = _POOL_OF[utype.astype(np.int64), la_owned.astype(np.int64)]
+        area = np.where(la_owned & (utype != UnitType.SUPPORTED), u.owner_la[ids], u.la[ids])
+        regional = u.regional[ids] > 0
+        ptype = np.where(regional, PoolType.REGIONAL, ptype)
+        area = np.where(regional, u.la[ids], area)
+        pool = ptype * self.n_la + area
+        return np.where(u.kinship[ids], -1, pool)
+
+    def regional_areas(self) -> np.ndarray:
+        """LAs that hold RCC homes (built or on block contract)."""
+        return getattr(self, "_regional_areas", np.empty(0, dtype=np.int64))
+
+    def move_to_regional(self, ids: np.ndarray, how: int) -> None:
+        """Units pass to the RCC (block contract): out of their pool, into the RCC's."""
+        self.flush()
+        u = self.model.units
+        ids = np.asarray(ids, dtype=np.int64)
+        old = u.pool[ids]
+        counted = self._counted[ids]
+        for k in range(N_NEEDS):
+            m = u.max_need[ids] >= k
+            np.add.at(self.cap[:, k], old[m], -counted[m])
+        self._counted[ids] = 0
+        for unit, pl, top in zip(ids.tolist(), old.tolist(), u.max_need[ids].tolist()):
+            self._free[unit] = 0
+            for k in range(top + 1):
+                lst = self.freelist[pl][k]
+                if unit in lst:
+                    lst.remove(unit)
+        self._listed[ids] = False
+        u.regional[ids] = how
+        self.attach_units(ids)
+
+    def touch(self, ids: np.ndarray) -> None:
+        """Units ``ids`` changed; their places are recounted before the market next looks."""
+        self._dirty.append(np.asarray(ids, dtype=np.int64))
+
+    def flush(self) -> None:
+        if self._dirty:
+            ids = np.concatenate(self._dirty)
+            self._dirty = []
+            self.refresh(ids)
+
+    def refresh(self, ids: np.ndarray) -> None:
+        """Bring pool capacity and free lists up to date after units ``ids`` changed."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if len(ids) == 0:
+            return
+        ids = np.array(sorted(set(ids.tolist())), dtype=np.int64) if len(ids) < 64 else np.unique(ids)
+        u = self.model.units
+        pool = u.pool[ids]
+        ok = pool >= 0
+        ids, pool = ids[ok], pool[ok]
+        free = np.maximum(
+            (u.places[ids] - u.unavailable[ids] - u.occupied[ids] - u.bg_occupied[ids] - u.staying_put[ids])
+            * u.open[ids],
+            0,
+        ).astype(np.int64)
+        delta = free - self._counted[ids]
+        self._counted[ids] = free
+        changed = delta != 0
+        # the mirror equals the counts except for units the market has just filled (it ran
+        # ahead of them, and their count changed too)
+        fr = self._free
+        for unit, f in zip(ids[changed].tolist(), free[changed].tolist()):
+            fr[unit] = f
+        if changed.any():
+            # each unit's change counts for every need level up to the highest it meets
+            pc, dc, mc = pool[changed], delta[changed], u.max_need[ids[changed]]
+            if len(pc) <= 32:
+                cap = self.cap
+                for pl, d, top in zip(pc.tolist(), dc.tolist(), mc.tolist()):
+                    cap[pl, : top + 1] += d
+            else:
+                np.add.at(self.cap, pc, dc[:, None] * (mc[:, None] >= _NEED_LEVELS))
+        newly = (free > 0) & ~self._listed[ids]
+        if newly.any():
+            fl = self.freelist
+            for unit, pl, top in zip(ids[newly].tolist(), pool[newly].tolist(), u.max_need[ids[newly]].tolist()):
+                lists = fl[pl]
+                for k in range(top + 1):
+                    lists[k].append(unit)
+            self._listed[ids[newly]] = True
+
+    def _taken(self, units: list[int]) -> None:
+        """:meth:`refresh` for units the market has just filled, one place per entry: each had a
+        free place (the scan checked), so its count and its pool's capacity at every need level it
+        meets fall by one (the free-place mirror already did, in :meth:`_assign`)."""
+        u = self.model.units
+        if len(units) <= 4:
+            counted, cap, pool, top = self._counted, self.cap, u.pool, u.max_need
+            for unit in units:
+                counted[unit] -= 1
+                cap[pool[unit], : top[unit] + 1] -= 1
+            return
+        ids = np.array(units, dtype=np.int64)
+        np.subtract.at(self._counted, ids, 1)  # a unit can take more than one child
+        np.subtract.at(self.cap, u.pool[ids], (u.max_need[ids][:, None] >= _NEED_LEVELS).astype(np.int64))
+
+    def attach_units(self, ids: np.ndarray) -> None:
+        """Register new units with the market (assign pools, count their free places)."""
+        u = self.model.units
+        self._ensure_size(u.n)
+        # unit positions as Python floats: the unit scan reads them one at a time
+        have = len(self._east)
+        if u.n > have:
+            self._east.extend(u.east[have: u.n].tolist())
+            self._north.extend(u.north[have: u.n].tolist())
+        u.pool[ids] = self.pool_of_units(ids)
+        regional = ids[u.regional[ids] > 0]
+        if len(regional):
+            self._regional_areas = np.union1d(self.regional_areas(), u.la[regional].astype(np.int64))
+        self.refresh(ids)
+
+    def _ensure_size(self, n: int) -> None:
+        if not hasattr(self, "_counted"):
+            self._counted = np.zeros(0, dtype=np.int64)
+            self._listed = np.zeros(0, dtype=bool)
+            self._east: list[float] = []
+            self._north: list[float] = []
+            self._free: list[int] = []  # _counted, run ahead by the unit scan (Python ints: read one at a time)
+        if len(self._counted) < n:
+            grow = max(n, 2 * len(self._counted))
+            self._counted = np.concatenate([self._counted, np.zeros(grow - len(self._counted), dtype=np.int64)])
+            self._listed = np.concatenate([self._listed, np.zeros(grow - len(self._listed), dtype=bool)])
+            self._free.extend([0] * (grow - len(self._free)))
+
+    # -- candidate pools per LA --------------------------------------------------------------------
+    def _build_candidates(self) -> None:
+        k = int(min(self.model.p.market.neighbour_las, self.n_la))
+        near = self.geo.neighbours[:, :k]  # (n_la, k)
+        cols = [self.pool_id(t, near) for t in MARKET_TYPES]
+        self.near_pools = np.concatenate(cols, axis=1)
+        self.near_dist = np.concatenate([self.geo.distance[np.arange(self.n_la)[:, None], near]] * len(MARKET_TYPES), axis=1)
+        every = np.arange(self.n_la)
+        self.wide_pools = np.concatenate([self.pool_id(t, every) for t in MARKET_TYPES])
+
+    # -- matching --------------------------------------------------------------------------------
+    def clear(self, ids: np.ndarray, day, pen: np.ndarray | None = None, initial: bool = False) -> np.ndarray:
+        """Place as many of children ``ids`` as the market allows; returns those left unplaced
+        (in the order of ``ids``).
+
+        Args:
+            ids: children needing a placement (distinct).
+            day: the day each child needs its placement (one for all, or one per child); a
+                placement found is dated on that day.
+            pen: care-plan penalties per kind (defaults to :func:`children.care_plan`).
+            initial: building the start state (no scarcity markup, providers keep the children
+                they already have).
+        """
+        from rccsim.core import children as ch
+        from rccsim.core.engine import _member, per_child
+
+        if len(ids) == 0:
+            return ids
+        model = self.model
+        c = model.children
+        self.flush()
+        day = per_child(day, ids)
+        if pen is None:
+            pen = ch.care_plan(model, ids, day)
+        la = c.la[ids].astype(np.int64)
+        own = self.policy.own_pools(self, la)
+        # a pool appears once in a child's list: repeats in its own list, and the pools of the
+        # market search that its own list already holds (RCC levers), are skipped
+        own_skip = _repeats(own)
+        covered = self.policy.in_own_list(self, la)
+        near = self.near_pools[la]
+        skip = np.concatenate([own_skip, covered[0][:, None] & covered[1][near]], axis=1) if covered else None
+        if skip is None and own_skip.any():
+            skip = np.concatenate([own_skip, np.zeros(near.shape, dtype=bool)], axis=1)
+        placed: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        # first the nearest LAs' pools, then every pool with a free place for those left
+        cand = np.concatenate([own, near], axis=1)
+        own_dist = self.geo.distance[la[:, None], self.pool_area[own]]
+        dist = np.concatenate([own_dist, self.near_dist[la]], axis=1)
+        now = int(day.max())
+        left = self._rounds(ids, cand, dist, pen, now, initial, placed, skip)
+        if len(left):
+            keep = _member(ids, left)
+            left = ids[keep]
+            la_l = la[keep]
+            own_l = own[keep]
+            # pools with a free place for the least needy child left (the others could take none)
+            low = int(model.children.need[left].min())
+            open_pools = self.wide_pools[self.cap[self.wide_pools, low] > 0]
+            wide = np.broadcast_to(open_pools, (len(left), len(open_pools)))
+            cand_w = np.concatenate([own_l, wide], axis=1)
+            dist_w = np.concatenate(
+                [own_dist[keep], self.geo.distance[la_l][:, self.pool_area[open_pools]]],
+                axis=1,
+            )
+            skip_w = None
+            if covered:
+                skip_w = np.concatenate([own_skip[keep], covered[0][keep][:, None] & covered[1][open_pools][None, :]], axis=1)
+            elif own_skip.any():
+                skip_w = np.concatenate([own_skip[keep], np.zeros(wide.shape, dtype=bool)], axis=1)
+            left = self._rounds(left, cand_w, dist_w, pen[keep], now, initial, placed, skip_w)
+        if placed:
+            # one batch for the whole search: the places were taken round by round
+            who, units, price = (np.concatenate(parts) for parts in zip(*placed))
+            order = np.argsort(ids)
+            when = day[order[np.searchsorted(ids[order], who)]]
+            model.place(who, units, model.units.kind[units].astype(np.int64), price, when, initial=initial)
+        return left
+
+    def _rounds(self, ids, cand, dist, pen, day, initial, placed, skip=None) -> np.ndarray:
+        model = self.model
+        p = model.p.market
+        c = model.children
+        n = len(ids)
+        need = c.need[ids].astype(np.int64)
+        child_la = c.la[ids].astype(np.int64)  # each referral's LA
+        buyer = self.policy.buyer(child_la)
+        pool_kind = self.pool_kind[cand]
+        pool_type = self.pool_type[cand]
+        quote0 = self.list_price[cand] * self.need_mult[pool_type, need[:, None]]
+        is_own = self.policy.is_own(self, cand, child_la)
+        score = (
+            quote0
+            + p.distance_weight_gbp_per_mile * dist
+            + pen[np.arange(n)[:, None], pool_kind]
+            - np.where(is_own, p.own_provision_bonus_gbp, 0.0)
+        )
+        score[self.cap[cand, need[:, None]] <= 0] = np.inf
+        if skip is not None:
+            score[skip] = np.inf
+        unmatched = np.ones(n, dtype=bool)
+        m = int(max(1, min(p.circulation, cand.shape[1])))
+        # the regional register: public pools in a child's list that are not its own LA's
+        register = self.pool_public[cand] & (self.pool_owner[cand] != child_la[:, None])
+        if skip is not None:
+            register &= ~skip
+        if not register.any():
+            register = None
+        risk = self._risk(ids, day)
+        noise_rng = model.streams["acceptance"]
+        for _ in range(int(p.rounds)):
+            rows = np.flatnonzero(unmatched)
+            sub = score[rows]
+            # each child refers to its ``m`` best-scoring pools that can take it (in the order of
+            # its candidate list; on a tie at the m-th score, the earlier candidates), and to every
+            # pool on the regional register that can
+            top = sub < np.inf
+            if register is None:
+                if sub.shape[1] > m:
+                    top &= sub <= np.partition(sub, m - 1, axis=1)[:, m - 1: m]
+                    top &= np.cumsum(top, axis=1) <= m
+            elif sub.shape[1] - int(register.sum(axis=1).min()) > m:
+                reg = register[rows]
+                sub_m = np.where(reg, np.inf, sub)
+                mk = top & ~reg
+                mk &= sub_m <= np.partition(sub_m, m - 1, axis=1)[:, m - 1: m]
+                mk &= np.cumsum(mk, axis=1) <= m
+                top = mk | (top & reg)
+            r, pcol = np.nonzero(top)
+            if len(r) == 0:
+                break
+            prow = rows[r]
+            pool = cand[prow, pcol]
+            ptype = self.pool_type[pool]
+            own_prop = self.pool_public[pool]
+            free = self.cap[pool, 0]
+            # scarcity: distinct buyers chasing this pool's free places in this round
+            if initial:
+                markup = np.zeros(len(pool))
+            else:
+                key = np.unique(pool.astype(np.int64) * 100_000 + buyer[prow])
+                n_buyers = np.bincount(key // 100_000, minlength=self.n_pools)[pool]
+                markup = np.minimum(p.max_markup, p.competition_markup * np.maximum(n_buyers - 1, 0) / np.maximum(free, 1))
+                markup = np.where(own_prop, 0.0, markup)
+            quote = quote0[prow, pcol] * (1.0 + markup)
+            # providers rank referrals by margin and refuse those that do not pay; the LA's own
+            # carers and homes judge a referral the same way, valuing the placement at the local
+            # independent price (they too decline children they cannot manage), and take the
+            # children they accept in order of waiting time
+            if initial:
+                margin = np.where(own_prop, np.inf, 1.0)
+            else:
+                cost = self.serve_cost[ptype, need[prow]] + p.risk_cost_gbp * risk[prow]
+                quote = np.where(own_prop, quote, self.policy.negotiate(self, quote, cost, pool, buyer[prow]))
+                noise = noise_rng.normal(0.0, p.acceptance_noise_gbp, len(prow))
+                value = np.where(own_prop, self.own_value[pool] * self.need_mult[ptype, need[prow]], quote)
+                margin = value - cost + noise
+                priority = (day - c.waiting_since[ids[prow]]).astype(float)
+                # a public pool takes its own LA's children first (under shared placements the
+                # other members' children have what is left), each group in order of waiting time
+                home_first = np.where(self.pool_owner[pool] == child_la[prow], 1e9, 0.0)
+                margin = np.where(own_prop & (margin > 0), 1e9 + home_first + priority, margin)
+            refused = margin <= 0
+            score[prow[refused], pcol[refused]] = np.inf
+            keep = ~refused
+            prow, pcol, pool, quote, margin = prow[keep], pcol[keep], pool[keep], quote[keep], margin[keep]
+            if len(prow) == 0:
+                continue
+            order = np.lexsort((-margin, pool))
+            prow, pcol, pool, quote, margin = prow[order], pcol[order], pool[order], quote[order], margin[order]
+            # rank of each referral within its pool
+            new_pool = np.empty(len(pool), dtype=bool)
+            new_pool[0] = True
+            np.not_equal(pool[1:], pool[:-1], out=new_pool[1:])
+            idx = np.arange(len(pool))
+            rank = idx - np.maximum.accumulate(np.where(new_pool, idx, 0))
+            limit = self.cap[pool, need[prow]]
+            reserve = self.policy.host_reserve
+            if reserve:
+                # another member's child is offered one of an LA's places only if ``reserve`` stay
+                # free for the LA's own children (ranked first) after this round
+                owner = self.pool_owner[pool]
+                other = (owner >= 0) & (owner != child_la[prow])
+                limit = np.where(other, limit - reserve, limit)
+            offered = rank < limit
+            # not offered: the pool's places went to better-ranked referrals; the market's pools are
+            # not asked again in this search, the register's are (every member child is on it each
+            # round, and the places offered to a child who takes another are free next round)
+            gone = ~offered if register is None else ~offered & ~register[prow, pcol]
+            score[prow[gone], pcol[gone]] = np.inf
+            prow, pcol, pool, quote = prow[offered], pcol[offered], pool[offered], quote[offered]
+            if len(prow) == 0:
+                continue
+            # each child takes its best offer
+            best = np.lexsort((score[prow, pcol], prow))
+            prow, pcol, pool, quote = prow[best], pcol[best], pool[best], quote[best]
+            firsts = np.empty(len(prow), dtype=bool)
+            firsts[0] = True
+            np.not_equal(prow[1:], prow[:-1], out=firsts[1:])
+            prow, pcol, pool, quote = prow[firsts], pcol[firsts], pool[firsts], quote[firsts]
+            # highest needs first within a pool, then assign units
+            order = np.lexsort((-need[prow], pool))
+            prow, pcol, pool, quote = prow[order], pcol[order], pool[order], quote[order]
+            placed_rows, placed_units, placed_price = self._assign(ids, prow, pcol, pool, quote, need, score, initial)
+            if placed_rows:
+                pr = np.array(placed_rows)
+                unmatched[pr] = False
+                units = np.array(placed_units, dtype=np.int64)
+                placed.append((ids[pr], units, np.array(placed_price)))
+                self._taken(placed_units)
+        return ids[unmatched]
+
+    def _assign(self, ids, prow, pcol, pool, quote, need, score, initial=False):
+        """Pick a unit for each accepted referral; referrals with no suitable unit are refused.
+
+        The unit is the nearest to the child's home among the first ``unit_scan`` suitable units
+        with a free place in the pool's list for the child's need level. When the start state is
+        built, the emptiest of those units is taken instead, so that the children already in care
+        are spread over the homes that hold them (as they are: most homes are partly full).
+        """
+        u = self.model.units
+        c = self.model.children
+        counted, occ, places = self._free, u.occupied, u.places
+        ue, un = self._east, self._north
+        listed = self._listed
+        placed_rows, placed_units, placed_price = [], [], []
+        scan = int(self.model.p.market.unit_scan)
+        children = ids[prow]
+        ce_all, cn_all = c.home_e[children].tolist(), c.home_n[children].tolist()
+        need_l = need[prow].tolist()
+        freelist = self.freelist
+        inf = float("inf")
+        for j, (r, col, pl, q) in enumerate(zip(prow.tolist(), pcol.tolist(), pool.tolist(), quote.tolist())):
+            lst = freelist[pl][need_l[j]]
+            ce, cn = ce_all[j], cn_all[j]
+            best, bestd, seen, i, n = -1, inf, 0, 0, len(lst)
+            while i < n:
+                unit = lst[i]
+                free = counted[unit]
+                if free <= 0:
+                    n -= 1
+                    lst[i] = lst[n]
+                    lst.pop()
+                    listed[unit] = False
+                    continue
+                if initial:
+                    d = -free / places[unit]
+                else:
+                    dx = ue[unit] - ce
+                    dy = un[unit] - cn
+                    d = dx * dx + dy * dy
+                if d < bestd:
+                    best, bestd = unit, d
+                seen += 1
+                if seen >= scan:
+                    break
+                i += 1
+            if best < 0:
+                score[r, col] = np.inf
+                continue
+            counted[best] -= 1  # the mirror runs ahead; refresh() restores it from the arrays
+            placed_rows.append(r)
+            placed_units.append(best)
+            placed_price.append(q)
+        if placed_units:
+            np.add.at(occ, np.array(placed_units, dtype=np.int64), 1)
+        return placed_rows, placed_units, placed_price
+
+    def _risk(self, ids: np.ndarray, day: int) -> np.ndarray:
+        """Risk points a provider sees in a referral: flags and a history of breakdowns."""
+        from rccsim.base.codes import FLAG_EXPLOITATION, FLAG_JUSTICE, FLAG_MENTAL_HEALTH
+
+        c = self.model.children
+        f = c.flags[ids]
+        return (
+            ((f & FLAG_JUSTICE) > 0).astype(float)
+            + ((f & FLAG_EXPLOITATION) > 0)
+            + ((f & FLAG_MENTAL_HEALTH) > 0)
+            + 0.5 * np.minimum(c.n_breakdowns[ids], 4)
+            + c.need[ids]
+        )
+
+    # -- prices over time --------------------------------------------------------------------------
+    def update_prices(self, months: float = 1.0) -> None:
+        """List prices follow occupancy: tight local markets push prices up, slack ones down."""
+        p = self.model.p.prices
+        u = self.model.units
+        n = u.n
+        pool = u.pool[:n]
+        ok = (pool >= 0) & u.open[:n]
+        avail = (u.places[:n] - u.unavailable[:n]).astype(float)
+        filled = (u.occupied[:n] + u.bg_occupied[:n] + u.staying_put[:n]).astype(float)
+        cap = weighted_bincount(pool[ok], weights=avail[ok], minlength=self.n_pools)
+        fil = weighted_bincount(pool[ok], weights=filled[ok], minlength=self.n_pools)
+        # smooth over each LA's neighbourhood (same pool type)
+        k = int(p.price_neighbourhood_las)
+        near = self.geo.neighbours[:, :k]
+        cap_t = cap.reshape(N_POOL_TYPES, self.n_la)[:, near].sum(axis=2).ravel()
+        fil_t = fil.reshape(N_POOL_TYPES, self.n_la)[:, near].sum(axis=2).ravel()
+        occ = np.where(cap_t > 0, fil_t / np.maximum(cap_t, 1), p.target_occupancy)
+        market = ~self.pool_public
+        change = np.exp(p.price_adjustment_per_year * months / 12.0 * (occ - p.target_occupancy))
+        change *= (1.0 + p.inflation_per_year) ** (months / 12.0)
+        self.list_price = np.where(market, self.list_price * change, self.list_price * (1.0 + p.inflation_per_year) ** (months / 12.0))
+        self.occupancy = occ

@@ -1,0 +1,327 @@
+"""Metrics from the run's records, with DfE's definitions where DfE publishes the figure.
+
+All are computed for the run's LAs (the simulated children) per run year (1 April to 31 March):
+
+* stocks at 31 March: children in care, shares by placement group (fostering, residential,
+  supported, with parents, other);
+* flows in the year: children starting and ceasing care;
+* cost: placement spend in the year (weekly prices pro rata to days, plus the running cost of the
+  LAs' own children's homes, which are staffed whether full or empty), and per child-week in care;
+* distance at 31 March: mean miles from home to placement, share more than 20 miles away, share
+  placed outside the responsible LA (as DfE, straight-line distance between postcodes);
+* stability: placement moves per child-year in care; share of children in care at 31 March with
+  three or more placements during the year; share of children under 16 in care for 2.5 years or
+  more who have been in the same placement for 2 years (DfE long-term stability);
+* sufficiency: share of new placements that were emergency or unregistered, children waiting in
+  such settings at 31 March, children's homes and fostering households in the run's LAs, homes
+  opened and closed, carers approved and leaving.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rccsim.base.codes import GROUP_OF_KIND, GROUPS, N_KINDS, Kind, Sector, UnitType
+from rccsim.base.tables import weighted_bincount
+
+NEVER = 2**31 - 1
+HEADLINE = (
+    "children_in_care_end",
+    "entries_per_year",
+    "exits_per_year",
+    "share_fostering_end",
+    "share_residential_end",
+    "share_supported_end",
+    "cost_total_gbp",
+    "cost_per_child_week_gbp",
+    "mean_distance_miles",
+    "share_over_20_miles",
+    "share_out_of_la",
+    "moves_per_child_year",
+    "share_3plus_placements",
+    "share_emergency_placements",
+    "children_homes_end",
+    "foster_households_end",
+)
+# distance from home of children placed at the end of the run (miles; DfE's 20-mile line is a bound)
+DISTANCE_BANDS = np.array([0.0, 5.0, 10.0, 20.0, 50.0, np.inf])
+DISTANCE_BAND_LABELS = ("0-5", "5-10", "10-20", "20-50", "50+")
+# moves per child in care at any time during the run (placements started after the first)
+MOVE_BANDS = ("0", "1", "2", "3", "4+")
+AGE_BAND_EDGES = np.array([1.0, 5.0, 10.0, 16.0])  # upper edges of DfE's age bands but the last
+AGE_BAND_LABELS = ("under_1", "1_4", "5_9", "10_15", "16_17")
+GROUP_INDEX = np.array([GROUPS.index(GROUP_OF_KIND[k]) for k in range(N_KINDS)])
+
+
+def _margin(sums: dict, year: int | None) -> float:
+    """Operating margin (income - cost) / income of independent homes, in one run year or all."""
+    inc, cost = sums.get("home_income_gbp", {}), sums.get("home_cost_gbp", {})
+    income = sum(inc.values()) if year is None else inc.get(year, 0.0)
+    spent = sum(cost.values()) if year is None else cost.get(year, 0.0)
+    return _safe(income - spent, income)
+
+
+def _safe(num: float, den: float) -> float:
+    return float(num) / float(den) if den > 0 else 0.0
+
+
+def _pooled(model, spend_la, lever_items, l_payer, l_price, l_initial, l_start, l_end, h_owner, h_cost, h_open) -> dict:
+    """The pooled budget's accounts (empty without the lever): see rccsim/levers."""
+    cfg = model.scenario.levers.pooled_budget
+    if cfg is None or cfg.share <= 0:
+        return {}
+    members = model.rcc.member_index
+    n_la = model.geo.n
+    # the start state's spend rate (a year of it) sets the first year's contributions
+    open0 = l_initial & (l_start <= 0) & (l_end > 0)
+    weekly0 = weighted_bincount(l_payer[open0], weights=l_price[open0], minlength=n_la)[:n_la]
+    weekly0 += weighted_bincount(h_owner[h_open <= 0], weights=h_cost[h_open <= 0], minlength=n_la)[:n_la]
+    basis = np.vstack([weekly0 * 365.25 / 7.0, spend_la[:-1]])[:, members]
+    contributions = cfg.share * basis
+    spend = cfg.share * spend_la[:, members]
+    levers_cost = np.sum([v for v in lever_items.values()], axis=0) if lever_items else np.zeros(model.years)
+    balance = np.cumsum(contributions.sum(axis=1) - spend.sum(axis=1) - levers_cost)
+    gap = spend - contributions  # each member's over (+) or under (-) spend the pot carried
+    return {
+        "share": cfg.share,
+        "contributions_gbp_by_year": [float(x) for x in contributions.sum(axis=1)],
+        "rcc_spend_gbp_by_year": [float(x) for x in (spend.sum(axis=1) + levers_cost)],
+        "balance_gbp_by_year": [float(x) for x in balance],
+        "absorbed_gbp_by_year": [float(x) for x in np.abs(gap).sum(axis=1)],
+        "largest_la_overspend_gbp": float(max(gap.max(), 0.0)),
+    }
+
+
+def compute(model) -> tuple[dict, list[dict]]:
+    """Whole-run metrics and one dict of metrics per year."""
+    c, log, u = model.children, model.recorder.placements, model.units
+    n, m = c.n, log.n
+    entered, exited, initial = c.entered[:n].astype(np.int64), c.exited[:n].astype(np.int64), c.initial[:n]
+    exited_eff = np.where(exited < 0, NEVER, exited)
+    l_child = log.child[:m].astype(np.int64)
+    l_start = log.start[:m].astype(np.int64)
+    l_end = np.minimum(log.end[:m].astype(np.int64), model.horizon)
+    l_kind = log.kind[:m].astype(np.int64)
+    l_price = log.price[:m]
+    l_first = log.first[:m]
+    l_initial = log.initial[:m]
+    l_dist = log.distance[:m]
+    l_place_la = log.place_la[:m].astype(np.int64)
+    la = c.la[:n].astype(np.int64)
+    dob = c.dob[:n].astype(np.int64)
+
+    # LA-run homes of the run's LAs: fixed running costs
+    un = u.n
+    la_home = (u.utype[:un] == UnitType.HOME) & (u.sector[:un] == Sector.LA) & (u.owner_la[:un] >= 0)
+    la_home &= model.world.simulated[np.maximum(u.owner_la[:un], 0)]
+    h_open = np.maximum(u.opened[:un][la_home].astype(np.int64), 0)
+    h_close = np.where(u.closed[:un][la_home] < 0, model.horizon, u.closed[:un][la_home]).astype(np.int64)
+    h_cost = u.weekly_cost[:un][la_home]
+
+    # the levers' own costs (capital, block payments, hub, RCC running costs): rccsim/levers
+    from rccsim.levers import block_costs
+
+    lever_items = {k: np.asarray(v, dtype=float) for k, v in getattr(model, "lever_costs", {}).items()}
+    block_paid, block_voids = block_costs(model)
+    if block_paid.any():
+        lever_items["block_contracts"] = block_paid
+    l_unit = log.unit[:m].astype(np.int64)
+    l_regional = np.where(l_unit >= 0, u.regional[np.maximum(l_unit, 0)], 0) > 0
+
+    l_payer = log.payer[:m].astype(np.int64)
+    h_owner = u.owner_la[:un][la_home].astype(np.int64)
+    n_la = model.geo.n
+    spend_la = np.zeros((model.years, n_la))  # who pays: placements by payer, LA homes by owner
+
+    sums = model.recorder.sums
+    years = []
+    bounds = model.year_bounds
+    for k in range(model.years):
+        y0, y1 = int(bounds[k]), int(bounds[k + 1])
+        d = y1 - 1  # 31 March
+        in_care = (entered <= d) & (exited_eff > d)
+        stock = int(in_care.sum())
+        open_rows = (l_start <= d) & (l_end > d) & (log.end[:m] > d)
+        kinds_at = l_kind[open_rows]
+        groups = np.bincount(GROUP_INDEX[kinds_at], minlength=len(GROUPS))
+        by_kind = np.bincount(kinds_at, minlength=N_KINDS)
+        dist = l_dist[open_rows]
+        out_la = l_place_la[open_rows] != la[l_child[open_rows]]
+        # placements during the year, per child in care at 31 March
+        during = (l_start <= d) & (np.minimum(log.end[:m].astype(np.int64), NEVER) > y0)
+        per_child = np.bincount(l_child[during], minlength=n)
+        three_plus = int((per_child[in_care] >= 3).sum())
+        # child-days in care during the year
+        lo = np.maximum(entered, y0)
+        hi = np.minimum(exited_eff, y1)
+        child_days = float(np.maximum(hi - lo, 0).sum())
+        # spend: placement prices pro rata, plus LA homes' running costs
+        o_lo = np.maximum(l_start, y0)
+        o_hi = np.minimum(l_end, y1)
+        overlap = np.maximum(o_hi - o_lo, 0)
+        spend_kind = weighted_bincount(l_kind, weights=l_price * overlap / 7.0, minlength=N_KINDS)
+        weeks_kind = weighted_bincount(l_kind, weights=overlap / 7.0, minlength=N_KINDS)  # placement-weeks
+        home_days = np.maximum(np.minimum(h_close, y1) - np.maximum(h_open, y0), 0)
+        la_home_cost = float((h_cost * home_days / 7.0).sum())
+        spend_kind[Kind.HOME_LA] += la_home_cost
+        spend_la[k] = weighted_bincount(l_payer, weights=l_price * overlap / 7.0, minlength=n_la)[:n_la]
+        spend_la[k] += weighted_bincount(h_owner, weights=h_cost * home_days / 7.0, minlength=n_la)[:n_la]
+        lever_year = {name: float(arr[k]) for name, arr in lever_items.items()}
+        cost = float(spend_kind.sum()) + sum(lever_year.values())
+        starts_in_year = (l_start >= y0) & (l_start < y1) & ~l_initial
+        moves = int((starts_in_year & ~l_first).sum())
+        emergency = int((starts_in_year & (l_kind == Kind.UNREGISTERED)).sum())
+        # long-term stability (DfE): under 16, in care 2.5+ years, same placement 2+ years
+        age_d = (d - dob) / 365.25
+        # DfE's age bands at 31 March (under 1, 1-4, 5-9, 10-15, 16-17)
+        bands = np.bincount(np.searchsorted(AGE_BAND_EDGES, age_d[in_care], side="right"), minlength=5)[:5]
+        long_term = in_care & (age_d < 16) & ((d - entered) >= 913)
+        cur_start = np.full(n, NEVER, dtype=np.int64)
+        cur_start[l_child[open_rows]] = l_start[open_rows]
+        stable = long_term & ((d - cur_start) >= 730)
+        snap = model.recorder.snapshots[k] if k < len(model.recorder.snapshots) else {}
+        counts = model.recorder.counts
+        years.append(
+            {
+                "year": k + 1,
+                "year_ending": f"{model.start_year + k + 1}-03-31",
+                "children_in_care_end": stock,
+                "entries_per_year": int(((entered >= y0) & (entered < y1) & ~initial).sum()),
+                "exits_per_year": int(((exited >= y0) & (exited < y1)).sum()),
+                "share_fostering_end": _safe(groups[GROUPS.index("fostering")], stock),
+                "share_residential_end": _safe(groups[GROUPS.index("residential")], stock),
+                "share_supported_end": _safe(groups[GROUPS.index("supported")], stock),
+                "share_with_parents_end": _safe(groups[GROUPS.index("with_parents")], stock),
+                "share_other_end": _safe(groups[GROUPS.index("other")], stock),
+                "share_foster_kinship_end": _safe(by_kind[Kind.FOSTER_KIN], stock),
+                "share_foster_la_end": _safe(by_kind[Kind.FOSTER_LA], stock),
+                "share_foster_agency_end": _safe(by_kind[Kind.FOSTER_IFA], stock),
+                **{f"share_aged_{lab}_end": _safe(bands[i], stock) for i, lab in enumerate(AGE_BAND_LABELS)},
+                "cost_total_gbp": cost,
+                "cost_per_child_week_gbp": _safe(cost, child_days / 7.0),
+                "mean_distance_miles": float(dist.mean()) if len(dist) else 0.0,
+                "share_over_20_miles": _safe((dist > 20.0).sum(), len(dist)),
+                "share_out_of_la": _safe(out_la.sum(), len(dist)),
+                "moves_per_child_year": _safe(moves, child_days / 365.25),
+                "share_3plus_placements": _safe(three_plus, stock),
+                "share_long_term_stable": _safe(stable.sum(), long_term.sum()),
+                "share_emergency_placements": _safe(emergency, starts_in_year.sum()),
+                "placements_started": int(starts_in_year.sum()),
+                "children_waiting_end": int(snap.get("waiting", 0)),
+                "children_homes_end": int(snap.get("children_homes", 0)),
+                "children_homes_places_end": int(snap.get("children_homes_places", 0)),
+                "children_homes_la_end": int(snap.get("children_homes_la", 0)),
+                "foster_households_end": int(snap.get("foster_households", 0)),
+                "homes_opened": int(counts.get("homes_opened", {}).get(k + 1, np.zeros(3)).sum()),
+                "homes_closed": int(counts.get("homes_closed", {}).get(k + 1, np.zeros(3)).sum()),
+                "carers_approved": int(counts.get("carers_approved", {}).get(k + 1, np.zeros(3)).sum()),
+                "carers_left": int(counts.get("carers_left", {}).get(k + 1, np.zeros(3)).sum()),
+                # the average weekly price paid over the year's placement-weeks, by kind (before
+                # LA homes' running costs are added to their spend)
+                "price_home_ind_gbp_week": _safe(spend_kind[Kind.HOME_IND], weeks_kind[Kind.HOME_IND]),
+                "price_ifa_gbp_week": _safe(spend_kind[Kind.FOSTER_IFA], weeks_kind[Kind.FOSTER_IFA]),
+                # operating margin of the independent children's homes in the run's LAs (quarterly
+                # census of income and running costs, rccsim/core/providers.py: _tally_margins)
+                "provider_margin_home": _margin(sums, k + 1),
+                "spend_by_kind_gbp": {Kind.NAMES[i]: float(v) for i, v in enumerate(spend_kind)},
+                "lever_costs_gbp": lever_year,
+                "block_voids_gbp": float(block_voids[k]),
+                "placements_in_rcc_homes": int((starts_in_year & l_regional).sum()),
+            }
+        )
+
+    last = years[-1]
+    d_end = int(bounds[-1]) - 1
+    in_care_end = (entered <= d_end) & (exited_eff > d_end)
+    open_end = (l_start <= d_end) & (l_end > d_end)
+    by_group = {}
+    ended = (log.end[:m] < model.horizon) & (log.end[:m] >= 0) & ~l_initial
+    duration = (log.end[:m].astype(np.int64) - l_start)
+    for g, name in enumerate(GROUPS):
+        at_end = open_end & (GROUP_INDEX[l_kind] == g)
+        done = ended & (GROUP_INDEX[l_kind] == g)
+        by_group[name] = {
+            "children_end": int(at_end.sum()),
+            "share_over_20_miles": _safe((l_dist[at_end] > 20.0).sum(), at_end.sum()),
+            "share_out_of_la": _safe((l_place_la[at_end] != la[l_child[at_end]]).sum(), at_end.sum()),
+            "mean_duration_days": float(duration[done].mean()) if done.any() else 0.0,
+            "median_duration_days": float(np.median(duration[done])) if done.any() else 0.0,
+        }
+    # by LA (the run's LAs): stock, flows, distance and stability over the run
+    by_la = {}
+    codes = model.geo.las.la_code.to_numpy()
+    stock_la = np.bincount(la[in_care_end], minlength=model.geo.n)
+    starts_la = np.bincount(la[~initial & (entered < model.horizon)], minlength=model.geo.n)
+    ceases_la = np.bincount(la[(exited >= 0)], minlength=model.geo.n)
+    rows_la = la[l_child[open_end]]
+    out_la = weighted_bincount(rows_la, weights=(l_place_la[open_end] != rows_la), minlength=model.geo.n)
+    far_la = weighted_bincount(rows_la, weights=(l_dist[open_end] > 20.0), minlength=model.geo.n)
+    placed_la = np.bincount(rows_la, minlength=model.geo.n)
+    y0 = int(bounds[-2])
+    during = (l_start <= d_end) & (np.minimum(log.end[:m].astype(np.int64), NEVER) > y0)
+    per_child = np.bincount(l_child[during], minlength=n)
+    three_la = np.bincount(la[in_care_end & (per_child >= 3)], minlength=model.geo.n)
+    for i in model.region.la_index:
+        by_la[str(codes[i])] = {
+            "children_in_care_end": int(stock_la[i]),
+            "starts": int(starts_la[i]),
+            "ceases": int(ceases_la[i]),
+            "share_out_of_la": _safe(out_la[i], placed_la[i]),
+            "share_over_20_miles": _safe(far_la[i], placed_la[i]),
+            "share_3plus_placements": _safe(three_la[i], stock_la[i]),
+        }
+    # distributions for the report: distance from home at the end, moves per child over the run
+    dist_end = l_dist[open_end & (l_dist >= 0)]
+    band_counts = np.histogram(dist_end, bins=DISTANCE_BANDS)[0]
+    moved = (~l_initial) & (~l_first) & (l_start < model.horizon)
+    moves_child = np.bincount(l_child[moved], minlength=n)
+    in_run = (entered < model.horizon) & (exited_eff > 0)
+    move_counts = np.bincount(np.minimum(moves_child[in_run], len(MOVE_BANDS) - 1), minlength=len(MOVE_BANDS))
+    total_cost = float(sum(y["cost_total_gbp"] for y in years))
+    child_weeks = float(sum(_safe(y["cost_total_gbp"], y["cost_per_child_week_gbp"]) for y in years))
+    started_all = ~l_initial & (l_start < model.horizon)
+    weekly_price = {}
+    for kind in range(N_KINDS):
+        sel = started_all & (l_kind == kind) & (l_price > 0)
+        weekly_price[Kind.NAMES[kind]] = float(l_price[sel].mean()) if sel.any() else 0.0
+    n_initial = int(initial.sum())
+    metrics = {
+        "children_in_care_start": n_initial,
+        "children_in_care_end": last["children_in_care_end"],
+        "entries_per_year": float(np.mean([y["entries_per_year"] for y in years])),
+        "exits_per_year": float(np.mean([y["exits_per_year"] for y in years])),
+        "share_fostering_end": last["share_fostering_end"],
+        "share_residential_end": last["share_residential_end"],
+        "share_supported_end": last["share_supported_end"],
+        "share_with_parents_end": last["share_with_parents_end"],
+        "share_other_end": last["share_other_end"],
+        "cost_total_gbp": total_cost,
+        "cost_per_child_week_gbp": _safe(total_cost, child_weeks),
+        "mean_distance_miles": float(np.mean([y["mean_distance_miles"] for y in years])),
+        "share_over_20_miles": float(np.mean([y["share_over_20_miles"] for y in years])),
+        "share_out_of_la": float(np.mean([y["share_out_of_la"] for y in years])),
+        "moves_per_child_year": float(np.mean([y["moves_per_child_year"] for y in years])),
+        "share_3plus_placements": float(np.mean([y["share_3plus_placements"] for y in years])),
+        "share_long_term_stable": float(np.mean([y["share_long_term_stable"] for y in years])),
+        "share_emergency_placements": float(np.mean([y["share_emergency_placements"] for y in years])),
+        "children_waiting_end": last["children_waiting_end"],
+        "children_homes_end": last["children_homes_end"],
+        "children_homes_places_end": last["children_homes_places_end"],
+        "foster_households_end": last["foster_households_end"],
+        "homes_opened": int(sum(y["homes_opened"] for y in years)),
+        "provider_margin_home": _margin(sums, None),
+        "homes_closed": int(sum(y["homes_closed"] for y in years)),
+        "carers_approved": int(sum(y["carers_approved"] for y in years)),
+        "carers_left": int(sum(y["carers_left"] for y in years)),
+        "weekly_price_gbp_by_kind": weekly_price,
+        "lever_costs_gbp": {name: float(arr.sum()) for name, arr in lever_items.items()},
+        "block_voids_gbp": float(block_voids.sum()),
+        "placements_in_rcc_homes": int(sum(y["placements_in_rcc_homes"] for y in years)),
+        "pooled_budget": _pooled(model, spend_la, lever_items, l_payer, l_price, l_initial, l_start, l_end, h_owner, h_cost, h_open),
+        "mean_distance_rcc_homes_miles": float(l_dist[started_all & l_regional].mean()) if (started_all & l_regional).any() else 0.0,
+        "distance_bands_end": {lab: int(v) for lab, v in zip(DISTANCE_BAND_LABELS, band_counts)},
+        "moves_per_child_dist": {lab: int(v) for lab, v in zip(MOVE_BANDS, move_counts)},
+        "by_placement_type": by_group,
+        "by_la": by_la,
+    }
+    return metrics, years

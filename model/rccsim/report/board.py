@@ -1,0 +1,573 @@
+"""The board-ready report of a scenario comparison, from the results database.
+
+    rccsim report --plan results/studies/GM_all_scenarios/plan.json --out results/report.html
+
+One self-contained HTML file: the question, the scenarios and their sources, the headline table
+(cost, distance, stability, sufficiency: baseline and each option's difference from it with a 95%
+interval over seeds), the mechanisms behind each difference (from the runs' own records, as
+``rccsim compare`` gives them), figures embedded as images (time series with bands, distance from
+home, moves per child, cost by placement type, differences by LA), the assumptions and their
+sources, the calibration fit, and a provenance block (code version, seeds, run keys, date) that a
+board paper can cite. It prints on A4 landscape (a print style sheet is embedded): print it to PDF
+from any browser for the printable version.
+
+Every number in it is read from the database, for exactly the runs of the study's plan. Counts of
+children under 5 are shown as "<5", as official statistics suppress them.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rccsim.base.errors import InputError
+from rccsim.studies.compare import KIND_LABELS
+
+# (metric, label, unit of display, scale applied to values before display, format, is a count of children)
+THEMES = {
+    "Cost": [
+        ("cost_total_gbp", "Total cost, whole run", "£m", 1e-6, "{:,.1f}", False),
+        ("cost_per_child_week_gbp", "Cost per child-week", "£", 1.0, "{:,.0f}", False),
+    ],
+    "Distance from home": [
+        ("mean_distance_miles", "Mean distance", "miles", 1.0, "{:.2f}", False),
+        ("share_over_20_miles", "Placed > 20 miles", "%", 100.0, "{:.1f}", False),
+        ("share_out_of_la", "Placed outside own LA", "%", 100.0, "{:.1f}", False),
+    ],
+    "Stability": [
+        ("moves_per_child_year", "Moves per child-year", "moves", 1.0, "{:.3f}", False),
+        ("share_3plus_placements", "3+ placements in a year", "%", 100.0, "{:.1f}", False),
+        ("share_long_term_stable", "Long-term stability", "%", 100.0, "{:.1f}", False),
+    ],
+    "Sufficiency": [
+        ("share_emergency_placements", "New placements emergency/unregistered", "%", 100.0, "{:.2f}", False),
+        ("children_waiting_end", "Children in emergency settings (end)", "children", 1.0, "{:,.1f}", True),
+        ("children_homes_end", "Children's homes (end)", "homes", 1.0, "{:,.0f}", False),
+        ("foster_households_end", "Fostering households (end)", "households", 1.0, "{:,.0f}", False),
+    ],
+}
+HEADLINE_KEYS = [m[0] for rows in THEMES.values() for m in rows]
+SERIES = [
+    ("cost_total_gbp", "Cost in the year", "£m", 1e-6),
+    ("children_in_care_end", "Children in care at 31 March", "children", 1.0),
+    ("mean_distance_miles", "Mean distance from home at 31 March", "miles", 1.0),
+    ("share_over_20_miles", "Placed more than 20 miles away", "% of children placed", 100.0),
+    ("moves_per_child_year", "Placement moves per child-year", "moves per child-year", 1.0),
+    ("children_waiting_end", "Children in emergency settings at 31 March", "children", 1.0),
+]
+SMALL = 5  # counts of children below this are suppressed
+
+
+# ------------------------------------------------------------------------------------------------
+# reading the study from the database
+# ------------------------------------------------------------------------------------------------
+
+def load_study(url: str, plan: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The plan's runs, their metrics (long form) and by-LA metrics, from the database."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.orm import Session
+
+    from rccsim.io import store
+    from rccsim.studies.plan import all_specs
+
+    keys = {s["run_key"]: s for s in all_specs(plan)}
+    engine = store.connect(url, create=False)
+    try:
+        return _read(engine, plan, keys, Session, select, store)
+    except SQLAlchemyError as exc:
+        raise InputError(f"cannot read the results database: {getattr(exc, 'orig', None) or exc}"[:300]) from None
+    finally:
+        engine.dispose()
+
+
+def _read(engine, plan, keys, Session, select, store):
+    with Session(engine) as session:
+        runs = session.execute(select(store.Run).where(store.Run.study == plan["study"])).scalars().all()
+        runs = [r for r in runs if r.run_key in keys]
+        if len(runs) < len(keys):
+            raise InputError(f"the database holds {len(runs)} of the {len(keys)} runs of study '{plan['study']}': "
+                             "run the workflow (snakemake --cores 2) to finish it")
+        ids = [r.id for r in runs]
+        run_df = pd.DataFrame([{
+            "run_id": r.id, "run_key": r.run_key, "scenario": r.scenario, "scenario_hash": r.scenario_hash,
+            "seed": r.seed, "sample": r.sample, "parameter_hash": r.parameter_hash, "code_version": r.code_version,
+            "started_at": r.started_at, "finished_at": r.finished_at, "wall_seconds": r.wall_seconds,
+            "extra": r.extra, "parameters": r.parameters,
+        } for r in runs])
+        met = pd.DataFrame(session.execute(
+            select(store.Metric.run_id, store.Metric.year, store.Metric.name, store.Metric.value)
+            .where(store.Metric.run_id.in_(ids))).all(), columns=["run_id", "year", "name", "value"])
+        la = pd.DataFrame(session.execute(
+            select(store.LaMetric.run_id, store.LaMetric.la_code, store.LaMetric.name, store.LaMetric.value)
+            .where(store.LaMetric.run_id.in_(ids))).all(), columns=["run_id", "la_code", "name", "value"])
+    return run_df, met, la
+
+
+def _compare_records(run_df: pd.DataFrame, met: pd.DataFrame) -> list[dict]:
+    """Per-run records in the form rccsim/studies/compare.py summarises and explains."""
+    whole = met[met.year == 0].pivot(index="run_id", columns="name", values="value")
+    yearly = met[met.year > 0]
+    spend = yearly[yearly.name.str.startswith("spend_by_kind_gbp.")].copy()
+    spend["kind"] = spend.name.str.split(".", n=1).str[1]
+    spend = spend.groupby(["run_id", "kind"]).value.sum()
+    records = []
+    for row in run_df.itertuples():
+        w = whole.loc[row.run_id]
+        m = {k: float(w[k]) for k in HEADLINE_KEYS}
+        for k in ("block_voids_gbp", "placements_in_rcc_homes", "mean_distance_rcc_homes_miles", "carers_approved",
+                  "carers_left", "homes_opened", "homes_closed"):
+            m[k] = float(w[k])
+        m["by_placement_type"] = {
+            g: {"share_over_20_miles": float(w[f"by_placement_type.{g}.share_over_20_miles"]),
+                "children_end": float(w[f"by_placement_type.{g}.children_end"])}
+            for g in ("fostering", "residential", "supported", "with_parents", "other")
+        }
+        m["weekly_price_gbp_by_kind"] = row.extra.get("weekly_price_gbp_by_kind", {})
+        m["lever_costs_gbp"] = row.extra.get("lever_costs_gbp", {})
+        m["pooled_budget"] = row.extra.get("pooled_budget", {})
+        m["spend_by_kind_gbp"] = spend.loc[row.run_id].to_dict() if row.run_id in spend.index.get_level_values(0) else {}
+        records.append({"scenario": row.scenario, "seed": int(row.seed), "metrics": m})
+    return records
+
+
+# ------------------------------------------------------------------------------------------------
+# figures
+# ------------------------------------------------------------------------------------------------
+
+def _png(fig) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def _colours(scenarios: list[str]) -> dict:
+    import matplotlib
+
+    out = {"baseline": "black"}
+    others = [s for s in scenarios if s != "baseline"]
+    cmap = matplotlib.colormaps["tab10" if len(others) <= 10 else "tab20"]
+    for i, s in enumerate(others):
+        out[s] = cmap(i % cmap.N)
+    return out
+
+
+def fig_series(met: pd.DataFrame, run_df: pd.DataFrame, scenarios: list[str], start_year: int) -> str:
+    import matplotlib.pyplot as plt
+    from scipy import stats
+
+    colours = _colours(scenarios)
+    scen_of = run_df.set_index("run_id").scenario
+    yearly = met[(met.year > 0) & met.name.isin([k for k, *_ in SERIES])].copy()
+    yearly["scenario"] = yearly.run_id.map(scen_of)
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7.5))
+    for ax, (key, title, unit, scale) in zip(axes.ravel(), SERIES):
+        sub = yearly[yearly.name == key]
+        for s in scenarios:
+            g = sub[sub.scenario == s].groupby("year").value
+            mean, sd, n = g.mean() * scale, g.std(ddof=1).fillna(0) * scale, g.count()
+            half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+            x = start_year + mean.index.to_numpy()
+            lw = 2.2 if s == "baseline" else 1.2
+            ax.plot(x, mean.to_numpy(), color=colours[s], lw=lw, label=s, zorder=3 if s == "baseline" else 2,
+                    marker="o" if len(x) < 4 else None, ms=3)
+            if s == "baseline":  # one band: eleven overlapping bands would hide the lines
+                ax.fill_between(x, (mean - half).to_numpy(), (mean + half).to_numpy(), color="0.6", alpha=0.35, lw=0,
+                                label="baseline 95% interval")
+        if unit == "children" and key == "children_waiting_end":
+            ax.set_ylim(bottom=0)
+        ax.set_title(title, fontsize=10)
+        ax.set_ylabel(unit, fontsize=9)
+        ax.set_xlabel("year ending 31 March", fontsize=9)
+        ax.tick_params(labelsize=8)
+        years = np.sort(sub.year.unique()) + start_year
+        if len(years):
+            ax.set_xticks(years[:: max(1, len(years) // 6)])
+            ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
+        ax.grid(alpha=0.3)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(6, len(labels)), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.06 + 0.02 * (len(labels) // 7), 1, 1))
+    return _png(fig)
+
+
+def _stacked(ax, frame: pd.DataFrame, xlabel: str, colours=None) -> None:
+    left = np.zeros(len(frame))
+    cols = list(frame.columns)
+    palette = colours or [None] * len(cols)
+    for col, c in zip(cols, palette):
+        vals = frame[col].to_numpy()
+        ax.barh(range(len(frame)), vals, left=left, label=str(col), color=c, edgecolor="white", lw=0.5)
+        left += vals
+    ax.set_yticks(range(len(frame)), frame.index, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel, fontsize=9)
+    ax.tick_params(axis="x", labelsize=8)
+
+
+def fig_distributions(met: pd.DataFrame, run_df: pd.DataFrame, scenarios: list[str]) -> str:
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    scen_of = run_df.set_index("run_id").scenario
+    whole = met[met.year == 0].copy()
+    whole["scenario"] = whole.run_id.map(scen_of)
+
+    def shares(prefix: str) -> pd.DataFrame:
+        sub = whole[whole.name.str.startswith(prefix)].copy()
+        sub["band"] = sub.name.str[len(prefix):]
+        order = list(dict.fromkeys(sub.band))
+        t = sub.groupby(["scenario", "band"]).value.mean().unstack()[order]
+        t = t.div(t.sum(axis=1), axis=0) * 100.0
+        return t.loc[scenarios]
+
+    fig, axes = plt.subplots(1, 2, figsize=(13, 0.42 * len(scenarios) + 2.0))
+    dist = shares("distance_bands_end.")
+    _stacked(axes[0], dist, "% of children placed at the end of the run", sns.color_palette("crest", dist.shape[1]))
+    axes[0].set_title("Distance from home (miles) at the end of the run", fontsize=10)
+    axes[0].legend(title="miles", fontsize=8, title_fontsize=8, ncol=dist.shape[1], loc="upper center",
+                   bbox_to_anchor=(0.5, -0.12 - 0.1 / max(1, len(scenarios) / 5)), frameon=False)
+    moves = shares("moves_per_child_dist.")
+    _stacked(axes[1], moves, "% of children in care during the run", sns.color_palette("flare", moves.shape[1]))
+    axes[1].set_title("Placement moves per child over the run", fontsize=10)
+    axes[1].legend(title="moves", fontsize=8, title_fontsize=8, ncol=moves.shape[1], loc="upper center",
+                   bbox_to_anchor=(0.5, -0.12 - 0.1 / max(1, len(scenarios) / 5)), frameon=False)
+    for ax in axes:
+        ax.set_xlim(0, 100)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def fig_cost_by_type(records: list[dict], scenarios: list[str]) -> str:
+    import matplotlib.pyplot as plt
+
+    rows = {}
+    for s in scenarios:
+        recs = [r["metrics"] for r in records if r["scenario"] == s]
+        kinds = {}
+        for m in recs:
+            for k, v in m["spend_by_kind_gbp"].items():
+                kinds[KIND_LABELS.get(k, k)] = kinds.get(KIND_LABELS.get(k, k), 0.0) + v / len(recs)
+            for v in m["lever_costs_gbp"].values():
+                kinds["RCC levers (capital, running, blocks, hub)"] = kinds.get("RCC levers (capital, running, blocks, hub)", 0.0) + v / len(recs)
+        rows[s] = kinds
+    frame = pd.DataFrame(rows).T.fillna(0.0) / 1e6
+    frame = frame[[c for c in frame.columns if frame[c].abs().max() > 0.05]]
+    frame = frame[frame.mean().sort_values(ascending=False).index]
+    fig, ax = plt.subplots(figsize=(13, 0.42 * len(scenarios) + 2.2))
+    _stacked(ax, frame.loc[scenarios], "£m over the whole run (mean over seeds)", [plt.get_cmap("tab20")(i) for i in range(frame.shape[1])])
+    ax.set_title("Cost by placement type", fontsize=10)
+    ax.legend(fontsize=8, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.1 - 0.08 / max(1, len(scenarios) / 5)), frameon=False)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def fig_by_la(la: pd.DataFrame, run_df: pd.DataFrame, scenarios: list[str], names: dict) -> str | None:
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    others = [s for s in scenarios if s != "baseline"]
+    if not others or la.empty:
+        return None
+    frame = la[la.name == "share_over_20_miles"].merge(run_df[["run_id", "scenario", "seed"]], on="run_id")
+    wide = frame.pivot_table(index=["la_code", "seed"], columns="scenario", values="value")
+    diff = wide[others].sub(wide["baseline"], axis=0) * 100.0
+    mean = diff.groupby(level="la_code").mean().round(1) + 0.0  # no "-0.0"
+    mean.index = [names.get(c, c) for c in mean.index]
+    fig, ax = plt.subplots(figsize=(min(13, 2.5 + 0.95 * len(others)), 0.32 * len(mean) + 2.4))
+    lim = max(0.5, float(np.nanmax(np.abs(mean.to_numpy()))))
+    sns.heatmap(mean, ax=ax, cmap="RdBu_r", center=0, vmin=-lim, vmax=lim, annot=True, fmt=".1f",
+                annot_kws={"fontsize": 7}, cbar_kws={"label": "percentage points"})
+    ax.set_title("Difference from baseline in the share of each LA's placed children more than 20 miles from home\n"
+                 "at the end of the run (percentage points, mean over seeds; blue = fewer far away)", fontsize=10)
+    ax.set_xlabel("scenario", fontsize=9)
+    ax.set_ylabel("local authority", fontsize=9)
+    ax.tick_params(labelsize=8)
+    plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
+    fig.tight_layout()
+    return _png(fig)
+
+
+def fig_differences(summary: dict, scenarios: list[str]) -> str:
+    from rccsim.studies.compare import _figure
+
+    buf = io.BytesIO()
+    _figure(summary, scenarios, buf)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+CSS = """
+body{font-family:Helvetica,Arial,sans-serif;max-width:1250px;margin:1.5em auto;padding:0 1em;color:#222;line-height:1.4}
+h1{font-size:1.6em;margin-bottom:.2em} h2{border-bottom:2px solid #444;padding-bottom:.15em;margin-top:1.6em}
+h3{margin:.9em 0 .3em} p.lead{font-size:1.05em}
+table{border-collapse:collapse;margin:.4em 0 1em;font-size:.85em}
+th,td{border:1px solid #ccc;padding:.25em .5em;vertical-align:top} thead th{background:#f2f2f2}
+th.row{text-align:left;background:#fafafa;white-space:nowrap} td.num{text-align:right;white-space:nowrap}
+.unit{font-weight:normal;color:#555;font-size:.9em} .diff{color:#555;font-size:.85em} .diff.sig{color:#000;font-weight:bold}
+table.small{font-size:.78em} table.params td:first-child{white-space:nowrap}
+img{max-width:100%;height:auto;display:block;margin:.5em 0} figure{margin:0 0 1em} figcaption{font-size:.85em;color:#444}
+.prov{font-size:.8em;background:#f7f7f7;border:1px solid #ddd;padding:.6em 1em;word-break:break-all}
+ul.mech li{margin-bottom:.25em}
+.themes{display:flex;flex-wrap:wrap;gap:0 1.5em} .theme{break-inside:avoid}
+@media print{@page{size:A4 landscape;margin:10mm} body{max-width:none;margin:0;font-size:9pt}
+ h2{break-before:page} h2.first{break-before:avoid} h2,h3{break-after:avoid}
+ figure,tr,.theme{break-inside:avoid} img{max-height:165mm;width:auto;max-width:100%}
+ table.headline{font-size:7pt} table.headline td,table.headline th{padding:1px 4px} ul.mech{font-size:8.5pt}}
+"""
+
+
+# ------------------------------------------------------------------------------------------------
+# tables and text: plain data here, HTML only in the template (templates/report.html.j2), which
+# Jinja2 renders with autoescape on, so no text from a scenario file, a plan or the database can
+# reach the page as markup
+# ------------------------------------------------------------------------------------------------
+
+def baseline_trends(met: pd.DataFrame, run_df: pd.DataFrame, start: int) -> dict | None:
+    """What the baseline itself does over the run (so the options' differences are read against it)."""
+    ids = run_df[run_df.scenario == "baseline"].run_id
+    y = met[met.run_id.isin(ids) & (met.year > 0)].groupby(["name", "year"]).value.mean()
+    last = int(met.year.max())
+    if last < 2:
+        return None
+
+    def pair(name, scale=1.0, fmt="{:,.0f}"):
+        return fmt.format(y[(name, 1)] * scale), fmt.format(y[(name, last)] * scale)
+
+    return {"first_year": start + 1, "last_year": start + last, "children": pair("children_in_care_end"),
+            "homes": pair("children_homes_end"), "residential": pair("share_residential_end", 100, "{:.1f}%"),
+            "cost": pair("cost_total_gbp", 1e-6, "£{:,.0f}m")}
+
+
+def _fmt(value: float, fmt: str, scale: float, count: bool) -> str:
+    if count and 0 < value < SMALL:
+        return "<5"
+    return _nozero(fmt.format(value * scale))
+
+
+def _nozero(text: str, signed: bool = False) -> str:
+    """A value that rounds to zero is shown without a minus sign ('-0.00' -> '0.00' or '+0.00')."""
+    digits = text.lstrip("+-")
+    if text.startswith("-") and not any(ch in "123456789" for ch in digits):
+        return ("+" if signed else "") + digits
+    return text
+
+
+def headline_tables(summary: dict, scenarios: list[str]) -> list[dict]:
+    """The headline tables, one per theme: columns (label, unit) and a row per scenario."""
+    out = []
+    for theme, rows in THEMES.items():
+        body = []
+        for s in scenarios:
+            cells = []
+            for key, _, _unit, scale, fmt, count in rows:
+                m = summary[s]["metrics"][key]
+                cell = {"value": _fmt(m["mean"], fmt, scale, count), "diff": None, "sig": False}
+                if s != "baseline":
+                    dfmt = fmt.replace("{:", "{:+")
+                    base_small = count and 0 < summary["baseline"]["metrics"][key]["mean"] < SMALL
+                    if count and (base_small or 0 < m["mean"] < SMALL):
+                        cell["diff"] = "difference suppressed"
+                    else:
+                        lo, mid, hi = (_nozero(dfmt.format(m[k] * scale), signed=True) for k in ("lo", "diff", "hi"))
+                        cell["diff"] = f"{mid} [{lo}, {hi}]"
+                        cell["sig"] = m["lo"] > 0 or m["hi"] < 0
+                cells.append(cell)
+            body.append({"scenario": s, "baseline": s == "baseline", "cells": cells})
+        out.append({"theme": theme, "columns": [(label, unit) for _, label, unit, *_ in rows], "rows": body})
+    return out
+
+
+def _scenario_sources(name: str, spec: str | None = None) -> tuple[str, str, str]:
+    """(description, levers as text, the scenario file's comment lines: its sources) of the
+    scenario ``name``, read from ``spec`` (its bundled name or the path of its YAML file, as the
+    plan gives it)."""
+    from rccsim.base.paths import SCENARIO_DIR
+    from rccsim.sim.scenario import load_scenario
+
+    spec = spec or name
+    scen = load_scenario(spec)
+    path = Path(spec) if str(spec).endswith((".yaml", ".yml")) or Path(spec).is_file() else SCENARIO_DIR / f"{spec}.yaml"
+    comments = ""
+    if path.is_file():
+        lines = [ln[1:].strip() for ln in path.read_text(encoding="utf-8-sig").splitlines() if ln.startswith("#")]
+        comments = " ".join(lines)
+    levers = {k: v for k, v in scen.levers.model_dump(exclude_none=True).items() if v not in (0, 0.0)}
+    lever_txt = "; ".join(f"{k}: {json.dumps(v)}" for k, v in levers.items()) or "none (today's market)"
+    params = "; ".join(f"{k} = {v}" for k, v in scen.parameters.items())
+    if params:
+        lever_txt += f"; parameters: {params}"
+    return scen.description.strip(), lever_txt, comments
+
+
+def by_la_table(la: pd.DataFrame, run_df: pd.DataFrame, names: dict) -> list[dict]:
+    """The baseline by LA (mean over seeds), counts under 5 suppressed."""
+    base_ids = run_df[run_df.scenario == "baseline"].run_id
+    sub = la[la.run_id.isin(base_ids)]
+    t = sub.pivot_table(index="la_code", columns="name", values="value", aggfunc="mean")
+
+    def count(v):
+        v = round(float(v))
+        return "<5" if 0 < v < SMALL else f"{v:,}"
+
+    return [{"name": names.get(code, code), "code": code, "children": count(r["children_in_care_end"]),
+             "starts": count(r["starts"]), "ceases": count(r["ceases"]), "outside": f"{100 * r['share_out_of_la']:.1f}",
+             "far": f"{100 * r['share_over_20_miles']:.1f}", "three": f"{100 * r['share_3plus_placements']:.1f}"}
+            for code, r in t.iterrows()]
+
+
+def parameters_table() -> list[dict]:
+    from rccsim.inputs.params import ParamSet
+
+    p = ParamSet.defaults()
+    rows = []
+    for name, spec in sorted(p.specs.items()):
+        value = p[name]
+        if isinstance(value, list):
+            text = ", ".join(f"{v:.3g}" if isinstance(v, float) else str(v) for v in value)
+            text = text if len(text) < 60 else text[:57] + "..."
+        else:
+            text = f"{value:.4g}" if isinstance(value, float) else str(value)
+        rows.append({"name": name, "value": text, "unit": spec.unit, "source": spec.source})
+    return rows
+
+
+def _num(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+
+def calibration_summary() -> dict:
+    """The installed fit and how close the defaults are to the published targets."""
+    import yaml
+
+    from rccsim.base.paths import data_dir
+
+    root = data_dir().parent
+    fitted = root / "fitted.yaml"
+    out: dict = {"fit": None, "refit": None, "roles": [], "table": False}
+    if fitted.exists():
+        f = yaml.safe_load(fitted.read_text())
+        if f.get("refitted"):
+            out["refit"] = {"names": ", ".join(f["refitted"]), "base_date": str((f.get("refit_of") or {}).get("fitted_on"))}
+        out["fit"] = {"date": str(f.get("fitted_on")), "method": str(f.get("method")), "targets": len(f.get("targets", [])),
+                      "region": str(f.get("region")), "start": str(f.get("start")), "seeds": str(f.get("seeds")),
+                      "loss": str(f.get("loss")), "code": str(f.get("code_version")), "values": ", ".join(f.get("values", {}))}
+    table = root / "fit_report.csv"
+    if table.exists():
+        out["table"] = True
+        fr = pd.read_csv(table)
+        for role, title in (("fit", "fitted targets"), ("validate", "held-out figures (never used to fit)"),
+                            ("backtest", "back-test"),
+                            ("decade", "ten years on, England (drift from the last published value; no published figures)")):
+            sub = fr[fr.role == role]
+            if sub.empty:
+                continue
+            worst = sub.assign(badness=sub["error"].abs() / sub["tolerance"]).sort_values("badness", ascending=False).head(4)
+            against = "last published" if role == "decade" else "published"
+            out["roles"].append({
+                "title": title, "within": int(sub.within.sum()), "n": len(sub),
+                "what": "indicator-years within tolerance of the last published value" if role == "decade" else "within tolerance",
+                "worst": "; ".join(f"{r.id}: simulated {_num(r.simulated)} vs {against} {_num(r.target)}" for r in worst.itertuples()),
+            })
+    return out
+
+
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("rccsim.report", "templates"),
+        autoescape=True,  # every value is escaped unless the template says otherwise (only the CSS)
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def build(url: str, plan: dict, plan_path: str = "") -> str:
+    from rccsim.inputs.geography import load_geography
+    from rccsim.io.store import _sqlite_path
+    from rccsim.studies.compare import HEADLINE, explain, summarise
+    from rccsim.studies.plan import all_specs
+
+    if plan.get("kind") != "compare":
+        raise InputError(f"study '{plan.get('study')}' is a {plan.get('kind')}, not a comparison: use rccsim sweep-analyse")
+    run_df, met, la = load_study(url, plan)
+    scenarios = plan["scenarios"]
+    seeds = plan["seeds"]
+    records = _compare_records(run_df, met)
+    summary = summarise(records, scenarios, seeds)
+    missing = [k for k, *_ in HEADLINE if k not in HEADLINE_KEYS]
+    if missing:
+        raise RuntimeError(f"report: headline metrics without a theme: {missing}")
+    geo = load_geography()
+    names = dict(zip(geo.las.la_code, geo.las.la_name)) if "la_name" in geo.las else {}
+    region = plan["region"]
+    codes = sorted(la.la_code.unique())
+    start = plan["start_year"]
+    years = plan["years"]
+    # each scenario as the plan gives it: a bundled name or the path of the user's YAML file
+    files = {}
+    for spec in all_specs(plan):
+        files.setdefault(spec["scenario"], spec.get("scenario_file") or spec["scenario"])
+
+    figs = {
+        "differences": fig_differences(summary, scenarios),
+        "series": fig_series(met, run_df, scenarios, start),
+        "distributions": fig_distributions(met, run_df, scenarios),
+        "cost": fig_cost_by_type(records, scenarios),
+        "by_la": fig_by_la(la, run_df, scenarios, names),
+    }
+    hashes = run_df.groupby("scenario")[["scenario_hash", "parameter_hash"]].first().loc[scenarios]
+    context = {
+        "css": CSS,
+        "region": region,
+        "las": ", ".join(names.get(c, c) for c in codes),
+        "n_las": len(codes),
+        "years": years,
+        "start": start,
+        "scenarios": scenarios,
+        "n_options": len(scenarios) - 1,
+        "n_seeds": len(seeds),
+        "seeds": ", ".join(str(s) for s in seeds),
+        "versions": ", ".join(sorted(run_df.code_version.unique())),
+        "generated": dt.datetime.now(dt.UTC).strftime("%d %B %Y %H:%M UTC"),
+        "trends": baseline_trends(met, run_df, start),
+        "themes": headline_tables(summary, scenarios),
+        "figures": figs,
+        "mechanisms": [{"scenario": s, "lines": explain(records, s, summary)} for s in scenarios if s != "baseline"],
+        "by_la": by_la_table(la, run_df, names),
+        "scenario_rows": [{"name": s, **dict(zip(("description", "levers", "sources"), _scenario_sources(s, files.get(s))))}
+                          for s in scenarios],
+        "calibration": calibration_summary(),
+        "parameters": parameters_table(),
+        "study": plan["study"],
+        "plan_path": plan_path,
+        "hashes": ", ".join(f"{s}: scenario {r.scenario_hash}, parameters {r.parameter_hash}" for s, r in hashes.iterrows()),
+        "n_runs": len(run_df),
+        "first_run": str(run_df.started_at.min()),
+        "last_run": str(run_df.finished_at.max()),
+        "database": str(_sqlite_path(url) or url.split("@")[-1]),
+        "run_keys": " ".join(sorted(run_df.run_key)),
+    }
+    return _environment().get_template("report.html.j2").render(**context)
+
+
+def cmd_report(args) -> int:
+    from rccsim.base.files import write_text_atomic
+    from rccsim.studies.batch import read_plan
+
+    plan = read_plan(args.plan)
+    text = build(args.url, plan, str(args.plan))
+    out = Path(args.out)
+    write_text_atomic(out, text)
+    print(f"rccsim report: {out} ({len(text) / 1e6:.1f} MB)")
+    return 0

@@ -1,0 +1,552 @@
+"""``rccsim compare``: scenarios on the same seeds, differences from baseline with 95% intervals.
+
+Every scenario runs on the same seeds. Random numbers are drawn from named streams keyed to the
+seed (and, for child-level events, to the child), so a scenario and the baseline share their
+random numbers and the paired difference per seed is the policy's effect plus much less noise than
+two independent runs would carry (common random numbers). The interval is a t interval over the
+per-seed differences.
+
+The explanation of each lever comes from the runs' own records: which spend moved, how many
+children went to the homes the RCC holds and how far from home, what happened to carers and
+prices. Nothing in it is written in advance.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from rccsim.base.codes import Sector
+
+HEADLINE = [
+    ("cost_total_gbp", "total cost (GBP, whole run)", "£{:,.0f}"),
+    ("cost_per_child_week_gbp", "cost per child-week (GBP)", "£{:,.0f}"),
+    ("mean_distance_miles", "mean distance from home (miles)", "{:.2f}"),
+    ("share_over_20_miles", "placed > 20 miles", "{:.1%}"),
+    ("share_out_of_la", "placed outside own LA", "{:.1%}"),
+    ("moves_per_child_year", "moves per child-year", "{:.3f}"),
+    ("share_3plus_placements", "3+ placements in a year", "{:.1%}"),
+    ("share_long_term_stable", "long-term stability", "{:.1%}"),
+    ("share_emergency_placements", "new placements emergency/unregistered", "{:.2%}"),
+    ("children_waiting_end", "children in emergency settings (end)", "{:,.0f}"),
+    ("foster_households_end", "fostering households (end)", "{:,.0f}"),
+    ("children_homes_end", "children's homes (end)", "{:,.0f}"),
+]
+KIND_LABELS = {
+    "foster_kin": "Kinship foster", "foster_la": "LA foster", "foster_ifa": "Agency (IFA) foster",
+    "home_la": "LA children's home", "home_ind": "Independent children's home", "supported": "Supported accommodation",
+    "with_parents": "With parents", "adoption": "Placed for adoption", "unregistered": "Emergency/unregistered",
+    "other": "Other settings",
+}
+SERIES = ("cost_total_gbp", "mean_distance_miles", "share_over_20_miles", "moves_per_child_year")
+
+
+def _one_run(job: tuple) -> dict:
+    """Worker: one scenario on one seed; returns what the comparison needs (aggregates, and the
+    internal placement arrays that :func:`_rcc_counterfactual` matches and drops)."""
+    region, scenario, years, seed, start = job
+    from rccsim.base.version import code_version
+
+    model = _model_for(region, scenario, years, seed, start)
+    result = model.run()
+    m = result.metrics
+    keep = {k: m[k] for k, _, _ in HEADLINE}
+    for k in ("lever_costs_gbp", "block_voids_gbp", "placements_in_rcc_homes", "mean_distance_rcc_homes_miles", "pooled_budget",
+              "weekly_price_gbp_by_kind", "carers_approved", "carers_left", "homes_opened", "homes_closed", "by_placement_type"):
+        keep[k] = m[k]
+    spend = {}
+    for y in result.by_year:
+        for kind, v in y["spend_by_kind_gbp"].items():
+            spend[kind] = spend.get(kind, 0.0) + v
+    keep["spend_by_kind_gbp"] = spend
+    keep["by_year"] = [{k: y[k] for k in SERIES} for y in result.by_year]
+    out = {"scenario": model.scenario.name, "seed": seed, "metrics": keep, "parameter_hash": model.p.digest(),
+           "code_version": code_version(), "seconds": model.wall_seconds}
+    # for the counterfactual of the RCC's homes (see _rcc_counterfactual): the baseline's placements
+    # and each scenario's placements in RCC homes, by the run's internal child index. Common random
+    # numbers give a child the same index, entry day and home in every scenario of a seed. These
+    # stay in memory and are dropped once matched; no child-level record is written anywhere.
+    log = model.recorder.placements
+    n = log.n
+    if model.scenario.name == "baseline":
+        out["_placements"] = {"child": log.child[:n].copy(), "start": log.start[:n].copy(), "end": log.end[:n].copy(),
+                              "distance": log.distance[:n].astype(np.float32), "kind": log.kind[:n].copy()}
+    unit = log.unit[:n]
+    rcc = ~log.initial[:n] & (unit >= 0) & (model.units.regional[np.maximum(unit, 0)] > 0) & (log.start[:n] < model.horizon)
+    if rcc.any():
+        out["_rcc"] = {"child": log.child[:n][rcc].copy(), "start": log.start[:n][rcc].copy()}
+    # in-house placements made over the run, and those with another LA's carers or homes (shared placements)
+    u = model.units
+    uu = np.maximum(unit, 0)
+    in_house = ~log.initial[:n] & (unit >= 0) & (u.sector[uu] == Sector.LA) & ~u.kinship[uu] & (u.regional[uu] == 0) \
+        & (log.start[:n] < model.horizon)
+    other = in_house & (u.owner_la[uu] != model.children.la[np.maximum(log.child[:n], 0)])
+    keep["in_house_placements"] = int(in_house.sum())
+    keep["placements_with_other_members"] = int(other.sum())
+    keep["mean_distance_other_members_miles"] = float(log.distance[:n][other].mean()) if other.any() else 0.0
+    return out
+
+
+def _rcc_counterfactual(runs: list[dict]) -> None:
+    """Where the children placed in RCC homes were, on the same days, in the baseline run of the
+    same seed: mean distance from home, share more than 20 miles away, share in independent homes.
+    Stored per scenario run as ``metrics["rcc_counterfactual"]``; the child-level arrays are dropped."""
+    from rccsim.base.codes import Kind
+
+    base = {r["seed"]: (r.pop("_placements"), r.get("parameter_hash")) for r in runs if "_placements" in r}
+    for r in runs:
+        rcc = r.pop("_rcc", None)
+        b, base_hash = base.get(r["seed"], (None, None))
+        # a child's index is the same child only when both runs start from the same state (the
+        # same parameters); a scenario that changes parameters is not matched
+        if rcc is None or b is None or r["scenario"] == "baseline" or r.get("parameter_hash") != base_hash:
+            continue
+        # the baseline placement each child was in on that day (started by then, not yet ended)
+        order = np.lexsort((b["start"], b["child"]))
+        bc, bs, be = b["child"][order], b["start"][order], b["end"][order]
+        key_b = bc.astype(np.int64) * 1_000_000 + bs
+        key = rcc["child"].astype(np.int64) * 1_000_000 + rcc["start"]
+        i = np.searchsorted(key_b, key, side="right") - 1
+        ok = (i >= 0) & (bc[np.maximum(i, 0)] == rcc["child"]) & (be[np.maximum(i, 0)] > rcc["start"])
+        j = order[i[ok]]
+        dist = b["distance"][j].astype(float)
+        r["metrics"]["rcc_counterfactual"] = {
+            "placements": int(len(key)), "matched": int(ok.sum()),
+            "mean_distance_miles": float(dist.mean()) if len(dist) else 0.0,
+            "share_over_20_miles": float((dist > 20.0).mean()) if len(dist) else 0.0,
+            "share_independent_homes": float((b["kind"][j] == Kind.HOME_IND).mean()) if len(dist) else 0.0,
+            "share_residential": float(np.isin(b["kind"][j], [Kind.HOME_LA, Kind.HOME_IND]).mean()) if len(dist) else 0.0,
+            "share_fostering": float(np.isin(b["kind"][j], [Kind.FOSTER_KIN, Kind.FOSTER_LA, Kind.FOSTER_IFA]).mean())
+            if len(dist) else 0.0,
+        }
+    for r in runs:
+        r.pop("_placements", None)
+
+
+_TEMPLATE: list = []  # this process's start state for the seed it is on: [(key, template)]
+
+
+def _model_for(region: str, scenario: str, years: int, seed: int, start: int):
+    """The run of ``scenario`` on ``seed``; the start state is built once per seed and process
+    and copied for each scenario that keeps the default parameters (the same run a fresh build
+    gives, bit for bit)."""
+    from rccsim.core.engine import CareMarket
+    from rccsim.sim.scenario import load_scenario
+
+    sc = load_scenario(scenario)
+    if sc.parameters:
+        return CareMarket(region=region, scenario=sc, years=years, seed=seed, start_year=start)
+    key = (region, years, seed, start)
+    if not _TEMPLATE or _TEMPLATE[0][0] != key:
+        _TEMPLATE[:] = [(key, CareMarket(region=region, years=years, seed=seed, start_year=start, template=True))]
+    return _TEMPLATE[0][1].with_scenario(sc)
+
+
+def run_all(region: str, scenarios: list[str], seeds: list[int], years: int, start: int, jobs: int, progress=None) -> list[dict]:
+    # seed by seed, so that each process builds a seed's start state once for its scenarios
+    tasks = [(region, s, years, seed, start) for seed in seeds for s in scenarios]
+    out: list[dict] = []
+    t0 = time.perf_counter()
+    if jobs <= 1:
+        for i, t in enumerate(tasks):
+            out.append(_one_run(t))
+            if progress:
+                progress(i + 1, len(tasks), time.perf_counter() - t0)
+    else:
+        from rccsim.studies.pool import worker_pool
+
+        pool = worker_pool(jobs)
+        try:
+            for i, r in enumerate(pool.map(_one_run, tasks, chunksize=1)):
+                out.append(r)
+                if progress:
+                    progress(i + 1, len(tasks), time.perf_counter() - t0)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+    _rcc_counterfactual(out)
+    # back to scenario by scenario, the order the summaries average in
+    order = sorted(range(len(tasks)), key=lambda i: (scenarios.index(tasks[i][1]), seeds.index(tasks[i][3])))
+    return [out[i] for i in order]
+
+
+def summarise(runs: list[dict], scenarios: list[str], seeds: list[int]) -> dict:
+    """Mean per scenario and metric; paired difference from baseline with a 95% t interval."""
+    from scipy import stats
+
+    by = {(r["scenario"], r["seed"]): r["metrics"] for r in runs}
+    out = {}
+    for s in scenarios:
+        metrics = {}
+        for key, _, _ in HEADLINE:
+            vals = np.array([by[(s, seed)][key] for seed in seeds], dtype=float)
+            base = np.array([by[("baseline", seed)][key] for seed in seeds], dtype=float)
+            d = vals - base
+            mean_d = float(d.mean())
+            if len(seeds) > 1 and d.std(ddof=1) > 0:
+                half = float(stats.t.ppf(0.975, len(seeds) - 1) * d.std(ddof=1) / np.sqrt(len(seeds)))
+            else:
+                half = 0.0
+            metrics[key] = {"mean": float(vals.mean()), "diff": mean_d, "lo": mean_d - half, "hi": mean_d + half}
+        out[s] = {"metrics": metrics}
+    return out
+
+
+def _mean(runs, scenario, getter):
+    vals = [getter(r["metrics"]) for r in runs if r["scenario"] == scenario]
+    return float(np.mean(vals)) if vals else 0.0
+
+
+def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
+    """Mechanism lines for one scenario against baseline, from the runs' records."""
+    if scenario == "baseline":
+        return []
+    lines = []
+    s = summary[scenario]["metrics"]
+
+    def sig(key):
+        m = s[key]
+        return m["lo"] > 0 or m["hi"] < 0
+
+    # cost: where the money moved
+    kinds = sorted({k for r in runs for k in r["metrics"]["spend_by_kind_gbp"]})
+    d_spend = {k: _mean(runs, scenario, lambda m, k=k: m["spend_by_kind_gbp"].get(k, 0.0))
+               - _mean(runs, "baseline", lambda m, k=k: m["spend_by_kind_gbp"].get(k, 0.0)) for k in kinds}
+    items = sorted({k for r in runs for k in r["metrics"]["lever_costs_gbp"]})
+    lever = {k: _mean(runs, scenario, lambda m, k=k: m["lever_costs_gbp"].get(k, 0.0)) for k in items}
+    lever = {k: v for k, v in lever.items() if v}
+    big = sorted(d_spend.items(), key=lambda kv: -abs(kv[1]))[:3]
+    parts = [f"{KIND_LABELS.get(k, k.replace('_', ' ')).lower()} {v / 1e6:+,.1f}m" for k, v in big if abs(v) >= 0.05e6]
+    lever_txt = ", ".join(f"{k.replace('_', ' ')} £{v / 1e6:,.1f}m" for k, v in lever.items())
+    voids = _mean(runs, scenario, lambda m: m["block_voids_gbp"])
+    cost = s["cost_total_gbp"]
+    line = (f"Cost {cost['diff'] / 1e6:+,.1f}m (95% interval {cost['lo'] / 1e6:+,.1f}m to {cost['hi'] / 1e6:+,.1f}m)"
+            f"{' ' if sig('cost_total_gbp') else ', not distinguishable from zero; '}")
+    clauses = []
+    if parts:
+        clauses.append(f"placement spend moved by kind: {', '.join(parts)}")
+    if lever_txt:
+        clauses.append(f"the lever itself cost {lever_txt}" + (f", of which £{voids / 1e6:,.1f}m paid for empty block beds" if voids else ""))
+    line = line.rstrip("; ").rstrip(",") + (("; " if not sig("cost_total_gbp") else " ") + "; ".join(clauses) if clauses else "")
+    lines.append(line + ".")
+    # distance: children in RCC homes, and where distance changed
+    in_rcc = _mean(runs, scenario, lambda m: m["placements_in_rcc_homes"])
+    if in_rcc:
+        d_rcc = _mean(runs, scenario, lambda m: m["mean_distance_rcc_homes_miles"])
+        base_res = _mean(runs, "baseline", lambda m: m["by_placement_type"]["residential"]["share_over_20_miles"])
+        line = (f"{in_rcc:,.0f} placements (mean over seeds) were made in homes the RCC holds, on average "
+                f"{d_rcc:.1f} miles from home")
+        cf_all = [r["metrics"]["rcc_counterfactual"] for r in runs
+                  if r["scenario"] == scenario and "rcc_counterfactual" in r["metrics"]]
+        cf = [c for c in cf_all if c["matched"]]
+        if cf:
+            w = np.array([c["matched"] for c in cf], dtype=float)
+
+            def avg(k):
+                return float(np.average([c[k] for c in cf], weights=w))
+
+            line += (f"; on the same days in the baseline the same children were on average {avg('mean_distance_miles'):.1f} "
+                     f"miles from home ({avg('share_over_20_miles'):.0%} more than 20 miles away; {avg('share_residential'):.0%} in "
+                     f"children's homes ({avg('share_independent_homes'):.0%} in independent ones), "
+                     f"{avg('share_fostering'):.0%} in foster care; {w.sum() / sum(c['placements'] for c in cf_all):.0%} of these "
+                     f"placements matched a baseline placement of the same child)")
+        lines.append(line + f"; in the baseline {base_res:.0%} of children in residential care at the end were more than 20 miles away.")
+    shared = _mean(runs, scenario, lambda m: m.get("placements_with_other_members", 0))
+    if shared:
+        d_sh = _mean(runs, scenario, lambda m: m["mean_distance_other_members_miles"])
+        a, b = (_mean(runs, x, lambda m: m.get("in_house_placements", 0)) for x in (scenario, "baseline"))
+        lines.append(f"{shared:,.0f} placements (mean over seeds) were made with other members' in-house carers and homes, "
+                     f"on average {d_sh:.1f} miles from home; in-house placements made over the run {b:,.0f} -> {a:,.0f}.")
+    for group in ("residential", "fostering"):
+        a = _mean(runs, scenario, lambda m, g=group: m["by_placement_type"][g]["share_over_20_miles"])
+        b = _mean(runs, "baseline", lambda m, g=group: m["by_placement_type"][g]["share_over_20_miles"])
+        if abs(a - b) >= 0.005:
+            lines.append(f"Share of children in {group} placed more than 20 miles away at the end: {b:.1%} -> {a:.1%}.")
+    # prices
+    for kind in ("home_ind", "foster_ifa", "supported"):
+        a = _mean(runs, scenario, lambda m, k=kind: m["weekly_price_gbp_by_kind"].get(k, 0.0))
+        b = _mean(runs, "baseline", lambda m, k=kind: m["weekly_price_gbp_by_kind"].get(k, 0.0))
+        if b and abs(a / b - 1) >= 0.01:
+            lines.append(f"Mean weekly price of new {KIND_LABELS[kind].lower()} placements £{b:,.0f} -> £{a:,.0f} ({a / b - 1:+.1%}).")
+    # carers
+    for key, label in (("carers_approved", "carers approved"), ("carers_left", "carers who left"), ("homes_opened", "homes opened")):
+        a, b = _mean(runs, scenario, lambda m, k=key: m[k]), _mean(runs, "baseline", lambda m, k=key: m[k])
+        if b and abs(a / b - 1) >= 0.02:
+            lines.append(f"{label.capitalize()} over the run: {b:,.0f} -> {a:,.0f}.")
+    pooled = [r["metrics"]["pooled_budget"] for r in runs if r["scenario"] == scenario and r["metrics"].get("pooled_budget")]
+    if pooled:
+        contrib = np.mean([np.mean(p["contributions_gbp_by_year"]) for p in pooled])
+        balance = np.mean([p["balance_gbp_by_year"][-1] for p in pooled])
+        absorbed = np.mean([np.mean(p["absorbed_gbp_by_year"]) for p in pooled])
+        largest = np.mean([p["largest_la_overspend_gbp"] for p in pooled])
+        lines.append(f"Pooled budget: members paid £{contrib / 1e6:,.1f}m a year into the pot; its balance at the end was "
+                     f"{'a surplus' if balance >= 0 else 'a deficit'} of £{abs(balance) / 1e6:,.1f}m; it carried £{absorbed / 1e6:,.1f}m a year of single-LA over- and underspend "
+                     f"(largest single-LA overspend in a year £{largest / 1e6:,.1f}m). It changes who pays, not where children live.")
+    moves = s["moves_per_child_year"]
+    if sig("moves_per_child_year"):
+        lines.append(f"Moves per child-year {moves['diff']:+.3f} (95% interval {moves['lo']:+.3f} to {moves['hi']:+.3f}).")
+    return lines
+
+
+def _table(summary: dict, scenarios: list[str]) -> str:
+    rows = []
+    width = max(len(label) for _, label, _ in HEADLINE) + 2
+    for key, label, fmt in HEADLINE:
+        cells = []
+        for s in scenarios:
+            m = summary[s]["metrics"][key]
+            if s == "baseline":
+                cells.append(fmt.format(m["mean"]))
+            else:
+                f = fmt.replace(",.0f", ",.0f").replace("{:", "{:+")
+                cells.append(f"{fmt.format(m['mean'])} ({f.format(m['diff'])} [{f.format(m['lo'])}, {f.format(m['hi'])}])")
+        rows.append((label, cells))
+    out = []
+    for s in scenarios:
+        out.append(f"== {s}")
+        for label, cells in rows:
+            out.append(f"  {label:<{width}} {cells[scenarios.index(s)]}")
+    return "\n".join(out)
+
+
+def _figure(summary: dict, scenarios: list[str], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    others = [s for s in scenarios if s != "baseline"]
+    keys = [k for k, _, _ in HEADLINE[:9]]
+    labels = {k: lab for k, lab, _ in HEADLINE}
+    fig, axes = plt.subplots(3, 3, figsize=(11, 8.5))
+    for ax, key in zip(axes.ravel(), keys):
+        base = summary["baseline"]["metrics"][key]["mean"]
+        scale = 1e6 if key == "cost_total_gbp" else (100.0 if key.startswith("share") else 1.0)
+        unit = "£m" if key == "cost_total_gbp" else ("percentage points" if key.startswith("share") else
+                                                   ("£" if key.endswith("gbp") else ("miles" if "miles" in key else "per child-year")))
+        for i, s in enumerate(others):
+            m = summary[s]["metrics"][key]
+            d, lo, hi = m["diff"], m["lo"], m["hi"]
+            div = scale if key == "cost_total_gbp" else (1 / scale if key.startswith("share") else 1.0)
+            ax.errorbar([d / div], [i], xerr=[[(d - lo) / div], [(hi - d) / div]], fmt="o", capsize=3, color="C0")
+        ax.axvline(0, color="0.5", lw=0.8)
+        ax.set_yticks(range(len(others)), others, fontsize=7)
+        ax.set_ylim(-0.6, len(others) - 0.4)
+        if key == "cost_total_gbp":
+            base_txt = f"£{base / 1e6:,.0f}m"
+        elif key.startswith("share"):
+            base_txt = f"{100 * base:.2f}%" if base < 0.01 else f"{100 * base:.1f}%"
+        elif key.endswith("gbp"):
+            base_txt = f"£{base:,.0f}"
+        else:
+            base_txt = f"{base:,.3g}"
+        ax.set_title(f"{labels[key]}\n(baseline {base_txt})", fontsize=8)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(5))
+        ax.set_xlabel(f"difference from baseline ({unit})", fontsize=7)
+        ax.tick_params(axis="x", labelsize=7)
+    fig.suptitle("Difference from baseline, mean and 95% interval over seeds (common random numbers)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
+def cmd_compare(args) -> int:
+    from rccsim.base.errors import InputError
+    from rccsim.base.version import code_version
+    from rccsim.inputs.geography import load_geography
+    from rccsim.sim.scenario import load_scenario
+
+    scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    if not scenarios:
+        raise InputError("--scenarios needs at least one scenario name")
+    names = []
+    for s in scenarios:
+        names.append(load_scenario(s).name)  # unknown or malformed: InputError now, before any run
+    if "baseline" not in names:
+        scenarios = ["baseline"] + scenarios
+        names = ["baseline"] + names
+    if len(set(names)) != len(names):
+        raise InputError(f"--scenarios names a scenario twice: {', '.join(names)}")
+    seeds = _seeds(args.seeds)
+    if args.years < 1 or args.years > 50:
+        raise InputError(f"--years must be a whole number from 1 to 50, got {args.years}")
+    load_geography().resolve_region(args.region)
+    from rccsim.inputs.published import check_start_year
+
+    check_start_year(args.start)
+    jobs = _jobs(args.jobs)
+    if len(scenarios) * len(seeds) > MAX_RUNS:
+        raise InputError(f"{len(scenarios)} scenarios x {len(seeds):,} seeds is {len(scenarios) * len(seeds):,} runs; "
+                         f"rccsim compare takes at most {MAX_RUNS:,} (use the workflow, snakemake, for more)")
+    if args.out is not None:
+        _check_out_dir(args.out)
+
+    def progress(done, total, secs):
+        if not args.quiet:
+            print(f"  {done}/{total} runs ({secs:.0f}s)", file=sys.stderr, flush=True)
+
+    if not args.quiet:
+        print(f"rccsim compare: {args.region}, {len(scenarios)} scenarios x {len(seeds)} seeds, {args.years} years, "
+              f"{jobs} processes", file=sys.stderr, flush=True)
+    if len(seeds) == 1:
+        # stderr even with --quiet: a one-seed "interval" is a point, not evidence
+        print("rccsim compare: one seed: the differences have no interval (the bounds equal the difference); "
+              "use --seeds 20 for 95% intervals", file=sys.stderr, flush=True)
+    t0 = time.perf_counter()
+    runs = run_all(args.region, scenarios, seeds, args.years, args.start, jobs, progress)
+    summary = summarise(runs, names, seeds)
+    explanations = {s: explain(runs, s, summary) for s in names}
+    wall = time.perf_counter() - t0
+    doc = {
+        "region": args.region, "years": args.years, "start_year": args.start, "seeds": seeds,
+        "code_version": code_version(), "seconds": round(wall, 1),
+        "scenarios": {s: {**summary[s], "explanation": explanations[s],
+                          "parameter_hash": next(r["parameter_hash"] for r in runs if r["scenario"] == s)} for s in names},
+    }
+    if args.out:
+        _write_outputs(args.out, runs, summary, names, explanations, doc)
+    if args.json:
+        print(json.dumps(doc, indent=1))
+    else:
+        print(f"rccsim compare: region {args.region}, {args.years} years from 1 April {args.start}, seeds {seeds[0]}-{seeds[-1]} "
+              f"({len(seeds)}), {wall:.0f}s")
+        print("each cell: mean over seeds (difference from baseline [95% interval])\n")
+        print(_table(summary, names))
+        for s in names:
+            if explanations[s]:
+                print(f"\nWhy {s} differs (from the runs' records):")
+                for line in explanations[s]:
+                    print(f"  - {line}")
+        print(f"\n{code_version()}")
+    return 0
+
+
+MAX_SEEDS = 1000  # a comparison's seeds; more belong in the workflow (snakemake), which runs in chunks
+MAX_RUNS = 5000  # scenarios x seeds in one rccsim compare
+MAX_JOBS = 256
+
+
+def _seeds(text: str) -> list[int]:
+    """``--seeds``: a count N (seeds 1..N), a list ``1,2,3``, a range ``1-20``, or lists of ranges."""
+    from rccsim.base.errors import MAX_SEED, InputError
+
+    text = str(text).strip()
+    usage = f"--seeds must be a count (20), a list (1,2,3) or a range (1-20), got '{text[:40]}'"
+    try:
+        if "," in text or "-" in text[1:]:
+            seeds = []
+            for part in text.split(","):
+                part = part.strip()
+                if "-" in part[1:]:
+                    a, b = (int(x) for x in part.split("-", 1))
+                    if a > b:
+                        raise InputError(f"--seeds range {part} runs backwards: give the low seed first ({b}-{a})")
+                    if b - a + 1 > MAX_SEEDS:
+                        raise InputError(f"--seeds {part} is {b - a + 1:,} seeds; a comparison takes at most {MAX_SEEDS:,} "
+                                         "(use the workflow, snakemake, for more)")
+                    seeds += list(range(a, b + 1))
+                else:
+                    seeds.append(int(part))
+        else:
+            n = int(text)
+            if n < 1:
+                raise InputError(f"--seeds {n}: a count of seeds must be at least 1")
+            if n > MAX_SEEDS:
+                raise InputError(f"--seeds {n:,}: a comparison takes at most {MAX_SEEDS:,} seeds "
+                                 "(use the workflow, snakemake, for more)")
+            seeds = list(range(1, n + 1))
+    except ValueError:
+        raise InputError(usage) from None
+    if len(seeds) > MAX_SEEDS:
+        raise InputError(f"--seeds gives {len(seeds):,} seeds; a comparison takes at most {MAX_SEEDS:,}")
+    bad = [s for s in seeds if not 0 <= s <= MAX_SEED]
+    if bad:
+        raise InputError(f"--seeds: seed {bad[0]} is outside 0 to {MAX_SEED} (2^63 - 1)")
+    if len(set(seeds)) != len(seeds):
+        raise InputError(f"--seeds names a seed twice, got '{text[:40]}'")
+    return seeds
+
+
+def _jobs(jobs: int) -> int:
+    from rccsim.base.errors import InputError
+
+    if jobs < 0 or jobs > MAX_JOBS:
+        raise InputError(f"--jobs must be from 1 to {MAX_JOBS} (0: one per CPU), got {jobs}")
+    return jobs or max(1, os.cpu_count() or 1)
+
+
+OUT_FILES = ("runs.csv", "summary.csv", "differences.png", "explanations.md", "comparison.json")
+
+
+def _check_out_dir(out: Path) -> None:
+    """``--out`` must be a folder that is new, empty or holds only an earlier comparison's files
+    (it is replaced whole), under a parent that can be written."""
+    from rccsim.base.errors import InputError
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is a file: give a folder for the comparison's files")
+    if out.is_dir():
+        other = sorted(p.name for p in out.iterdir() if p.name not in OUT_FILES)
+        if other:
+            raise InputError(f"--out {out} holds other files ({', '.join(other[:3])}): give a new or empty folder")
+    parent = out.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"--out {out}: cannot write under {parent}")
+
+
+def _write_outputs(out: Path, runs, summary, names, explanations, doc) -> None:
+    """Write the comparison's files into ``out``, whole or not at all: they are written into a
+    folder beside it, which then takes its place."""
+    import shutil
+    import tempfile
+
+    out = Path(out)
+    _check_out_dir(out)
+    out.absolute().parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.absolute().parent, prefix=f".{out.name}.", suffix=".tmp"))
+    try:
+        _write_files(tmp, runs, summary, names, explanations, doc)
+        os.chmod(tmp, 0o755)
+        if out.exists():
+            old = Path(tempfile.mkdtemp(dir=out.absolute().parent, prefix=f".{out.name}.", suffix=".old"))
+            old.rmdir()
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _write_files(out: Path, runs, summary, names, explanations, doc) -> None:
+    import pandas as pd
+
+    from rccsim.base.files import csv_text
+
+    rows = []
+    for r in runs:
+        for key, _, _ in HEADLINE:
+            rows.append({"scenario": r["scenario"], "seed": r["seed"], "metric": key, "value": r["metrics"][key]})
+    per_run = pd.DataFrame(rows)
+    table = pd.DataFrame([{"scenario": s, "metric": k, **v} for s in names for k, v in summary[s]["metrics"].items()])
+    (out / "runs.csv").write_text(csv_text(per_run))
+    (out / "summary.csv").write_text(csv_text(table))
+    _figure(summary, names, out / "differences.png")
+    md = [f"# Scenario comparison: {doc['region']}", "",
+          f"- {len(doc['seeds'])} seeds, {doc['years']} years from 1 April {doc['start_year']}; {doc['code_version']}", ""]
+    for s in names:
+        if explanations[s]:
+            md += [f"## {s}", ""] + [f"- {line}" for line in explanations[s]] + [""]
+    (out / "explanations.md").write_text("\n".join(md))
+    (out / "comparison.json").write_text(json.dumps(doc, indent=1, allow_nan=False))
