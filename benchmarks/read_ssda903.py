@@ -20,7 +20,7 @@ from rccsim.sim.simulation import Simulation
 
 def main(folder: Path) -> None:
     if not any(folder.glob("*episodes.csv")):
-        model = Simulation(region="GM", years=5, seed=1)
+        model = Simulation(region="GM", years=5, seed=1).model
         model.run()
         s9.write(model, folder)
     rows = sum(sum(1 for _ in p.open()) - 1 for p in folder.glob("*episodes.csv"))

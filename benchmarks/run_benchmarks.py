@@ -2,10 +2,11 @@
 
 Each case runs in its own process so that its peak resident memory is its own.
 
-    python benchmarks/run_benchmarks.py                  # GM, SE and England, 10 years, seed 1
-    python benchmarks/run_benchmarks.py --cases GM:10 england:10 --repeat 3
+    python benchmarks/run_benchmarks.py                  # GM, SE and England, 10 years, seed 1, 3 repeats
+    python benchmarks/run_benchmarks.py --cases GM:10 england:10 --repeat 1
 
-Targets (issue 2): England 10 years under 60 s and 2 GB on a 2-core machine; a region in a few seconds.
+Writes the records to benchmarks/results/latest.json, from which ``rccsim docs`` makes the
+manual's performance page (docs/performance.md), and times ``rccsim --help``.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ import time
 CHILD = r"""
 import json, sys, time
 t0 = time.perf_counter()
-from model import Simulation
+from rccsim import Simulation
 t1 = time.perf_counter()
-model = Simulation(region=sys.argv[1], years=int(sys.argv[2]), seed=int(sys.argv[3]), verbose=False)
+sim = Simulation(region=sys.argv[1], years=int(sys.argv[2]), seed=int(sys.argv[3]), verbose=False)
+model = sim.model
 t2 = time.perf_counter()
-result = model.run()
+result = sim.run().record
 t3 = time.perf_counter()
 m = result.to_dict()["metrics"]
 print(json.dumps({"import_s": t1 - t0, "build_s": t2 - t1, "run_s": t3 - t2,
@@ -50,19 +52,38 @@ def run_case(region: str, years: int, seed: int) -> dict:
     return record
 
 
+def startup_seconds(repeat: int) -> float:
+    """Median wall time of ``rccsim --help`` in a fresh process."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "rccsim", "--help"], capture_output=True, check=True)
+        times.append(time.perf_counter() - t0)
+    return sorted(times)[len(times) // 2]
+
+
 def main() -> None:
+    import datetime as dt
+    from pathlib import Path
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", nargs="+", default=["GM:10", "SE:10", "england:10"], help="REGION:YEARS")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="print records as JSON lines")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "latest.json",
+                        help="write the records here for rccsim docs (default benchmarks/results/latest.json)")
     args = parser.parse_args()
-    print(f"# {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs", flush=True)
+    machine = f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs"
+    print(f"# {machine}", flush=True)
     print(f"{'case':<14}{'build s':>9}{'run s':>9}{'wall s':>9}{'peak MB':>9}{'children':>10}", flush=True)
+    records = []
     for case in args.cases:
         region, _, years = case.partition(":")
         for _ in range(args.repeat):
             r = run_case(region, int(years or 10), args.seed)
+            r["case"] = case
+            records.append(r)
             if args.json:
                 print(json.dumps(r), flush=True)
             else:
@@ -71,7 +92,14 @@ def main() -> None:
                     f"{r['peak_rss_mb']:>9.0f}{r['children']:>10,}",
                     flush=True,
                 )
-    print(f"# {r['code_version']}")
+    startup = startup_seconds(args.repeat)
+    print(f"# rccsim --help: {startup:.2f} s (median of {args.repeat})")
+    print(f"# {records[-1]['code_version']}")
+    doc = {"date": dt.date.today().isoformat(), "code_version": records[-1]["code_version"], "machine": machine,
+           "records": records, "startup": {"rccsim --help, wall s (median)": round(startup, 3)}}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(doc, indent=1) + "\n")
+    print(f"# wrote {args.out}")
 
 
 if __name__ == "__main__":

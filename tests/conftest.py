@@ -36,7 +36,8 @@ class Audit:
 @pytest.fixture(scope="session")
 def small_run():
     """A 2-year run of three GM LAs, audited after every tick."""
-    model = Simulation(region=SMALL_REGION, years=SMALL_YEARS, seed=SMALL_SEED, verbose=False)
+    sim = Simulation(region=SMALL_REGION, years=SMALL_YEARS, seed=SMALL_SEED, verbose=False)
+    model = sim.model
     audit = Audit()
     audit.check(model)
     original_step = model.step
@@ -46,5 +47,5 @@ def small_run():
         audit.check(model)
 
     model.step = audited_step
-    result = model.run()
+    result = sim.run().record
     return model, result, audit

@@ -29,7 +29,7 @@ def reference(result) -> dict:
 def main() -> None:
     from rccsim.sim.simulation import Simulation
 
-    result = Simulation(region=REGION, years=YEARS, seed=SEED, verbose=False).run()
+    result = Simulation(region=REGION, years=YEARS, seed=SEED, verbose=False).run().record
     PATH.write_text(json.dumps(reference(result), indent=1, sort_keys=True) + "\n")
     print(f"wrote {PATH}")
 

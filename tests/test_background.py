@@ -28,9 +28,9 @@ def test_the_index_covers_the_default_start_and_begins_at_one():
 
 @pytest.fixture(scope="module")
 def gm():
-    from rccsim.core.engine import CareMarket
+    from rccsim.sim.simulation import Simulation
 
-    return CareMarket(region="GM", years=2, seed=3)
+    return Simulation(region="GM", years=2, seed=3).model
 
 
 def test_background_demand_follows_the_index(gm):

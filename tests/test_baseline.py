@@ -15,7 +15,9 @@ def test_results_match_the_recorded_baseline(small_run):
     _, result, _ = small_run
     expected = json.loads(PATH.read_text())
     got = json.loads(json.dumps(reference(result)))
-    assert got["metrics"].keys() == expected["metrics"].keys()
+    # every recorded metric is still there (a metric added since is not in the file until it is
+    # regenerated on purpose; one removed or renamed fails here)
+    assert set(expected["metrics"]) <= set(got["metrics"]), set(expected["metrics"]) - set(got["metrics"])
     for name, value in expected["metrics"].items():
         assert got["metrics"][name] == pytest.approx(value, rel=1e-9, abs=1e-12), name
     assert len(got["by_year"]) == len(expected["by_year"])

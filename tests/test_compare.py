@@ -54,26 +54,34 @@ def test_rcc_homes_counterfactual_is_the_baseline_placement_of_the_same_child_on
     # away from day 100 in the baseline; child 1 left care in the baseline before day 50
     import numpy as np
     from rccsim.base.codes import Kind
-    from rccsim.studies.compare import _rcc_counterfactual
+    from rccsim.studies.harness import counterfactual
 
-    base = {"scenario": "baseline", "seed": 1, "metrics": {}, "parameter_hash": "p", "_placements": {
-        "child": np.array([1, 0, 0], dtype=np.int32), "start": np.array([0, 100, 0], dtype=np.int32),
-        "end": np.array([40, 9999, 100], dtype=np.int32), "distance": np.array([3.0, 5.0, 30.0], dtype=np.float32),
-        "kind": np.array([Kind.FOSTER_LA, Kind.FOSTER_LA, Kind.HOME_IND], dtype=np.int8)}}
-    lever = {"scenario": "capital_homes", "seed": 1, "metrics": {}, "parameter_hash": "p",
-             "_rcc": {"child": np.array([0, 0, 1], dtype=np.int32), "start": np.array([60, 100, 50], dtype=np.int32)}}
-    other_seed = {"scenario": "capital_homes", "seed": 2, "metrics": {}, "parameter_hash": "p",
-                  "_rcc": {"child": np.array([0], dtype=np.int32), "start": np.array([60], dtype=np.int32)}}
-    other_start = {"scenario": "cheap_homes", "seed": 1, "metrics": {}, "parameter_hash": "q",
-                   "_rcc": {"child": np.array([0], dtype=np.int32), "start": np.array([60], dtype=np.int32)}}
-    runs = [base, lever, other_seed, other_start]
-    _rcc_counterfactual(runs)
-    cf = lever["metrics"]["rcc_counterfactual"]
+    base = {"child": np.array([1, 0, 0], dtype=np.int32), "start": np.array([0, 100, 0], dtype=np.int32),
+            "end": np.array([40, 9999, 100], dtype=np.int32), "distance": np.array([3.0, 5.0, 30.0], dtype=np.float32),
+            "kind": np.array([Kind.FOSTER_LA, Kind.FOSTER_LA, Kind.HOME_IND], dtype=np.int8)}
+    rcc = {"child": np.array([0, 0, 1], dtype=np.int32), "start": np.array([60, 100, 50], dtype=np.int32)}
+    cf = counterfactual(base, rcc)
     assert cf["placements"] == 3 and cf["matched"] == 2
     assert cf["mean_distance_miles"] == 17.5  # day 60: the 30-mile home; day 100: the 5-mile carer
     assert cf["share_over_20_miles"] == 0.5 and cf["share_independent_homes"] == 0.5
     assert cf["share_residential"] == 0.5 and cf["share_fostering"] == 0.5
-    assert "rcc_counterfactual" not in other_seed["metrics"]  # no baseline run of seed 2 to match
-    assert "rcc_counterfactual" not in other_start["metrics"]  # other parameters: another start state
-    # the child-level arrays do not outlive the matching
-    assert all("_placements" not in r and "_rcc" not in r for r in runs)
+    assert counterfactual(base, None) is None  # no placement in the RCC's homes
+
+
+def test_the_harness_matches_a_seeds_scenarios_against_its_baseline_only():
+    from rccsim.sim.scenario import Scenario
+    from rccsim.studies.harness import RunSpec, run_specs
+
+    cheaper = Scenario(name="cheaper", parameters={"prices.ind_home_gbp": 4000.0},
+                       levers={"block_contracts": {"beds": 12}})
+    specs = [RunSpec("E08000009", s, 1, seed) for seed in (1, 2) for s in ("baseline", "block_contracts")]
+    specs.append(RunSpec("E08000009", cheaper, 1, 1))  # other parameters: another start state
+    specs.append(RunSpec("E08000009", "block_contracts", 1, 3))  # no baseline of seed 3 to match
+    runs = run_specs(specs, jobs=1)
+    metrics = [r.result.metrics for r in runs]
+    for i in (1, 3):
+        cf = metrics[i]["rcc_counterfactual"]
+        assert cf["placements"] == metrics[i]["placements_in_rcc_homes"] > 0
+        assert 0 < cf["matched"] <= cf["placements"]
+    assert "rcc_counterfactual" not in metrics[0] and "rcc_counterfactual" not in metrics[4]
+    assert "rcc_counterfactual" not in metrics[5]

@@ -26,7 +26,7 @@ def _one(job: tuple) -> tuple:
     from rccsim.sim.simulation import Simulation
 
     try:
-        result = Simulation(region=code, years=1, seed=seed, start_year=year).run()
+        result = Simulation(region=code, years=1, seed=seed, start_year=year).run().record
     except Exception as exc:  # reported by the test, with the LA, year and seed
         return code, year, seed, None, f"{type(exc).__name__}: {exc}"
     m = result.metrics
@@ -50,9 +50,9 @@ def test_every_la_runs_alone_from_every_start_year(year):
 
 @pytest.mark.parametrize("year", YEARS)
 def test_england_starts_with_dfes_count(year):
-    from rccsim.core.engine import CareMarket
+    from rccsim.sim.simulation import StartState
 
-    model = CareMarket(region="england", years=1, seed=1, start_year=year, template=True)
+    model = StartState(region="england", years=1, seed=1, start_year=year).template
     c = model.children
     start = int(c.in_care[: c.n].sum())
     national = pd.read_csv(_national_path(), encoding="utf-8-sig", dtype=str)

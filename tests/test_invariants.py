@@ -97,9 +97,9 @@ def test_a_finished_run_can_be_freed():
 
     from rccsim.sim.simulation import Simulation
 
-    model = Simulation(region="E08000009", years=1, seed=11)
-    model.run()
-    ref = weakref.ref(model)
-    del model
+    sim = Simulation(region="E08000009", years=1, seed=11)
+    sim.run()
+    ref = weakref.ref(sim.model)
+    del sim
     gc.collect()
     assert ref() is None

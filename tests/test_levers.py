@@ -11,17 +11,16 @@ import json
 import numpy as np
 import pytest
 from rccsim.base.codes import Kind, Sector
-from rccsim.levers import (
-    BlockContracts,
-    CapitalHomes,
-    ForecastLed,
-    FosteringHub,
-    Levers,
-    PooledBudget,
-    RegionalPolicy,
-    SharedPlacements,
-    SingleCustomer,
-)
+from rccsim.core.market import SearchPolicy
+from rccsim.levers import BlockContractsSettings as BlockContracts
+from rccsim.levers import CapitalHomesSettings as CapitalHomes
+from rccsim.levers import ForecastLedSettings as ForecastLed
+from rccsim.levers import FosteringHubSettings as FosteringHub
+from rccsim.levers import Levers
+from rccsim.levers import PooledBudgetSettings as PooledBudget
+from rccsim.levers import SharedPlacementsSettings as SharedPlacements
+from rccsim.levers import SingleCustomerSettings as SingleCustomer
+from rccsim.levers.blocks import BlockBook
 from rccsim.sim.scenario import Scenario
 from rccsim.sim.simulation import Simulation
 
@@ -31,8 +30,8 @@ YEARS, SEED = 2, 3
 
 def _run(levers: Levers | None = None, name: str = "lever"):
     scenario = "baseline" if levers is None else Scenario(name=name, levers=levers)
-    model = Simulation(region=REGION, years=YEARS, seed=SEED, scenario=scenario)
-    return model, model.run()
+    sim = Simulation(region=REGION, years=YEARS, seed=SEED, scenario=scenario)
+    return sim.model, sim.run().record
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +82,8 @@ def test_single_customer_with_spare_capacity_pays_less(baseline):
 
 def test_negotiation_takes_margin_only_where_places_are_spare(baseline):
     model, _ = baseline
-    model.scenario = Scenario(name="t", levers=Levers(single_customer=SingleCustomer(bargaining_power=0.5)))
-    policy = RegionalPolicy(model, model.scenario.levers)
+    policy = SearchPolicy(model.geo.n, model.rcc.member_index)
+    policy.buy_as_one(0.5)
     market = model.market
     pools = np.array([0, 1])
     market.occupancy = np.zeros(market.n_pools)
@@ -160,11 +159,11 @@ def test_shared_provision_that_cannot_take_a_child_does_not_keep_it_from_the_mar
         la_run = (unit >= 0) & (u.sector[np.maximum(unit, 0)] == Sector.LA) & ~u.kinship[np.maximum(unit, 0)]
         return int((la_run & ~log.initial[:n]).sum())
 
-    base_model = Simulation(region="GM", years=2, seed=1)
-    base = base_model.run().metrics
-    model = Simulation(region="GM", years=2, seed=1,
-                       scenario=Scenario(name="shared", levers=Levers(shared_placements=SharedPlacements())))
-    shared = model.run().metrics
+    base_sim = Simulation(region="GM", years=2, seed=1)
+    base_model, base = base_sim.model, base_sim.run().record.metrics
+    sim = Simulation(region="GM", years=2, seed=1,
+                     scenario=Scenario(name="shared", levers=Levers(shared_placements=SharedPlacements())))
+    model, shared = sim.model, sim.run().record.metrics
     assert shared["share_emergency_placements"] <= base["share_emergency_placements"] + 0.0015
     assert in_house_starts(model) >= in_house_starts(base_model)
 
@@ -195,13 +194,12 @@ def test_providers_read_the_open_market_without_the_homes_on_block_contract():
     # once made block contracts cut openings across the region)
     from rccsim.base.codes import UnitType
     from rccsim.core.providers import expected_margin
-    from rccsim.levers import _contract_blocks
-
-    model = Simulation(region=REGION, years=1, seed=SEED)
+    model = Simulation(region=REGION, years=1, seed=SEED).model
     before = expected_margin(model, UnitType.HOME)
-    model.market.policy = RegionalPolicy(model, Levers(block_contracts=BlockContracts(beds=12)))
-    _contract_blocks(model, BlockContracts(beds=12), day=0)
-    held = model.block_units
+    book = BlockBook()
+    model.levers.append(book)
+    book.contract(model, 12, 0.1, day=0)
+    held = book.units
     assert len(held) > 0
     after = expected_margin(model, UnitType.HOME)
     u = model.units
@@ -215,9 +213,10 @@ def test_providers_read_the_open_market_without_the_homes_on_block_contract():
 def test_forecast_led_contracts_beds_ahead_and_pays_for_them(baseline):
     _, base = baseline
     model, got = _run(Levers(forecast_led=ForecastLed(cover_share=1.0, max_beds=30, discount=0.1)))
-    held = model.units.places[model.block_units].sum()
+    book = next(lv for lv in model.levers if isinstance(lv, BlockBook))
+    held = model.units.places[book.units].sum()
     assert 0 < held <= 30 + 6  # whole homes: the last one may take it a few beds over
-    assert (model.block_from > 0).all()  # contracted at a year end, ahead of the next year's need
+    assert (book.start > 0).all()  # contracted at a year end, ahead of the next year's need
     assert got.metrics["lever_costs_gbp"]["block_contracts"] > 0
     assert got.metrics["placements_in_rcc_homes"] > 0
 

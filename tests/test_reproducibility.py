@@ -12,8 +12,8 @@ REGION = "E08000009"  # Trafford: one LA keeps these fast
 
 
 def _run(seed: int, scenario="baseline", years: int = 2):
-    model = Simulation(region=REGION, years=years, seed=seed, scenario=scenario, verbose=False)
-    return model, model.run()
+    sim = Simulation(region=REGION, years=years, seed=seed, scenario=scenario, verbose=False)
+    return sim.model, sim.run().record
 
 
 @pytest.fixture(scope="module")
@@ -83,19 +83,19 @@ def test_keyed_uniforms_are_fixed_by_their_key_and_uniform():
 def test_runs_copied_from_a_built_start_state_equal_fresh_builds(seed7):
     # rccsim compare builds a seed's start state once and copies it for each scenario; each copy
     # must be exactly the run a fresh build gives, however many copies were made before it
-    from rccsim.core.engine import CareMarket
+    from rccsim.sim.simulation import StartState
 
     _, fresh = seed7
-    template = CareMarket(region=REGION, years=2, seed=7, template=True)
+    state = StartState(region=REGION, years=2, seed=7, start_year=2024)
     _, fresh_all = _run(7, scenario="all")
     for _ in range(2):
-        assert template.with_scenario("baseline").run().to_json() == fresh.to_json()
-        assert template.with_scenario("all").run().to_json() == fresh_all.to_json()
+        assert state.run("baseline").to_json() == fresh.to_json()
+        assert state.run("all").to_json() == fresh_all.to_json()
     # parameters shape the start state: a scenario that changes one cannot start from the copy
     with pytest.raises(ValueError, match="changes parameters"):
-        template.with_scenario(Scenario(name="cheaper", parameters={"prices.ind_home_gbp": 4000.0}))
+        state.run(Scenario(name="cheaper", parameters={"prices.ind_home_gbp": 4000.0}))
     with pytest.raises(ValueError, match="template"):
-        template.run()
+        state.template.run()
 
 
 def test_keyed_uniforms_for_several_streams_equal_one_stream_at_a_time():
@@ -124,11 +124,11 @@ def test_a_used_template_is_freed():
     import gc
     import weakref
 
-    from rccsim.core.engine import CareMarket
+    from rccsim.sim.simulation import StartState
 
-    template = CareMarket(region=REGION, years=1, seed=3, template=True)
-    template.with_scenario("baseline").run()
-    ref = weakref.ref(template)
-    del template
+    state = StartState(region=REGION, years=1, seed=3, start_year=2024)
+    state.run("baseline")
+    ref = weakref.ref(state.template)
+    del state
     gc.collect()
     assert ref() is None

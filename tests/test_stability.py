@@ -20,8 +20,8 @@ YEARS, SEED = 2, 5
 def _run(rate: float):
     # GM's LAs place few children over 20 miles away: in this small world, "far" is over 5 miles
     scenario = Scenario(name=f"rematch_{rate}", parameters={"stability.rematch_rate": rate, "stability.rematch_miles": 5})
-    model = Simulation(region=REGION, years=YEARS, seed=SEED, scenario=scenario)
-    return model, model.run()
+    sim = Simulation(region=REGION, years=YEARS, seed=SEED, scenario=scenario)
+    return sim.model, sim.run().record
 
 
 @pytest.fixture(scope="module")

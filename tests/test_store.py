@@ -52,10 +52,12 @@ def test_a_resumed_chunk_reuses_finished_runs(plan_and_chunk, tmp_path, monkeypa
     # a killed attempt: one whole run, then a torn line
     new_out.with_name(new_out.name + ".partial").write_text(json.dumps(first) + "\n" + json.dumps(second)[:50])
     calls = []
-    real = batch.run_spec
-    monkeypatch.setattr(batch, "run_spec", lambda spec: calls.append(spec["scenario"]) or real(spec))
+    real = batch.record_of
+    monkeypatch.setattr(batch, "record_of", lambda spec, run: calls.append(spec["scenario"]) or real(spec, run))
     batch.run_chunk(path, "c000", new_out, quiet=True)
-    assert calls == ["single_customer"]  # the finished baseline run was not run again
+    # the finished baseline run is not recorded again (it is run again, unrecorded, so that the
+    # other scenario learns where its RCC's children were in it)
+    assert calls == ["single_customer"]
     again = store.read_chunk(new_out)
     assert again[0] == first
     assert again[1]["metrics"] == second["metrics"]  # same seed, same result

@@ -18,6 +18,7 @@ import argparse
 import numpy as np
 from rccsim.base.codes import Kind, UnitType
 from rccsim.core.engine import CareMarket
+from rccsim.sim.simulation import Simulation
 
 FIGURES = ("children", "share_residential", "share_ifa", "share_out_of_la", "share_over_20_miles",
            "mean_distance_miles", "mean_weekly_price_home_gbp", "homes_in_region", "own_in_region_homes",
@@ -62,7 +63,7 @@ def main() -> None:
     out = {"region": [], "england": []}
     for seed in seeds:
         for run in ("region", "england"):
-            m = CareMarket(region=args.region if run == "region" else "england", years=args.years, seed=seed)
+            m = Simulation(region=args.region if run == "region" else "england", years=args.years, seed=seed).model
             inside = np.zeros(m.geo.n, dtype=bool)
             inside[m.geo.resolve_region(args.region).la_index] = True
             m.run()

@@ -32,10 +32,10 @@ MIN_CHILDREN = 20  # a group with fewer at the start takes its unit type's natio
 
 
 def _counts(job: tuple[int, int, int]) -> np.ndarray:
-    from rccsim.core.engine import CareMarket
+    from rccsim.sim.simulation import Simulation
 
     start, years, seed = job
-    m = CareMarket(region="england", years=years, seed=seed, start_year=start)
+    m = Simulation(region="england", years=years, seed=seed, start_year=start).model
     rows = [m.background.occupied_by_group()]
     m.run()
     rows += [np.asarray(s["independent_by_group"], dtype=float) for s in m.recorder.snapshots]

@@ -20,7 +20,7 @@ import argparse
 import numpy as np
 from _yearly import run_with_yearly
 from rccsim.base.codes import UnitType
-from rccsim.core.engine import CareMarket
+from rccsim.sim.simulation import Simulation
 
 
 def main() -> None:
@@ -30,7 +30,7 @@ def main() -> None:
     ap.add_argument("--years", type=int, default=10)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    m = CareMarket(region=args.run, years=args.years, seed=args.seed)
+    m = Simulation(region=args.run, years=args.years, seed=args.seed).model
     inside = np.zeros(m.geo.n, dtype=bool)
     inside[m.geo.resolve_region(args.homes_in).la_index] = True
     print("day\thomes\tindependent\tplaces\tfilled_simulated\tfilled_own\tfilled_background\t"

@@ -20,7 +20,7 @@ import argparse
 import numpy as np
 from _yearly import run_with_yearly
 from rccsim.base.codes import Sector, UnitType
-from rccsim.core.engine import CareMarket
+from rccsim.sim.simulation import Simulation
 
 
 def main() -> None:
@@ -29,7 +29,7 @@ def main() -> None:
     ap.add_argument("--years", type=int, default=10)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    m = CareMarket(region=args.region, years=args.years, seed=args.seed)
+    m = Simulation(region=args.region, years=args.years, seed=args.seed).model
     types = (UnitType.FOSTER, UnitType.HOME, UnitType.SUPPORTED)
     rows = []
     print("day\t" + "\t".join(UnitType.NAMES[t] for t in types))

@@ -2,20 +2,45 @@
 
 The common task is one line::
 
-    from model import Simulation
-    result = Simulation(region="GM", years=10, seed=1).run()
-    print(result.summary_table())
+    from rccsim import Simulation
+    result = Simulation(region="GM", years=3, seed=1).run()
+    result.metrics          # one row per headline metric
+    result.by_year()        # one row per run year
+    result.by_la()          # one row per LA
 
-Data flow: published data -> world builder (:mod:`rccsim.core.world`) -> engine (:mod:`rccsim.core.engine`)
--> placement market (:mod:`rccsim.core.market`) -> recorder (:mod:`rccsim.core.recorder`) -> metrics and
-results (:mod:`rccsim.outputs.metrics`, :mod:`rccsim.outputs.record`).
+and a comparison of scenarios against the baseline on common random numbers::
+
+    from rccsim import compare
+    compare(region="GM", scenarios=["capital_homes"], seeds=5, years=3)
+
+Layers, each importing only those below it: ``cli`` -> ``report`` -> ``calibrate`` -> ``studies``
+-> ``io`` -> ``sim`` (the front end) -> ``outputs`` -> ``levers`` -> ``core`` -> ``inputs`` ->
+``base``. Imports here are deferred, so that ``import rccsim`` and ``rccsim --help`` start fast.
 """
 
-from rccsim.base.errors import InputError
-from rccsim.core.engine import CareMarket
-from rccsim.inputs.params import ParamSet
-from rccsim.outputs.record import RunResult
-from rccsim.sim.scenario import Scenario, load_scenario
-from rccsim.sim.simulation import Simulation
+from __future__ import annotations
 
-__all__ = ["CareMarket", "Simulation", "InputError", "ParamSet", "Scenario", "load_scenario", "RunResult"]
+__all__ = ["Simulation", "Result", "compare", "load_scenario", "InputError", "ParamSet"]
+
+_LAZY = {
+    "Simulation": "rccsim.sim.simulation",
+    "Result": "rccsim.sim.simulation",
+    "compare": "rccsim.studies.api",
+    "load_scenario": "rccsim.sim.scenario",
+    "Scenario": "rccsim.sim.scenario",
+    "InputError": "rccsim.base.errors",
+    "ParamSet": "rccsim.inputs.params",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rccsim' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__():
+    return sorted(__all__)

@@ -174,7 +174,7 @@ def cmd_db(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from rccsim.core.engine import CareMarket
+    from rccsim.studies.harness import RunSpec, run_one
 
     if args.years < 1:
         raise InputError(f"--years must be at least 1, got {args.years}")
@@ -184,30 +184,32 @@ def cmd_run(args) -> int:
         start_population, rates = _read_return(args)
     elif args.la or args.lenient or args.estimate_rates:
         raise InputError("--la, --lenient and --estimate-rates go with --ssda903 DIR")
-    model = CareMarket(
-        region=args.region, scenario=args.scenario, years=args.years, seed=args.seed, start_year=args.start,
-        verbose=not args.quiet, start_population=start_population, rates=rates,
-    )
-    if not args.quiet:
-        print(
-            f"rccsim: {model.region.label}, {len(model.region.la_index)} LAs, "
-            f"{int(model.children.in_care[: model.children.n].sum()):,} children in care at {model.start_year}-03-31; "
-            f"scenario {model.scenario.name}, seed {model.seed}, {model.years} years",
-            file=sys.stderr, flush=True,
-        )
-    result = model.run()
+    spec = RunSpec(region=args.region, scenario=args.scenario, years=args.years, seed=args.seed, start_year=args.start,
+                   start_population=start_population, rates=rates, verbose=not args.quiet)
+
+    def built(model) -> None:
+        if not args.quiet:
+            print(
+                f"rccsim: {model.region.label}, {len(model.region.la_index)} LAs, "
+                f"{int(model.children.in_care[: model.children.n].sum()):,} children in care at {model.start_year}-03-31; "
+                f"scenario {model.scenario.name}, seed {model.seed}, {model.years} years",
+                file=sys.stderr, flush=True,
+            )
+
+    run = run_one(spec, on_built=built, keep_model=args.write_ssda903 is not None)
+    result = run.result
     text = result.to_json()
     if args.write_ssda903 is not None:
         from rccsim.io import ssda903
 
-        ssda903.write(model, args.write_ssda903)
+        ssda903.write(run.model, args.write_ssda903)
     if args.out:
         _write_atomic(args.out, text + "\n")
     print(text if args.json else result.summary_table())
     for warning in result.provenance.get("warnings", []):
         print(f"rccsim: warning: {warning}", file=sys.stderr)
     if not args.quiet:
-        print(f"rccsim: done in {model.wall_seconds:.1f}s", file=sys.stderr)
+        print(f"rccsim: done in {run.seconds:.1f}s", file=sys.stderr)
     return 0
 
 

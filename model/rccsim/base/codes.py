@@ -19,6 +19,12 @@ class _Codes:
         return cls.NAMES[int(value)]
 
 
+class Regional:
+    """Units the RCC holds (``Units.regional``): none, built with its capital, on block contract."""
+
+    NONE, CAPITAL, BLOCK = 0, 1, 2
+
+
 class Kind(_Codes):
     """What a child is placed in (the model's placement kinds)."""
 

@@ -120,7 +120,7 @@ def simulate(targets: list[Target], params: ParamSet, seeds: list[int], start: i
     All targets must share one geography (the run's region, unless ``region`` is given) and lie in
     the years after ``start``.
     """
-    from rccsim.core.engine import CareMarket
+    from rccsim.studies.harness import RunSpec, run_one
 
     geos = {t.geography for t in targets}
     if len(geos) != 1:
@@ -131,8 +131,8 @@ def simulate(targets: list[Target], params: ParamSet, seeds: list[int], start: i
         raise InputError(f"targets must lie after the start year {start}")
     out = np.empty((len(seeds), len(targets)))
     for i, seed in enumerate(seeds):
-        model = CareMarket(region=region, years=years, seed=int(seed), start_year=start, params=params)
-        by_year = model.run().by_year
+        run = run_one(RunSpec(region=region, scenario="baseline", years=years, seed=int(seed), start_year=start, params=params))
+        by_year = run.result.by_year
         for j, t in enumerate(targets):
             out[i, j] = by_year[t.year - start - 1][t.metric]
     return out

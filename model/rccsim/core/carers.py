@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from rccsim import levers
 from rccsim.base.codes import Kind, Sector, UnitType
 from rccsim.base.rng import choice_index
 from rccsim.base.tables import weighted_bincount
@@ -48,10 +47,11 @@ def _leave(model, day: int) -> None:
         return
     rate = p.leave_rate_per_year * (1.0 + p.leave_breakdown_effect * u.breakdowns[hh])
     rate = np.where(u.occupied[hh] > 0, rate * p.leave_with_children_factor, rate)
-    rate = rate * np.where(u.sector[hh] == Sector.LA, levers.hub_leave_factor(model, u.owner_la[hh]), 1.0)
+    for lever in model.levers:  # e.g. a fostering hub's support
+        rate = lever.carer_leave_rate(model, hh, rate)
     leave = hh[rng.random(len(hh)) < 1 - np.exp(-rate / 12.0)]
     if len(leave):
-        model.close_units(leave, day)
+        model.provision.close_units(leave, day)
         model.recorder.count("carers_left", day, u.sector[leave], u.la[leave])
 
 
@@ -117,16 +117,8 @@ def _apply(model, day: int) -> None:
     lag_lo, lag_hi = p.assessment_lag_days
     # assessment panels sit weekly: approvals come in weekly batches
     lags = 7 * np.round(rng.integers(int(lag_lo), int(lag_hi) + 1, size=len(who)) / 7).astype(np.int64)
-    hub = model.scenario.levers.fostering_hub
-    if hub is not None and hub.budget_gbp_per_year > 0:
-        # the regional hub: faster assessments for members' applicants, and applicants of its own
-        members = np.isin(-1 - who, model.rcc.member_index) & (who < 0)
-        lags = np.where(members, np.round(lags * hub.assessment_lag_factor / 7).astype(np.int64) * 7, lags)
-        extra = levers.hub_applications(model)
-        if len(extra):
-            hub_lags = model.streams["hub"].integers(int(lag_lo), int(lag_hi) + 1, size=len(extra)) * hub.assessment_lag_factor
-            who = np.concatenate([who, -1 - extra])
-            lags = np.concatenate([lags, 7 * np.round(hub_lags / 7).astype(np.int64)])
+    for lever in model.levers:  # e.g. a fostering hub's recruits and faster assessment
+        who, lags = lever.applications(model, who, lags)
     if len(who) == 0:
         return
     model.env.process(_assess(model, who, lags))

@@ -28,7 +28,8 @@ still without a place go to an emergency or unregistered setting at a high price
 for again each week.
 
 What the RCC levers change is concentrated in :class:`SearchPolicy`: who the buyer is, which
-pools count as own provision, and how much purchasing weight a buyer brings to a price.
+pools count as own provision, and how much purchasing weight a buyer brings to a price. The
+levers switch its mechanisms on; the market never asks which lever did.
 """
 
 from __future__ import annotations
@@ -77,28 +78,67 @@ def _repeats(pools: np.ndarray) -> np.ndarray:
 class SearchPolicy:
     """Who searches, over whose vacancies, at what price.
 
-    The default is today's market: every LA buys for itself, sees only its own provision as its
-    own, and brings no purchasing weight beyond its own referral. RCC levers replace this object.
+    The default is today's market: every LA buys for itself, sees only its own provision (and the
+    homes the RCC holds, if any) as its own, and brings no purchasing weight beyond its own
+    referral. Policy levers switch on the mechanisms below for the RCC's members; the market
+    never asks which lever did.
+
+    * :meth:`buy_as_one`: members' referrals have one buyer, see the independent provision of
+      every member, and the buyer negotiates part of the margin where places are spare.
+    * :meth:`share_in_house`: members' in-house carers and homes take every member's children
+      (their own LA's first), keeping ``host_reserve`` free places for the owner's children.
+    * Homes the RCC holds (built or on block contract: units with ``regional`` set) are own
+      provision for every member.
     """
 
-    #: free in-house places an LA keeps for its own children before it takes another member's
-    #: (shared placements only: alone, an LA's provision takes no one else's children)
-    host_reserve = 0
-
-    def __init__(self, n_la: int):
+    def __init__(self, n_la: int, members: np.ndarray | None = None):
         self.n_la = n_la
+        self.members = np.zeros(n_la, dtype=bool)
+        if members is not None:
+            self.members[members] = True
+        self.member_list = np.flatnonzero(self.members)
+        self.single = False
+        self.bargaining_power = 0.0
+        self.shared = False
+        #: free in-house places an LA keeps for its own children before it takes another member's
+        #: (shared placements only: alone, an LA's provision takes no one else's children)
+        self.host_reserve = 0
+        self.rcc_buyer = n_la  # buyer id of the members buying as one
+        self._member_market_pools = None
+
+    def buy_as_one(self, bargaining_power: float) -> None:
+        self.single = True
+        self.bargaining_power = float(bargaining_power)
+
+    def share_in_house(self, host_reserve: int) -> None:
+        self.shared = True
+        self.host_reserve = int(host_reserve)
 
     def buyer(self, la: np.ndarray) -> np.ndarray:
-        """The buying body for referrals from ``la`` (an LA index, or a shared buyer id)."""
-        return la
+        """The buying body for referrals from ``la`` (an LA index, or the members' shared buyer id)."""
+        if not self.single:
+            return la
+        return np.where(self.members[la], self.rcc_buyer, la)
 
     def own_pools(self, market: Market, la: np.ndarray) -> np.ndarray:
         """Pools each referral's buyer treats as its own provision, shape (n, k)."""
-        return np.stack([market.pool_id(PoolType.LA_FOSTER, la), market.pool_id(PoolType.LA_HOME, la)], axis=1)
-
-    def is_own(self, market: Market, pools: np.ndarray, la: np.ndarray) -> np.ndarray:
-        """Whether each candidate pool (rows: referrals from ``la``) is the buyer's own provision."""
-        return market.pool_owner[pools] == la[:, None]
+        n = len(la)
+        cols = [market.pool_id(PoolType.LA_FOSTER, la)[:, None], market.pool_id(PoolType.LA_HOME, la)[:, None]]
+        extra = []
+        if self.shared:
+            extra += [market.pool_id(PoolType.LA_FOSTER, self.member_list), market.pool_id(PoolType.LA_HOME, self.member_list)]
+        hosts = market.regional_areas()
+        if len(hosts):
+            extra.append(market.pool_id(PoolType.REGIONAL, hosts))
+        if self.single:
+            # one regional referral: the independent provision of every member LA is in view
+            extra += [market.pool_id(t, self.member_list) for t in MARKET_TYPES]
+        if extra:
+            ext = np.concatenate(extra)
+            # non-members see none of it: their copies point at their own LA's foster pool again
+            own_fallback = market.pool_id(PoolType.LA_FOSTER, la)[:, None]
+            cols.append(np.where(self.members[la][:, None], ext[None, :], own_fallback))
+        return np.concatenate(cols, axis=1) if n else np.empty((0, 2), dtype=np.int64)
 
     def in_own_list(self, market: Market, la: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """Independent pools some rows' own lists already hold (so the market search skips them).
@@ -106,11 +146,36 @@ class SearchPolicy:
         Returns ``(rows, pools)``: which referrals from ``la`` (bool, per row) hold which pools
         (bool, per pool) among their own; ``None`` when own lists hold no independent pool.
         """
-        return None
+        if not self.single:
+            return None
+        if self._member_market_pools is None:  # the members never change
+            pools = np.zeros(market.n_pools, dtype=bool)
+            for t in MARKET_TYPES:
+                pools[market.pool_id(t, self.member_list)] = True
+            self._member_market_pools = pools
+        return self.members[la], self._member_market_pools
+
+    def is_own(self, market: Market, pools: np.ndarray, la: np.ndarray) -> np.ndarray:
+        """Whether each candidate pool (rows: referrals from ``la``) is the buyer's own provision."""
+        owner = market.pool_owner[pools]
+        own = owner == la[:, None]
+        member = self.members[la][:, None]
+        if self.shared:
+            own |= member & (owner >= 0) & self.members[np.maximum(owner, 0)]
+        own |= member & (market.pool_type[pools] == PoolType.REGIONAL)
+        return own
 
     def negotiate(self, market: Market, quote: np.ndarray, floor: np.ndarray, pools: np.ndarray, buyer: np.ndarray) -> np.ndarray:
-        """The price agreed for each offer (the quote: an LA alone takes the price it is given)."""
-        return quote
+        """The price agreed for each offer: an LA alone takes the price it is given; members
+        buying as one take part of the margin where the provider's local market has spare places."""
+        if not self.single or self.bargaining_power <= 0:
+            return quote
+        occ = getattr(market, "occupancy", None)
+        if occ is None:
+            return quote
+        spare = np.clip(1.0 - occ[pools], 0.0, 1.0)
+        concession = self.bargaining_power * spare * np.maximum(quote - floor, 0.0)
+        return np.where(buyer == self.rcc_buyer, quote - concession, quote)
 
 
 class Market:
@@ -318,7 +383,7 @@ class Market:
                 they already have).
         """
         from rccsim.core import children as ch
-        from rccsim.core.engine import _member, per_child
+        from rccsim.core.placements import member, per_child
 
         if len(ids) == 0:
             return ids
@@ -346,7 +411,7 @@ class Market:
         now = int(day.max())
         left = self._rounds(ids, cand, dist, pen, now, initial, placed, skip)
         if len(left):
-            keep = _member(ids, left)
+            keep = member(ids, left)
             left = ids[keep]
             la_l = la[keep]
             own_l = own[keep]
@@ -370,7 +435,7 @@ class Market:
             who, units, price = (np.concatenate(parts) for parts in zip(*placed))
             order = np.argsort(ids)
             when = day[order[np.searchsorted(ids[order], who)]]
-            model.place(who, units, model.units.kind[units].astype(np.int64), price, when, initial=initial)
+            model.placements.place(who, units, model.units.kind[units].astype(np.int64), price, when, initial=initial)
         return left
 
     def _rounds(self, ids, cand, dist, pen, day, initial, placed, skip=None) -> np.ndarray:

@@ -154,7 +154,7 @@ def _close_homes(model, day: int) -> None:
     prob = np.where(failing, 1 - (1 - prob) * (1 - p.failing_closure_probability), prob)
     close = homes[rng.random(len(homes)) < prob]
     if len(close):
-        model.close_units(close, day)
+        model.provision.close_units(close, day)
 
 
 def _plan_openings(model, day: int, utype: int) -> None:
@@ -198,7 +198,7 @@ def _plan_openings(model, day: int, utype: int) -> None:
     lag = rng.uniform(*p.registration_lag_days, size=k).astype(np.int64)
     max_need = choice_index(rng, k, np.asarray(p.home_need_shares) / np.sum(p.home_need_shares))
     for i in range(k):
-        model.plan_opening(day + int(lag[i]), int(provider[i]), utype, int(las[i]), int(places[i]), int(max_need[i]))
+        model.provision.plan_opening(day + int(lag[i]), int(provider[i]), utype, int(las[i]), int(places[i]), int(max_need[i]))
 
 
 def _provider_utypes(model) -> np.ndarray:
@@ -227,4 +227,4 @@ def la_home_review(model, day: int) -> None:
         places = int(rng.integers(2, 6))
         lag = int(rng.uniform(*p.registration_lag_days))
         max_need = int(rng.choice(3, p=np.asarray(p.home_need_shares) / np.sum(p.home_need_shares)))
-        model.plan_opening(day + lag, -1 - la, UnitType.HOME, la, places, max_need)
+        model.provision.plan_opening(day + lag, -1 - la, UnitType.HOME, la, places, max_need)

@@ -310,7 +310,7 @@ def _build_children(model, rng, year: int) -> None:
     ch.schedule_exits(model, ids, 0)
 
     # direct placements (no market): kinship, with parents, adoption, other, unregistered
-    model.place_direct(ids, kind, 0, initial=True)
+    model.placements.place_direct(ids, kind, 0, initial=True)
     # market placements, most constrained first
     order = [Kind.HOME_LA, Kind.HOME_IND, Kind.SUPPORTED, Kind.FOSTER_LA, Kind.FOSTER_IFA]
     unplaced = []
@@ -328,7 +328,7 @@ def _build_children(model, rng, year: int) -> None:
         unplaced.append(left)
     unplaced = np.concatenate(unplaced) if unplaced else np.empty(0, dtype=np.int64)
     if len(unplaced):
-        model.place_direct(unplaced, np.full(len(unplaced), Kind.UNREGISTERED), 0, initial=True)
+        model.placements.place_direct(unplaced, np.full(len(unplaced), Kind.UNREGISTERED), 0, initial=True)
         if model.verbose:
             print(f"start state: {len(unplaced)} children found no place of their published kind and start unregistered",
                   file=sys.stderr)

@@ -19,10 +19,13 @@ All are computed for the run's LAs (the simulated children) per run year (1 Apri
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
 from rccsim.base.codes import GROUP_OF_KIND, GROUPS, N_KINDS, Kind, Sector, UnitType
 from rccsim.base.tables import weighted_bincount
+from rccsim.levers import report_defaults
 
 NEVER = 2**31 - 1
 HEADLINE = (
@@ -65,33 +68,6 @@ def _safe(num: float, den: float) -> float:
     return float(num) / float(den) if den > 0 else 0.0
 
 
-def _pooled(model, spend_la, lever_items, l_payer, l_price, l_initial, l_start, l_end, h_owner, h_cost, h_open) -> dict:
-    """The pooled budget's accounts (empty without the lever): see rccsim/levers."""
-    cfg = model.scenario.levers.pooled_budget
-    if cfg is None or cfg.share <= 0:
-        return {}
-    members = model.rcc.member_index
-    n_la = model.geo.n
-    # the start state's spend rate (a year of it) sets the first year's contributions
-    open0 = l_initial & (l_start <= 0) & (l_end > 0)
-    weekly0 = weighted_bincount(l_payer[open0], weights=l_price[open0], minlength=n_la)[:n_la]
-    weekly0 += weighted_bincount(h_owner[h_open <= 0], weights=h_cost[h_open <= 0], minlength=n_la)[:n_la]
-    basis = np.vstack([weekly0 * 365.25 / 7.0, spend_la[:-1]])[:, members]
-    contributions = cfg.share * basis
-    spend = cfg.share * spend_la[:, members]
-    levers_cost = np.sum([v for v in lever_items.values()], axis=0) if lever_items else np.zeros(model.years)
-    balance = np.cumsum(contributions.sum(axis=1) - spend.sum(axis=1) - levers_cost)
-    gap = spend - contributions  # each member's over (+) or under (-) spend the pot carried
-    return {
-        "share": cfg.share,
-        "contributions_gbp_by_year": [float(x) for x in contributions.sum(axis=1)],
-        "rcc_spend_gbp_by_year": [float(x) for x in (spend.sum(axis=1) + levers_cost)],
-        "balance_gbp_by_year": [float(x) for x in balance],
-        "absorbed_gbp_by_year": [float(x) for x in np.abs(gap).sum(axis=1)],
-        "largest_la_overspend_gbp": float(max(gap.max(), 0.0)),
-    }
-
-
 def compute(model) -> tuple[dict, list[dict]]:
     """Whole-run metrics and one dict of metrics per year."""
     c, log, u = model.children, model.recorder.placements, model.units
@@ -118,13 +94,12 @@ def compute(model) -> tuple[dict, list[dict]]:
     h_close = np.where(u.closed[:un][la_home] < 0, model.horizon, u.closed[:un][la_home]).astype(np.int64)
     h_cost = u.weekly_cost[:un][la_home]
 
-    # the levers' own costs (capital, block payments, hub, RCC running costs): rccsim/levers
-    from rccsim.levers import block_costs
-
+    # the levers' own costs (capital, block payments, hub, RCC running costs): what they charged as
+    # the run went, then what they work out at the end (rccsim.levers.base: costs)
     lever_items = {k: np.asarray(v, dtype=float) for k, v in getattr(model, "lever_costs", {}).items()}
-    block_paid, block_voids = block_costs(model)
-    if block_paid.any():
-        lever_items["block_contracts"] = block_paid
+    for lever in model.levers:
+        lever_items.update({k: np.asarray(v, dtype=float) for k, v in lever.costs(model).items()})
+    whole_defaults, yearly_defaults = report_defaults()
     l_unit = log.unit[:m].astype(np.int64)
     l_regional = np.where(l_unit >= 0, u.regional[np.maximum(l_unit, 0)], 0) > 0
 
@@ -225,7 +200,7 @@ def compute(model) -> tuple[dict, list[dict]]:
                 "provider_margin_home": _margin(sums, k + 1),
                 "spend_by_kind_gbp": {Kind.NAMES[i]: float(v) for i, v in enumerate(spend_kind)},
                 "lever_costs_gbp": lever_year,
-                "block_voids_gbp": float(block_voids[k]),
+                **_yearly_reports(model, k, yearly_defaults),
                 "placements_in_rcc_homes": int((starts_in_year & l_regional).sum()),
             }
         )
@@ -285,6 +260,9 @@ def compute(model) -> tuple[dict, list[dict]]:
         sel = started_all & (l_kind == kind) & (l_price > 0)
         weekly_price[Kind.NAMES[kind]] = float(l_price[sel].mean()) if sel.any() else 0.0
     n_initial = int(initial.sum())
+    uu = np.maximum(l_unit, 0)
+    in_house = started_all & (l_unit >= 0) & (u.sector[uu] == Sector.LA) & ~u.kinship[uu] & (u.regional[uu] == 0)
+    other_la = in_house & (u.owner_la[uu] != la[np.maximum(l_child, 0)])
     metrics = {
         "children_in_care_start": n_initial,
         "children_in_care_end": last["children_in_care_end"],
@@ -315,13 +293,30 @@ def compute(model) -> tuple[dict, list[dict]]:
         "carers_left": int(sum(y["carers_left"] for y in years)),
         "weekly_price_gbp_by_kind": weekly_price,
         "lever_costs_gbp": {name: float(arr.sum()) for name, arr in lever_items.items()},
-        "block_voids_gbp": float(block_voids.sum()),
         "placements_in_rcc_homes": int(sum(y["placements_in_rcc_homes"] for y in years)),
-        "pooled_budget": _pooled(model, spend_la, lever_items, l_payer, l_price, l_initial, l_start, l_end, h_owner, h_cost, h_open),
         "mean_distance_rcc_homes_miles": float(l_dist[started_all & l_regional].mean()) if (started_all & l_regional).any() else 0.0,
+        # in-house placements made over the run, and those with another LA's carers or homes
+        "in_house_placements": int(in_house.sum()),
+        "placements_with_other_members": int(other_la.sum()),
+        "mean_distance_other_members_miles": float(l_dist[other_la].mean()) if other_la.any() else 0.0,
         "distance_bands_end": {lab: int(v) for lab, v in zip(DISTANCE_BAND_LABELS, band_counts)},
         "moves_per_child_dist": {lab: int(v) for lab, v in zip(MOVE_BANDS, move_counts)},
         "by_placement_type": by_group,
         "by_la": by_la,
     }
+    # what each lever reports (defaults for the levers a run does not have: the same keys in every run)
+    accounts = SimpleNamespace(spend_la=spend_la, lever_items=lever_items, l_payer=l_payer, l_price=l_price,
+                               l_initial=l_initial, l_start=l_start, l_end=l_end, h_owner=h_owner, h_cost=h_cost,
+                               h_open=h_open)
+    reports = dict(whole_defaults)
+    for lever in model.levers:
+        reports.update(lever.report(model, accounts))
+    metrics.update(reports)
     return metrics, years
+
+
+def _yearly_reports(model, k: int, defaults: dict) -> dict:
+    out = dict(defaults)
+    for lever in model.levers:
+        out.update(lever.yearly_report(model, k))
+    return out

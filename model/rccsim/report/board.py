@@ -122,8 +122,15 @@ def _compare_records(run_df: pd.DataFrame, met: pd.DataFrame) -> list[dict]:
         w = whole.loc[row.run_id]
         m = {k: float(w[k]) for k in HEADLINE_KEYS}
         for k in ("block_voids_gbp", "placements_in_rcc_homes", "mean_distance_rcc_homes_miles", "carers_approved",
-                  "carers_left", "homes_opened", "homes_closed"):
-            m[k] = float(w[k])
+                  "carers_left", "homes_opened", "homes_closed", "in_house_placements", "placements_with_other_members",
+                  "mean_distance_other_members_miles"):
+            if k in w.index and w[k] == w[k]:  # records of older code lack the last three
+                m[k] = float(w[k])
+        # where the children placed in the RCC's homes were on the same days in the baseline (the
+        # run harness matches them in memory and stores only these averages)
+        cf = {k.split(".", 1)[1]: float(w[k]) for k in w.index if k.startswith("rcc_counterfactual.") and w[k] == w[k]}
+        if cf:
+            m["rcc_counterfactual"] = cf
         m["by_placement_type"] = {
             g: {"share_over_20_miles": float(w[f"by_placement_type.{g}.share_over_20_miles"]),
                 "children_end": float(w[f"by_placement_type.{g}.children_end"])}

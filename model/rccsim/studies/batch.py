@@ -128,26 +128,34 @@ def check_specs(specs, where: str) -> list[dict]:
     return specs
 
 
-def run_spec(spec: dict) -> dict:
-    """One run of a plan: its result record."""
-    from rccsim.core.engine import CareMarket
-    from rccsim.sim.scenario import load_scenario
+def run_spec_of(spec: dict):
+    """The harness's description of a plan's run."""
+    from rccsim.studies.harness import RunSpec
 
-    scenario = load_scenario(spec.get("scenario_file", spec["scenario"]))
-    if spec.get("parameters"):
-        scenario = scenario.model_copy(update={"parameters": {**scenario.parameters, **spec["parameters"]}})
-    started = now()
-    t0 = time.perf_counter()
-    model = CareMarket(region=spec["region"], scenario=scenario, years=int(spec["years"]), seed=int(spec["seed"]),
-                       start_year=int(spec["start_year"]))
-    result = model.run()
-    record = result.to_dict()
+    return RunSpec(region=spec["region"], scenario=spec.get("scenario_file") or spec["scenario"], years=int(spec["years"]),
+                   seed=int(spec["seed"]), start_year=int(spec["start_year"]), parameters=dict(spec.get("parameters") or {}),
+                   tag=spec["run_key"])
+
+
+def record_of(spec: dict, run) -> dict:
+    """A finished run of a plan as its chunk-file record: the run record and where it came from."""
+    import datetime as dt
+
+    record = run.result.to_dict()
     record.update({
         "run_key": spec["run_key"], "study": spec["study"], "kind": spec["kind"], "sample": spec.get("sample"),
-        "parameters": spec.get("parameters", {}), "started_at": started, "finished_at": now(),
-        "wall_seconds": round(time.perf_counter() - t0, 3),
+        "parameters": spec.get("parameters", {}),
+        "started_at": dt.datetime.fromtimestamp(run.started, dt.UTC).replace(microsecond=0).isoformat(),
+        "finished_at": now(), "wall_seconds": round(run.seconds, 3),
     })
     return record
+
+
+def run_spec(spec: dict) -> dict:
+    """One run of a plan, alone: its record."""
+    from rccsim.studies.harness import run_group
+
+    return record_of(spec, run_group([run_spec_of(spec)])[0])
 
 
 def _finished(partial: Path, keys: set[str]) -> dict[str, dict]:
@@ -208,19 +216,43 @@ def run_chunk(plan_path: Path | None, chunk: str, out: Path, quiet: bool = False
     if not quiet and done:
         print(f"[{plan['study']} {chunk}] {len(done)} of {len(specs)} runs already finished by an earlier attempt",
               file=sys.stderr, flush=True)
+    from rccsim.studies.harness import run_group
+
+    # seed by seed through the run harness (a seed's scenarios share their start state, and the
+    # baseline's placements give the others their counterfactual); a run is written as it finishes
+    groups: dict[tuple, list[dict]] = {}
+    for spec in specs:
+        groups.setdefault(run_spec_of(spec).group()[:4], []).append(spec)
+    count = 0
     with open(partial, "a") as fh:
-        for i, spec in enumerate(todo, start=1):
-            rec = run_spec(spec)
-            fh.write(json.dumps(rec, separators=(",", ":")) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-            done[spec["run_key"]] = rec
-            if not quiet:
-                secs = time.perf_counter() - t0
-                eta = secs / i * (len(todo) - i)
-                label = spec["scenario"] if spec["kind"] == "compare" else f"sample {spec['sample']}"
-                print(f"[{plan['study']} {chunk}] run {i}/{len(todo)}: {label}, seed {spec['seed']} "
-                      f"({rec['wall_seconds']:.1f}s; chunk ETA {eta:.0f}s)", file=sys.stderr, flush=True)
+        for group in groups.values():
+            todo_g = [s for s in group if s["run_key"] not in done]
+            if not todo_g:
+                continue
+            # an earlier attempt's baseline is run again (not written) for the others' counterfactual
+            helper = [s for s in group if s["run_key"] in done and s["scenario"] == "baseline"]
+            batch = helper[:1] + todo_g
+            n_helper = len(batch) - len(todo_g)
+
+            def write(i, run, batch=batch, n_helper=n_helper):
+                nonlocal count
+                if i < n_helper:
+                    return
+                spec = batch[i]
+                rec = record_of(spec, run)
+                fh.write(json.dumps(rec, separators=(",", ":")) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+                done[spec["run_key"]] = rec
+                count += 1
+                if not quiet:
+                    secs = time.perf_counter() - t0
+                    eta = secs / count * (len(todo) - count)
+                    label = spec["scenario"] if spec["kind"] == "compare" else f"sample {spec['sample']}"
+                    print(f"[{plan['study']} {chunk}] run {count}/{len(todo)}: {label}, seed {spec['seed']} "
+                          f"({rec['wall_seconds']:.1f}s; chunk ETA {eta:.0f}s)", file=sys.stderr, flush=True)
+
+            run_group([run_spec_of(s) for s in batch], on_run=write)
     tmp = out.with_name(f".{out.name}.tmp")
     with open(tmp, "w") as fh:
         for spec in specs:  # plan order, whatever order the attempts finished in

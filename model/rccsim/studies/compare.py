@@ -21,8 +21,6 @@ from pathlib import Path
 
 import numpy as np
 
-from rccsim.base.codes import Sector
-
 HEADLINE = [
     ("cost_total_gbp", "total cost (GBP, whole run)", "£{:,.0f}"),
     ("cost_per_child_week_gbp", "cost per child-week (GBP)", "£{:,.0f}"),
@@ -46,133 +44,43 @@ KIND_LABELS = {
 SERIES = ("cost_total_gbp", "mean_distance_miles", "share_over_20_miles", "moves_per_child_year")
 
 
-def _one_run(job: tuple) -> dict:
-    """Worker: one scenario on one seed; returns what the comparison needs (aggregates, and the
-    internal placement arrays that :func:`_rcc_counterfactual` matches and drops)."""
-    region, scenario, years, seed, start = job
+EXPLAINED = ("lever_costs_gbp", "block_voids_gbp", "placements_in_rcc_homes", "mean_distance_rcc_homes_miles",
+             "pooled_budget", "weekly_price_gbp_by_kind", "carers_approved", "carers_left", "homes_opened",
+             "homes_closed", "by_placement_type", "in_house_placements", "placements_with_other_members",
+             "mean_distance_other_members_miles", "rcc_counterfactual")
+
+
+def record_of(run) -> dict:
+    """What the comparison summarises and explains of one run (a :class:`rccsim.studies.harness.Run`):
+    the headline metrics, the records its explanation reads, spend by kind over the run, and the
+    yearly series."""
     from rccsim.base.version import code_version
 
-    model = _model_for(region, scenario, years, seed, start)
-    result = model.run()
+    result = run.result
     m = result.metrics
     keep = {k: m[k] for k, _, _ in HEADLINE}
-    for k in ("lever_costs_gbp", "block_voids_gbp", "placements_in_rcc_homes", "mean_distance_rcc_homes_miles", "pooled_budget",
-              "weekly_price_gbp_by_kind", "carers_approved", "carers_left", "homes_opened", "homes_closed", "by_placement_type"):
-        keep[k] = m[k]
+    for k in EXPLAINED:
+        if k in m:
+            keep[k] = m[k]
     spend = {}
     for y in result.by_year:
         for kind, v in y["spend_by_kind_gbp"].items():
             spend[kind] = spend.get(kind, 0.0) + v
     keep["spend_by_kind_gbp"] = spend
     keep["by_year"] = [{k: y[k] for k in SERIES} for y in result.by_year]
-    out = {"scenario": model.scenario.name, "seed": seed, "metrics": keep, "parameter_hash": model.p.digest(),
-           "code_version": code_version(), "seconds": model.wall_seconds}
-    # for the counterfactual of the RCC's homes (see _rcc_counterfactual): the baseline's placements
-    # and each scenario's placements in RCC homes, by the run's internal child index. Common random
-    # numbers give a child the same index, entry day and home in every scenario of a seed. These
-    # stay in memory and are dropped once matched; no child-level record is written anywhere.
-    log = model.recorder.placements
-    n = log.n
-    if model.scenario.name == "baseline":
-        out["_placements"] = {"child": log.child[:n].copy(), "start": log.start[:n].copy(), "end": log.end[:n].copy(),
-                              "distance": log.distance[:n].astype(np.float32), "kind": log.kind[:n].copy()}
-    unit = log.unit[:n]
-    rcc = ~log.initial[:n] & (unit >= 0) & (model.units.regional[np.maximum(unit, 0)] > 0) & (log.start[:n] < model.horizon)
-    if rcc.any():
-        out["_rcc"] = {"child": log.child[:n][rcc].copy(), "start": log.start[:n][rcc].copy()}
-    # in-house placements made over the run, and those with another LA's carers or homes (shared placements)
-    u = model.units
-    uu = np.maximum(unit, 0)
-    in_house = ~log.initial[:n] & (unit >= 0) & (u.sector[uu] == Sector.LA) & ~u.kinship[uu] & (u.regional[uu] == 0) \
-        & (log.start[:n] < model.horizon)
-    other = in_house & (u.owner_la[uu] != model.children.la[np.maximum(log.child[:n], 0)])
-    keep["in_house_placements"] = int(in_house.sum())
-    keep["placements_with_other_members"] = int(other.sum())
-    keep["mean_distance_other_members_miles"] = float(log.distance[:n][other].mean()) if other.any() else 0.0
-    return out
-
-
-def _rcc_counterfactual(runs: list[dict]) -> None:
-    """Where the children placed in RCC homes were, on the same days, in the baseline run of the
-    same seed: mean distance from home, share more than 20 miles away, share in independent homes.
-    Stored per scenario run as ``metrics["rcc_counterfactual"]``; the child-level arrays are dropped."""
-    from rccsim.base.codes import Kind
-
-    base = {r["seed"]: (r.pop("_placements"), r.get("parameter_hash")) for r in runs if "_placements" in r}
-    for r in runs:
-        rcc = r.pop("_rcc", None)
-        b, base_hash = base.get(r["seed"], (None, None))
-        # a child's index is the same child only when both runs start from the same state (the
-        # same parameters); a scenario that changes parameters is not matched
-        if rcc is None or b is None or r["scenario"] == "baseline" or r.get("parameter_hash") != base_hash:
-            continue
-        # the baseline placement each child was in on that day (started by then, not yet ended)
-        order = np.lexsort((b["start"], b["child"]))
-        bc, bs, be = b["child"][order], b["start"][order], b["end"][order]
-        key_b = bc.astype(np.int64) * 1_000_000 + bs
-        key = rcc["child"].astype(np.int64) * 1_000_000 + rcc["start"]
-        i = np.searchsorted(key_b, key, side="right") - 1
-        ok = (i >= 0) & (bc[np.maximum(i, 0)] == rcc["child"]) & (be[np.maximum(i, 0)] > rcc["start"])
-        j = order[i[ok]]
-        dist = b["distance"][j].astype(float)
-        r["metrics"]["rcc_counterfactual"] = {
-            "placements": int(len(key)), "matched": int(ok.sum()),
-            "mean_distance_miles": float(dist.mean()) if len(dist) else 0.0,
-            "share_over_20_miles": float((dist > 20.0).mean()) if len(dist) else 0.0,
-            "share_independent_homes": float((b["kind"][j] == Kind.HOME_IND).mean()) if len(dist) else 0.0,
-            "share_residential": float(np.isin(b["kind"][j], [Kind.HOME_LA, Kind.HOME_IND]).mean()) if len(dist) else 0.0,
-            "share_fostering": float(np.isin(b["kind"][j], [Kind.FOSTER_KIN, Kind.FOSTER_LA, Kind.FOSTER_IFA]).mean())
-            if len(dist) else 0.0,
-        }
-    for r in runs:
-        r.pop("_placements", None)
-
-
-_TEMPLATE: list = []  # this process's start state for the seed it is on: [(key, template)]
-
-
-def _model_for(region: str, scenario: str, years: int, seed: int, start: int):
-    """The run of ``scenario`` on ``seed``; the start state is built once per seed and process
-    and copied for each scenario that keeps the default parameters (the same run a fresh build
-    gives, bit for bit)."""
-    from rccsim.core.engine import CareMarket
-    from rccsim.sim.scenario import load_scenario
-
-    sc = load_scenario(scenario)
-    if sc.parameters:
-        return CareMarket(region=region, scenario=sc, years=years, seed=seed, start_year=start)
-    key = (region, years, seed, start)
-    if not _TEMPLATE or _TEMPLATE[0][0] != key:
-        _TEMPLATE[:] = [(key, CareMarket(region=region, years=years, seed=seed, start_year=start, template=True))]
-    return _TEMPLATE[0][1].with_scenario(sc)
+    return {"scenario": result.provenance["scenario"], "seed": result.provenance["seed"], "metrics": keep,
+            "parameter_hash": result.provenance["parameter_hash"], "code_version": code_version(), "seconds": run.seconds}
 
 
 def run_all(region: str, scenarios: list[str], seeds: list[int], years: int, start: int, jobs: int, progress=None) -> list[dict]:
-    # seed by seed, so that each process builds a seed's start state once for its scenarios
-    tasks = [(region, s, years, seed, start) for seed in seeds for s in scenarios]
-    out: list[dict] = []
-    t0 = time.perf_counter()
-    if jobs <= 1:
-        for i, t in enumerate(tasks):
-            out.append(_one_run(t))
-            if progress:
-                progress(i + 1, len(tasks), time.perf_counter() - t0)
-    else:
-        from rccsim.studies.pool import worker_pool
+    """Every scenario on every seed through the run harness; records scenario by scenario."""
+    from rccsim.studies.harness import RunSpec, run_specs
 
-        pool = worker_pool(jobs)
-        try:
-            for i, r in enumerate(pool.map(_one_run, tasks, chunksize=1)):
-                out.append(r)
-                if progress:
-                    progress(i + 1, len(tasks), time.perf_counter() - t0)
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown()
-    _rcc_counterfactual(out)
+    specs = [RunSpec(region=region, scenario=s, years=years, seed=seed, start_year=start) for seed in seeds for s in scenarios]
+    runs = run_specs(specs, jobs=jobs, progress=progress)
+    out = [record_of(r) for r in runs]
     # back to scenario by scenario, the order the summaries average in
-    order = sorted(range(len(tasks)), key=lambda i: (scenarios.index(tasks[i][1]), seeds.index(tasks[i][3])))
+    order = sorted(range(len(specs)), key=lambda i: (scenarios.index(specs[i].scenario), seeds.index(specs[i].seed)))
     return [out[i] for i in order]
 
 

@@ -1,0 +1,71 @@
+"""Capital-funded homes: a capital sum builds RCC homes, run at cost and open to every member.
+
+``floor(capital_gbp / cost_per_home_gbp)`` homes of ``places`` beds are sited one at a time in the
+member LA with the most children in independent homes more than 20 miles away (less the beds
+already built there), and open after ``build_days``; they are run at cost (no profit, staffed
+whether full or empty: their running cost is paid every week) and take every member's children as
+their own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from rccsim.base.codes import Kind, Regional, UnitType
+from rccsim.levers.base import MAX_CAPITAL_HOMES, MAX_GBP, Lever, LeverSettings, charge
+
+
+class CapitalHomesSettings(LeverSettings):
+    capital_gbp: float = Field(5_000_000.0, ge=0.0, le=MAX_GBP)
+    cost_per_home_gbp: float = Field(1_250_000.0, ge=50_000.0, le=50_000_000.0)
+    places: int = Field(4, ge=1, le=12)
+    max_need: int = Field(2, ge=0, le=2)
+    build_days: int = Field(540, ge=0, le=3650)
+
+    @model_validator(mode="after")
+    def _homes(self):
+        n = int(self.capital_gbp // self.cost_per_home_gbp)
+        if n > MAX_CAPITAL_HOMES:
+            raise ValueError(f"capital_gbp / cost_per_home_gbp builds {n:,} homes; at most {MAX_CAPITAL_HOMES:,} "
+                             "(England has about 2,900 children's homes)")
+        return self
+
+
+def far_residential_by_la(model) -> np.ndarray:
+    """Children of each LA in independent homes more than 20 miles from home (now)."""
+    c = model.children
+    n = c.n
+    far = c.in_care[:n] & (c.kind[:n] == Kind.HOME_IND) & (c.distance[:n] > 20.0)
+    return np.bincount(c.la[:n][far], minlength=model.geo.n).astype(float)
+
+
+class CapitalHomes(Lever):
+    key = "capital_homes"
+
+    def setup(self, model) -> None:
+        cfg = self.settings
+        n_homes = int(cfg.capital_gbp // cfg.cost_per_home_gbp)
+        if n_homes <= 0:
+            return
+        members = model.rcc.member_index
+        need = far_residential_by_la(model)[members]
+        hosts = []
+        for _ in range(n_homes):
+            i = int(np.argmax(need))  # ties: the first member in the list
+            hosts.append(int(members[i]))
+            need[i] -= cfg.places
+        charge(model, "capital", 0, n_homes * cfg.cost_per_home_gbp)
+        self.hosts = hosts
+        model.env.process(self._build(model, hosts))
+
+    def _build(self, model, hosts: list[int]):
+        """SimPy process: the homes open together after the build and registration lag, each at a
+        postcode of its host LA drawn from the RCC's own stream (so other draws are untouched)."""
+        cfg = self.settings
+        yield model.wait_until(int(model.env.now) + cfg.build_days)
+        las = np.array(hosts, dtype=np.int64)
+        k = len(las)
+        model.provision.open_units(-1 - las, np.full(k, UnitType.HOME), las, np.full(k, cfg.places),
+                                   np.full(k, cfg.max_need), int(model.env.now), regional=Regional.CAPITAL,
+                                   site_stream="rcc_sites")
