@@ -269,7 +269,7 @@ def test_estimated_rates_recover_the_model_that_wrote_the_return(tmp_path):
     """Parameter recovery: a return written by a run with 30% more starts and every exit hazard
     1.5 times the defaults gives back those starts and multipliers near 1.5."""
     import yaml
-    from rccsim.core.children import EXIT_ROUTES, _hazard_table
+    from rccsim.core.children import EXIT_ROUTES, hazard_table
     from rccsim.inputs.params import ParamSet
     from rccsim.sim.scenario import load_scenario
     from rccsim.sim.simulation import Simulation
@@ -286,7 +286,7 @@ def test_estimated_rates_recover_the_model_that_wrote_the_return(tmp_path):
     published = float(model.geo.las.set_index("la_code").loc["E08000003", "starts_2024"])
     s9.write(model, tmp_path / "ret")
     ret = s9.read(tmp_path / "ret")
-    table = _hazard_table(type("M", (), {"p": base})())  # the national (default) hazards
+    table = hazard_table(type("M", (), {"p": base})())  # the national (default) hazards
     rates = s9.estimate_rates(ret, dt.date(2027, 3, 31), table)
     (la,) = rates.starts_per_year
     generating = published * 1.3 * base["demand.entry_multiplier"]

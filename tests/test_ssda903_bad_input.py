@@ -142,13 +142,13 @@ def test_a_code_that_is_not_personal_is_still_shown(tmp_path):
 
 def test_the_rates_summary_names_no_childs_date(tmp_path):
     # the window used to start on the return's first end date, a child's; now on 1 April
-    from rccsim.core.children import _hazard_table
+    from rccsim.core.children import hazard_table
     from rccsim.inputs.params import ParamSet
 
     episodes = _edit(EPISODES, 2, "DEC", "13/06/2023")
     episodes = _edit(episodes, 3, "DECOM", "13/06/2023")
     ret = _read(_return(tmp_path, episodes=episodes))
-    table = _hazard_table(SimpleNamespace(p=ParamSet.defaults()))
+    table = hazard_table(SimpleNamespace(p=ParamSet.defaults()))
     rates = s9.estimate_rates(ret, dt.date(2024, 3, 31), table)
     text = str(rates.summary)
     assert rates.summary[LA]["window"] == "01/04/2023-31/03/2024"

@@ -123,6 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
     swa.add_argument("--plan", type=Path, required=True, help="the sweep's plan (results/studies/STUDY/plan.json)")
     swa.add_argument("--url", default=DEFAULT_URL, help=f"SQLAlchemy URL (default {DEFAULT_URL})")
     swa.add_argument("--out", type=Path, required=True, help="folder for indices.csv and figures")
+    doc = sub.add_parser("docs", help="write the manual's generated pages (validation, performance) from the results",
+                         description="Write docs/validation.md from the calibration report (calibration/fit_report.csv) "
+                                     "and docs/performance.md from the benchmark output (benchmarks/results/latest.json), "
+                                     "each stamped with its date and code version.")
+    doc.add_argument("--out", type=Path, help="folder to write into (default docs/ of the checkout)")
+    doc.add_argument("--benchmarks", type=Path, help="benchmark output (default benchmarks/results/latest.json)")
     return parser
 
 
@@ -233,11 +239,11 @@ def _read_return(args):
         raise InputError(f"--ssda903: no child in the return is looked after on 31 March {year} (try --start)")
     rates = None
     if args.estimate_rates:
-        from rccsim.core.children import _hazard_table
+        from rccsim.core.children import hazard_table
         from rccsim.inputs.params import resolve_parameters
         from rccsim.sim.scenario import load_scenario
 
-        table = _hazard_table(SimpleNamespace(p=resolve_parameters(load_scenario(args.scenario))))
+        table = hazard_table(SimpleNamespace(p=resolve_parameters(load_scenario(args.scenario))))
         rates = ssda903.estimate_rates(ret, dt.date(year, 3, 31), table)
         if not args.quiet:
             for code, r in rates.summary.items():
@@ -289,6 +295,10 @@ def main(argv: list[str] | None = None) -> int:
             from rccsim.report.board import cmd_report
 
             return cmd_report(args)
+        if args.command == "docs":
+            from rccsim.report.docs import cmd_docs
+
+            return cmd_docs(args)
         if args.command == "sweep-analyse":
             from rccsim.studies.sweep import cmd_sweep_analyse
 

@@ -27,7 +27,10 @@ import yaml
 
 from rccsim.base.errors import InputError
 from rccsim.base.paths import data_dir
+from rccsim.inputs.files import read_yaml_strict
 from rccsim.inputs.params import ParamSet
+from rccsim.studies.harness import RunSpec, run_one
+from rccsim.studies.pool import worker_pool
 
 KINDS = {"stock": ("rel", 0.05), "flow": ("rel", 0.05), "share": ("abs", 0.03), "price": ("rel", 0.10),
          "money": ("rel", 0.10)}
@@ -120,7 +123,6 @@ def simulate(targets: list[Target], params: ParamSet, seeds: list[int], start: i
     All targets must share one geography (the run's region, unless ``region`` is given) and lie in
     the years after ``start``.
     """
-    from rccsim.studies.harness import RunSpec, run_one
 
     geos = {t.geography for t in targets}
     if len(geos) != 1:
@@ -152,7 +154,6 @@ def simulate_many(targets: list[Target], param_sets: list[ParamSet], seeds: list
     if jobs <= 1 or len(work) <= 1:
         rows = [_simulate_seed(w) for w in work]
     else:
-        from rccsim.studies.pool import worker_pool
 
         with worker_pool(min(jobs, len(work))) as pool:
             rows = list(pool.map(_simulate_seed, work))
@@ -190,7 +191,6 @@ class FitSpec:
     @classmethod
     def load(cls, path: Path | str | None = None, quick: bool = False) -> FitSpec:
         path = Path(path) if path else data_dir().parent / "fit.yaml"
-        from rccsim.inputs.files import read_yaml_strict
 
         raw = read_yaml_strict(path, "fit specification")
         if not isinstance(raw, dict):

@@ -23,8 +23,11 @@ from pathlib import Path
 import numpy as np
 
 from rccsim.base.errors import InputError
+from rccsim.base.files import csv_text, write_text_atomic
 from rccsim.base.version import code_version
 from rccsim.calibrate import fit as cal
+from rccsim.calibrate import sensitivity as sa
+from rccsim.inputs.geography import load_geography
 from rccsim.inputs.params import ParamSet
 
 VALIDATE_START = 2022
@@ -137,7 +140,6 @@ def _markdown(rows: list[dict], header: list[str]) -> str:
 
 
 def _sensitivity(args, spec, fit_targets, say, t0, version) -> int:
-    from rccsim.calibrate import sensitivity as sa
 
     trajectories = 2 if args.quick else 4
     points = trajectories * (len(spec.parameters) + 1)
@@ -180,7 +182,6 @@ def cmd_calibrate(args) -> int:
     spec = cal.FitSpec.load(args.spec, quick=args.quick)
     targets = cal.load_targets(args.targets)
     if getattr(args, "region", None):
-        from rccsim.inputs.geography import load_geography
 
         load_geography().resolve_region(args.region)  # an unknown region is an input error
         spec.region = args.region
@@ -229,7 +230,6 @@ def cmd_calibrate(args) -> int:
             rows += _rows_for(decade, params, spec.seeds, last, say, f"ten years on from {last}", jobs)
     out.mkdir(parents=True, exist_ok=True)
     frame = pd.DataFrame(rows)
-    from rccsim.base.files import csv_text, write_text_atomic
 
     write_text_atomic(out / "fit.csv", csv_text(frame))
     _figure(rows, out / "fit.png")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rccsim.base.files import csv_text, write_text_atomic
 from rccsim.calibrate import fit as cal
 from rccsim.inputs.params import ParamSet
 
@@ -64,7 +65,6 @@ def report(names: list[str], targets: list[cal.Target], mu_star: np.ndarray, sig
     rows = [{"parameter": n, "target": t.id, "mu_star_tolerances": float(mu_star[i, j]), "sigma_tolerances": float(sigma[i, j])}
             for i, n in enumerate(names) for j, t in enumerate(targets)]
     frame = pd.DataFrame(rows)
-    from rccsim.base.files import csv_text, write_text_atomic
 
     write_text_atomic(out / "sensitivity.csv", csv_text(frame))
 

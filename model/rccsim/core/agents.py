@@ -86,3 +86,12 @@ class RCC(mesa.Agent):
     @property
     def member_index(self) -> np.ndarray:
         return np.array([la.index for la in self.members], dtype=np.int64)
+
+
+def new_provider(model, name: str, sector: int, utype: int, base_la: int) -> int:
+    """A new provider agent of ``model``; returns its index in ``model.providers``."""
+    prov = Provider(model, name, sector, utype, base_la)
+    pid = len(model.providers)
+    model.providers.append(prov)
+    model.provider_index[prov] = pid
+    return pid

@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from rccsim.base.codes import Sector, UnitType
+from rccsim.base.paths import data_dir
 from rccsim.base.tables import weighted_bincount
 
 CHURN_DAYS = 28
@@ -43,7 +44,6 @@ def load_index(start_year: int) -> np.ndarray | None:
     ``k``; None without the file."""
     import pandas as pd
 
-    from rccsim.base.paths import data_dir
 
     path = data_dir() / "derived" / INDEX_FILE
     if not path.is_file():

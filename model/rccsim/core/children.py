@@ -143,7 +143,7 @@ def draw_attributes(model, rng: np.random.Generator, band: np.ndarray, age: np.n
 # Leaving care
 # --------------------------------------------------------------------------------------------
 
-def _hazard_table(model) -> np.ndarray:
+def hazard_table(model) -> np.ndarray:
     """Hazard per year [route, age band, care phase]."""
     p = model.p.exits
     table = np.zeros((len(EXIT_ROUTES), 5, 3))

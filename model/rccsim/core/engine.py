@@ -126,7 +126,7 @@ class CareMarket(mesa.Model):
         self.recorder = Recorder(self)
         self.placements = Placements(self)
         self.provision = Provision(self)
-        self.exit_hazards = ch._hazard_table(self)
+        self.exit_hazards = ch.hazard_table(self)
         # LA-specific flows estimated from LAs' SSDA903 returns (rccsim.io.ssda903.estimate_rates)
         self.exit_multiplier = np.ones((self.geo.n, 5))
         self.rates = rates

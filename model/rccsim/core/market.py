@@ -36,8 +36,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from rccsim.base.codes import N_NEEDS, Kind, Sector, UnitType
+from rccsim.base.codes import (
+    FLAG_EXPLOITATION,
+    FLAG_JUSTICE,
+    FLAG_MENTAL_HEALTH,
+    N_NEEDS,
+    Kind,
+    Sector,
+    UnitType,
+)
 from rccsim.base.tables import weighted_bincount
+from rccsim.core import children as ch
+from rccsim.core.placements import member, per_child
 
 
 class PoolType:
@@ -382,8 +392,6 @@ class Market:
             initial: building the start state (no scarcity markup, providers keep the children
                 they already have).
         """
-        from rccsim.core import children as ch
-        from rccsim.core.placements import member, per_child
 
         if len(ids) == 0:
             return ids
@@ -629,7 +637,6 @@ class Market:
 
     def _risk(self, ids: np.ndarray, day: int) -> np.ndarray:
         """Risk points a provider sees in a referral: flags and a history of breakdowns."""
-        from rccsim.base.codes import FLAG_EXPLOITATION, FLAG_JUSTICE, FLAG_MENTAL_HEALTH
 
         c = self.model.children
         f = c.flags[ids]

@@ -28,6 +28,8 @@ import numpy as np
 from rccsim.base.codes import Kind, Sector, UnitType
 from rccsim.base.rng import choice_index
 from rccsim.base.tables import weighted_bincount
+from rccsim.core.agents import new_provider
+from rccsim.core.market import PoolType
 
 
 def home_weekly_cost(model, ids: np.ndarray) -> np.ndarray:
@@ -70,7 +72,6 @@ def expected_margin(model, utype: int) -> np.ndarray:
     # children pay over list price (their needs, scarcity and negotiation: a parameter measured in
     # an all-England run, so that a regional run's levers do not move other LAs' prices)
     bg = np.flatnonzero(is_type & (u.bg_occupied[:n] > 0))
-    from rccsim.core.market import PoolType
 
     ptype = PoolType.IND_HOME if utype == UnitType.HOME else PoolType.SUPPORTED
     list_price = model.market.list_price[model.market.pool_id(ptype, np.arange(geo.n))]
@@ -124,7 +125,6 @@ def _tally_margins(model, day: int) -> None:
     income = float(c.price[placed].sum())
     bg = np.flatnonzero(homes & (u.bg_occupied[:n] > 0))
     if len(bg):
-        from rccsim.core.market import PoolType
 
         list_price = model.market.list_price[model.market.pool_id(PoolType.IND_HOME, u.la[bg])]
         income += float((u.bg_occupied[bg] * list_price).sum()) * float(model.p.background.price_over_list_by_unit_type[UnitType.HOME])
@@ -187,13 +187,12 @@ def _plan_openings(model, day: int, utype: int) -> None:
         provider[existing] = candidates[choice_index(rng, int(existing.sum()), sizes / sizes.sum())]
     new = np.flatnonzero(~existing)
     if len(new):
-        from rccsim.core.world import _new_provider
 
         voluntary = rng.random(len(new)) < p.new_entrant_voluntary_share
         label = "children's homes" if utype == UnitType.HOME else "supported accommodation"
         for i, vol in zip(new.tolist(), voluntary.tolist()):
             sector = Sector.VOLUNTARY if vol else Sector.PRIVATE
-            provider[i] = _new_provider(model, f"New {label} provider {len(model.providers) + 1}", int(sector), utype, int(las[i]))
+            provider[i] = new_provider(model, f"New {label} provider {len(model.providers) + 1}", int(sector), utype, int(las[i]))
     places = 1 + choice_index(rng, k, np.asarray(p.new_home_places_shares) / np.sum(p.new_home_places_shares))
     lag = rng.uniform(*p.registration_lag_days, size=k).astype(np.int64)
     max_need = choice_index(rng, k, np.asarray(p.home_need_shares) / np.sum(p.home_need_shares))

@@ -14,6 +14,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from rccsim.base.codes import Sector, UnitType
 from rccsim.base.tables import Table
 
 NEVER = 2**31 - 1
@@ -94,7 +95,6 @@ class Recorder:
         u = m.units
         n = u.n
         in_region = m.world.simulated[u.la[:n]]
-        from rccsim.base.codes import Sector, UnitType
 
         open_ = u.open[:n]
         homes = open_ & (u.utype[:n] == UnitType.HOME) & in_region

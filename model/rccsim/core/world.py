@@ -30,8 +30,15 @@ import numpy as np
 
 from rccsim.base.codes import FLAG_UASC, N_KINDS, Kind, Sector, UnitType
 from rccsim.core import children as ch
-from rccsim.core.agents import LocalAuthority, Provider
-from rccsim.inputs.published import fostering_agencies, homes_at, national_stock
+from rccsim.core.agents import LocalAuthority, new_provider
+from rccsim.core.carers import recruitment_signals
+from rccsim.core.providers import home_weekly_cost
+from rccsim.inputs.published import (
+    fostering_agencies,
+    homes_at,
+    mainstream_households_ratio,
+    national_stock,
+)
 
 KIND_PRIOR = {  # relative weight of each age band (<1, 1-4, 5-9, 10-15, 16-17) in each kind
     Kind.FOSTER_KIN: [1, 1, 1, 0.8, 0.5],
@@ -89,7 +96,6 @@ def build(model) -> None:
     _build_children(model, rng, year)
     if not simulated.all():
         model.background.seed_occupancy(simulated)
-    from rccsim.core.carers import recruitment_signals
 
     model.agency_ids = np.array([i for i, pr in enumerate(model.providers) if pr.utype == UnitType.FOSTER], dtype=np.int64)
     la_ratio, ag_occ = recruitment_signals(model)
@@ -98,14 +104,6 @@ def build(model) -> None:
         "la_ratio": float(np.median(la_ratio[sim])) if sim.any() else 1.0,
         "agency_occupancy": float(np.median(ag_occ[model.agency_ids])) if len(model.agency_ids) else 1.0,
     }
-
-
-def _new_provider(model, name: str, sector: int, utype: int, base_la: int) -> int:
-    prov = Provider(model, name, sector, utype, base_la)
-    pid = len(model.providers)
-    model.providers.append(prov)
-    model.provider_index[prov] = pid
-    return pid
 
 
 def _sector_code(text: str) -> int:
@@ -129,7 +127,7 @@ def _build_homes(model, rng, year: int) -> None:
     for i in np.flatnonzero(sector != Sector.LA):
         key = owners[i] or f"home {homes.URN.iloc[i]}"
         if key not in by_owner:
-            by_owner[key] = _new_provider(model, key, int(sector[i]), UnitType.HOME, int(la[i]))
+            by_owner[key] = new_provider(model, key, int(sector[i]), UnitType.HOME, int(la[i]))
         pid[i] = by_owner[key]
     pc = geo.sample_points(la, rng.random(len(homes)))
     max_need = _draw_max_need(rng, len(homes), p.providers.home_need_shares)
@@ -141,7 +139,6 @@ def _build_homes(model, rng, year: int) -> None:
         provider=pid, la=la, pc=pc, east=geo.pc_e[pc], north=geo.pc_n[pc], places=places, max_need=max_need,
         unavailable=rng.binomial(places, p.providers.home_unavailable_share), open=True, opened=-365 * 5,
     )
-    from rccsim.core.providers import home_weekly_cost
 
     model.units.weekly_cost[ids] = home_weekly_cost(model, ids)
 
@@ -162,7 +159,7 @@ def _build_supported(model, rng) -> None:
     sector_u = rng.random(n_prov)
     sectors = np.where(sector_u < p.providers.supported_voluntary_share, Sector.VOLUNTARY, Sector.PRIVATE)
     base = rng.choice(geo.n, size=n_prov, p=weight / weight.sum())
-    pids = [_new_provider(model, f"Supported accommodation provider {i + 1}", int(sectors[i]), UnitType.SUPPORTED, int(base[i]))
+    pids = [new_provider(model, f"Supported accommodation provider {i + 1}", int(sectors[i]), UnitType.SUPPORTED, int(base[i]))
             for i in range(n_prov)]
     # each unit belongs to a provider based nearby
     owner = np.array([pids[j] for j in rng.integers(0, n_prov, n_units)])
@@ -172,7 +169,6 @@ def _build_supported(model, rng) -> None:
         provider=owner, la=la, pc=pc, east=geo.pc_e[pc], north=geo.pc_n[pc], places=places,
         max_need=_draw_max_need(rng, n_units, p.providers.supported_need_shares), open=True, opened=-365 * 3,
     )
-    from rccsim.core.providers import home_weekly_cost
 
     model.units.weekly_cost[ids] = home_weekly_cost(model, ids)
 
@@ -186,7 +182,6 @@ def _draw_households(rng, n: int, p) -> dict:
 
 def _build_fostering(model, rng, year: int) -> None:
     geo, p = model.geo, model.p.carers
-    from rccsim.inputs.published import mainstream_households_ratio
 
     # the parameter is the count at 31 March 2024; another start year scales it by Ofsted's counts
     households = int(round(p.mainstream_households * mainstream_households_ratio(year)))
@@ -209,7 +204,7 @@ def _build_fostering(model, rng, year: int) -> None:
     size = rng.lognormal(0.0, p.agency_size_sigma, len(ifas))
     counts = rng.multinomial(n_ifa_hh, size / size.sum())
     pids = [
-        _new_provider(model, str(r.owner), _sector_code(r.sector), UnitType.FOSTER, int(b))
+        new_provider(model, str(r.owner), _sector_code(r.sector), UnitType.FOSTER, int(b))
         for r, b in zip(ifas.itertuples(), base)
     ]
     provider = np.repeat(pids, counts)
@@ -410,7 +405,7 @@ def _time_in_care(model, age: np.ndarray, u: np.ndarray) -> np.ndarray:
     proportional to the rate of entries at age ``a - t`` (``entries.age_shares``, with babies
     piling up near birth as ``entries.infant_age_skew`` says) times the chance of still being in
     care ``t`` years after entering at that age (the run's own exit hazards by age band and time
-    in care, :func:`children._hazard_table`). Drawing from this makes the start state's time in
+    in care, :func:`children.hazard_table`). Drawing from this makes the start state's time in
     care agree with the dynamics that follow, so that measures that look back (long-term
     stability: 2.5 years in care) do not start with a transient.
     """

@@ -18,6 +18,7 @@ import pandas as pd
 from rccsim.base.codes import N_KINDS, Kind
 from rccsim.base.errors import InputError
 from rccsim.base.paths import data_dir
+from rccsim.inputs.geography import load_geography
 
 FIRST_YEAR, LAST_YEAR = 2020, 2024  # years with LA-level and national placement tables
 
@@ -195,7 +196,6 @@ def homes_at(year: int) -> pd.DataFrame:
     leavers tables) are added back. For 2024, the 2023 list plus the 2023 joiners less leavers
     pattern repeated once (Ofsted's 2024 provider table is not in the bundled data).
     """
-    from rccsim.inputs.geography import load_geography
 
     geo = load_geography()
     p = _ofsted_csv("providers_at_31_march_2023.csv")
@@ -242,7 +242,6 @@ def homes_at(year: int) -> pd.DataFrame:
 @functools.lru_cache(maxsize=1)
 def fostering_agencies() -> pd.DataFrame:
     """Independent fostering agencies registered at 31 March 2023, with their LA and sector."""
-    from rccsim.inputs.geography import load_geography
 
     geo = load_geography()
     p = _ofsted_csv("providers_at_31_march_2023.csv")

@@ -40,6 +40,8 @@ import pandas as pd
 
 from rccsim.base.codes import EXIT_CODES, REASON_CODES, Kind, Sector
 from rccsim.base.errors import InputError
+from rccsim.core.children import AGE_EDGES, LEGAL_CODES, PHASE_EDGES
+from rccsim.inputs.geography import load_geography, miles
 
 HEADER_COLUMNS = ("CHILD", "SEX", "DOB")
 EPISODE_COLUMNS = ("CHILD", "DECOM", "RNE", "LS", "PLACE", "PLACE_PROVIDER", "DEC", "REC", "REASON_PLACE_CHANGE",
@@ -285,7 +287,6 @@ def read(folder: Path | str, la: str | None = None, lenient: bool = False, geo=N
     A child may not be 18 or over when an episode starts (care ends at 18): no period of care starts
     on or after the 18th birthday (DfE rule 352) and no episode after it.
     """
-    from rccsim.inputs.geography import load_geography
 
     geo = geo or load_geography()
     today = pd.Timestamp(today or dt.date.today())
@@ -467,7 +468,6 @@ def population_at(ret: Return, date: dt.date, geo=None) -> tuple[pd.DataFrame, l
     ``need`` (a proxy from the placement type), ``years_in_care``, ``years_in_placement``,
     ``moves_last_year``, ``home_e``/``home_n``/``place_e``/``place_n`` (OS grid metres),
     ``distance_miles``. Returns the table and warning lines (e.g. postcodes not found)."""
-    from rccsim.inputs.geography import load_geography, miles
 
     geo = geo or load_geography()
     day = pd.Timestamp(date)
@@ -590,7 +590,6 @@ def write(model, folder: Path | str) -> list[Path]:
     year ending 31 March YYYY), as LAs submit them: every episode open at any time in the year,
     with its end left blank if it was still open on 31 March. Current codes, an ``LA`` column and
     pseudonymous child identifiers. Returns the paths written."""
-    from rccsim.core.children import LEGAL_CODES
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -726,13 +725,11 @@ def estimate_rates(ret: Return, date: dt.date, hazard_table: np.ndarray, geo=Non
     names no child's date). Starts per year: periods of care begun in the window
     (RNE S) over its length. Exits: for every episode, the child-time in the window is weighed by the
     model's own total exit hazard at the child's age band and time in care (``hazard_table``,
-    [route, age band, care phase] per year, as :func:`children._hazard_table`), giving the exits the
+    [route, age band, care phase] per year, as :func:`children.hazard_table`), giving the exits the
     model would expect; the multiplier of an age band is observed over expected ceases, shrunk
     towards the LA's overall ratio with ``prior_weight`` expected exits (a band with few children
     leans on the LA's figure). Multipliers are kept within [0.1, 10].
     """
-    from rccsim.core.children import AGE_EDGES, PHASE_EDGES
-    from rccsim.inputs.geography import load_geography
 
     geo = geo or load_geography()
     ep = ret.episodes.sort_values(["_LA", "CHILD", "DECOM"], kind="stable").reset_index(drop=True)

@@ -107,7 +107,7 @@ class LaMetric(Base):
     value: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
-def _sqlite_path(url: str) -> Path | None:
+def sqlite_path(url: str) -> Path | None:
     u = make_url(url)
     if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
         return None
@@ -197,7 +197,7 @@ def check_url(url: str) -> None:
     :class:`InputError` naming the URL (password hidden) and what failed."""
     parsed = _parse(url)
     if parsed.get_backend_name() == "sqlite":
-        path = _sqlite_path(url)
+        path = sqlite_path(url)
         if path is None:
             raise InputError(f"database URL '{shown(url)}' names no file: the results must outlive the process "
                              "(e.g. sqlite:///results/rccsim.sqlite)")
@@ -216,7 +216,7 @@ def check_url(url: str) -> None:
 def connect(url: str = DEFAULT_URL, create: bool = True) -> Engine:
     """An engine for ``url`` with the tables created; a bad URL is an :class:`InputError`."""
     parsed = _parse(url)
-    path = _sqlite_path(url)
+    path = sqlite_path(url)
     if path is not None:
         if not create and not path.exists():
             raise InputError(f"database {path} does not exist: run the workflow (snakemake --cores 2) or 'rccsim db load' first")
@@ -251,7 +251,7 @@ LOCK_KEY = 7_317_010  # PostgreSQL advisory lock of rccsim's writers
 def write_lock(url: str) -> Iterator[None]:
     """An exclusive lock for writers: a file lock beside an SQLite file, an advisory lock on
     PostgreSQL (other servers: none; run one loader at a time)."""
-    path = _sqlite_path(url)
+    path = sqlite_path(url)
     if path is None:
         if make_url(url).get_backend_name() == "postgresql":
             from sqlalchemy import text
@@ -512,3 +512,43 @@ def status(url: str) -> list[str]:
         return ["the database holds no runs"]
     return [f"{s} ({k}, {r}): {n} runs, {ns} scenarios, {nd} seeds, {nc} code version(s), last finished {t}"
             for s, k, r, n, ns, nd, nc, t in rows]
+
+
+# ------------------------------------------------------------------------------------------------
+# reading a study's runs
+# ------------------------------------------------------------------------------------------------
+
+def read_study(url: str, plan: dict):
+    """The runs of a study's plan, their metrics (long form) and by-LA metrics: three DataFrames."""
+    import pandas as pd  # deferred: pandas is heavy, and a loader does not need it
+    keys = {s["run_key"] for chunk in plan["chunks"].values() for s in chunk}
+    engine = connect(url, create=False)
+    try:
+        return _read_study(engine, plan, keys, pd)
+    except SQLAlchemyError as exc:
+        raise InputError(f"cannot read the results database: {getattr(exc, 'orig', None) or exc}"[:300]) from None
+    finally:
+        engine.dispose()
+
+
+def _read_study(engine, plan, keys, pd):
+    with Session(engine) as session:
+        runs = session.execute(select(Run).where(Run.study == plan["study"])).scalars().all()
+        runs = [r for r in runs if r.run_key in keys]
+        if len(runs) < len(keys):
+            raise InputError(f"the database holds {len(runs)} of the {len(keys)} runs of study '{plan['study']}': "
+                             "run the workflow (snakemake --cores 2) to finish it")
+        ids = [r.id for r in runs]
+        run_df = pd.DataFrame([{
+            "run_id": r.id, "run_key": r.run_key, "scenario": r.scenario, "scenario_hash": r.scenario_hash,
+            "seed": r.seed, "sample": r.sample, "parameter_hash": r.parameter_hash, "code_version": r.code_version,
+            "started_at": r.started_at, "finished_at": r.finished_at, "wall_seconds": r.wall_seconds,
+            "extra": r.extra, "parameters": r.parameters,
+        } for r in runs])
+        met = pd.DataFrame(session.execute(
+            select(Metric.run_id, Metric.year, Metric.name, Metric.value)
+            .where(Metric.run_id.in_(ids))).all(), columns=["run_id", "year", "name", "value"])
+        la = pd.DataFrame(session.execute(
+            select(LaMetric.run_id, LaMetric.la_code, LaMetric.name, LaMetric.value)
+            .where(LaMetric.run_id.in_(ids))).all(), columns=["run_id", "la_code", "name", "value"])
+    return run_df, met, la

@@ -27,7 +27,15 @@ import numpy as np
 import pandas as pd
 
 from rccsim.base.errors import InputError
-from rccsim.studies.compare import KIND_LABELS
+from rccsim.base.files import write_text_atomic
+from rccsim.base.paths import SCENARIO_DIR, data_dir
+from rccsim.inputs.geography import load_geography
+from rccsim.inputs.params import ParamSet
+from rccsim.io.store import read_study, sqlite_path
+from rccsim.sim.scenario import load_scenario
+from rccsim.studies.batch import read_plan
+from rccsim.studies.compare import HEADLINE, KIND_LABELS, explain, figure_differences, summarise
+from rccsim.studies.plan import all_specs
 
 # (metric, label, unit of display, scale applied to values before display, format, is a count of children)
 THEMES = {
@@ -62,52 +70,6 @@ SERIES = [
     ("children_waiting_end", "Children in emergency settings at 31 March", "children", 1.0),
 ]
 SMALL = 5  # counts of children below this are suppressed
-
-
-# ------------------------------------------------------------------------------------------------
-# reading the study from the database
-# ------------------------------------------------------------------------------------------------
-
-def load_study(url: str, plan: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The plan's runs, their metrics (long form) and by-LA metrics, from the database."""
-    from sqlalchemy import select
-    from sqlalchemy.exc import SQLAlchemyError
-    from sqlalchemy.orm import Session
-
-    from rccsim.io import store
-    from rccsim.studies.plan import all_specs
-
-    keys = {s["run_key"]: s for s in all_specs(plan)}
-    engine = store.connect(url, create=False)
-    try:
-        return _read(engine, plan, keys, Session, select, store)
-    except SQLAlchemyError as exc:
-        raise InputError(f"cannot read the results database: {getattr(exc, 'orig', None) or exc}"[:300]) from None
-    finally:
-        engine.dispose()
-
-
-def _read(engine, plan, keys, Session, select, store):
-    with Session(engine) as session:
-        runs = session.execute(select(store.Run).where(store.Run.study == plan["study"])).scalars().all()
-        runs = [r for r in runs if r.run_key in keys]
-        if len(runs) < len(keys):
-            raise InputError(f"the database holds {len(runs)} of the {len(keys)} runs of study '{plan['study']}': "
-                             "run the workflow (snakemake --cores 2) to finish it")
-        ids = [r.id for r in runs]
-        run_df = pd.DataFrame([{
-            "run_id": r.id, "run_key": r.run_key, "scenario": r.scenario, "scenario_hash": r.scenario_hash,
-            "seed": r.seed, "sample": r.sample, "parameter_hash": r.parameter_hash, "code_version": r.code_version,
-            "started_at": r.started_at, "finished_at": r.finished_at, "wall_seconds": r.wall_seconds,
-            "extra": r.extra, "parameters": r.parameters,
-        } for r in runs])
-        met = pd.DataFrame(session.execute(
-            select(store.Metric.run_id, store.Metric.year, store.Metric.name, store.Metric.value)
-            .where(store.Metric.run_id.in_(ids))).all(), columns=["run_id", "year", "name", "value"])
-        la = pd.DataFrame(session.execute(
-            select(store.LaMetric.run_id, store.LaMetric.la_code, store.LaMetric.name, store.LaMetric.value)
-            .where(store.LaMetric.run_id.in_(ids))).all(), columns=["run_id", "la_code", "name", "value"])
-    return run_df, met, la
 
 
 def _compare_records(run_df: pd.DataFrame, met: pd.DataFrame) -> list[dict]:
@@ -305,10 +267,9 @@ def fig_by_la(la: pd.DataFrame, run_df: pd.DataFrame, scenarios: list[str], name
 
 
 def fig_differences(summary: dict, scenarios: list[str]) -> str:
-    from rccsim.studies.compare import _figure
 
     buf = io.BytesIO()
-    _figure(summary, scenarios, buf)
+    figure_differences(summary, scenarios, buf)
     return base64.b64encode(buf.getvalue()).decode()
 
 
@@ -397,8 +358,6 @@ def _scenario_sources(name: str, spec: str | None = None) -> tuple[str, str, str
     """(description, levers as text, the scenario file's comment lines: its sources) of the
     scenario ``name``, read from ``spec`` (its bundled name or the path of its YAML file, as the
     plan gives it)."""
-    from rccsim.base.paths import SCENARIO_DIR
-    from rccsim.sim.scenario import load_scenario
 
     spec = spec or name
     scen = load_scenario(spec)
@@ -432,7 +391,6 @@ def by_la_table(la: pd.DataFrame, run_df: pd.DataFrame, names: dict) -> list[dic
 
 
 def parameters_table() -> list[dict]:
-    from rccsim.inputs.params import ParamSet
 
     p = ParamSet.defaults()
     rows = []
@@ -455,7 +413,6 @@ def calibration_summary() -> dict:
     """The installed fit and how close the defaults are to the published targets."""
     import yaml
 
-    from rccsim.base.paths import data_dir
 
     root = data_dir().parent
     fitted = root / "fitted.yaml"
@@ -500,14 +457,10 @@ def _environment():
 
 
 def build(url: str, plan: dict, plan_path: str = "") -> str:
-    from rccsim.inputs.geography import load_geography
-    from rccsim.io.store import _sqlite_path
-    from rccsim.studies.compare import HEADLINE, explain, summarise
-    from rccsim.studies.plan import all_specs
 
     if plan.get("kind") != "compare":
         raise InputError(f"study '{plan.get('study')}' is a {plan.get('kind')}, not a comparison: use rccsim sweep-analyse")
-    run_df, met, la = load_study(url, plan)
+    run_df, met, la = read_study(url, plan)
     scenarios = plan["scenarios"]
     seeds = plan["seeds"]
     records = _compare_records(run_df, met)
@@ -562,15 +515,13 @@ def build(url: str, plan: dict, plan_path: str = "") -> str:
         "n_runs": len(run_df),
         "first_run": str(run_df.started_at.min()),
         "last_run": str(run_df.finished_at.max()),
-        "database": str(_sqlite_path(url) or url.split("@")[-1]),
+        "database": str(sqlite_path(url) or url.split("@")[-1]),
         "run_keys": " ".join(sorted(run_df.run_key)),
     }
     return _environment().get_template("report.html.j2").render(**context)
 
 
 def cmd_report(args) -> int:
-    from rccsim.base.files import write_text_atomic
-    from rccsim.studies.batch import read_plan
 
     plan = read_plan(args.plan)
     text = build(args.url, plan, str(args.plan))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import pandas as pd
 
 from rccsim.core.engine import CareMarket
+from rccsim.inputs.geography import load_geography
 from rccsim.inputs.params import ParamSet, resolve_parameters
 from rccsim.levers import build as build_levers
 from rccsim.outputs.record import RunResult
@@ -51,7 +52,6 @@ class Result:
 
     def by_la(self) -> pd.DataFrame:
         """One row per LA of the run: ``la_code``, ``la_name`` and the by-LA metrics."""
-        from rccsim.inputs.geography import load_geography
 
         names = dict(zip(load_geography().las.la_code, load_geography().las.la_name))
         rows = [{"la_code": code, "la_name": names.get(code, code), **vals}

@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from rccsim.base.errors import InputError, check_seed
+from rccsim.sim.scenario import load_scenario
+from rccsim.studies.compare import parse_seeds, run_all, summarise
+
 
 def compare(region: str = "GM", scenarios=("single_customer",), seeds=20, years: int = 10, start_year: int = 2024,
             jobs: int = 1) -> pd.DataFrame:
@@ -24,9 +28,6 @@ def compare(region: str = "GM", scenarios=("single_customer",), seeds=20, years:
         years, start_year: the horizon and the published state to start from.
         jobs: processes to run in parallel.
     """
-    from rccsim.base.errors import InputError, check_seed
-    from rccsim.sim.scenario import load_scenario
-    from rccsim.studies.compare import _seeds, run_all, summarise
 
     scenarios = [scenarios] if isinstance(scenarios, str) else list(scenarios)
     names = [load_scenario(s).name for s in scenarios]
@@ -35,7 +36,7 @@ def compare(region: str = "GM", scenarios=("single_customer",), seeds=20, years:
     if len(set(names)) != len(names):
         raise InputError(f"a scenario is named twice: {', '.join(names)}")
     if isinstance(seeds, int | str):
-        seed_list = _seeds(str(seeds))
+        seed_list = parse_seeds(str(seeds))
     else:
         seed_list = [check_seed(s, "seeds") for s in seeds]
         if not seed_list or len(set(seed_list)) != len(seed_list):

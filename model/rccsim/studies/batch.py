@@ -24,7 +24,13 @@ import time
 from pathlib import Path
 
 from rccsim.base.errors import InputError
-from rccsim.io.store import now
+from rccsim.base.version import code_version
+from rccsim.inputs.geography import load_geography
+from rccsim.inputs.params import resolve_parameters
+from rccsim.inputs.published import check_start_year
+from rccsim.io.store import MAX_SEED, Run, now
+from rccsim.sim.scenario import load_scenario
+from rccsim.studies.harness import RunSpec, run_group
 
 
 def read_plan(path: Path) -> dict:
@@ -53,7 +59,6 @@ SPEC_TEXT = ("run_key", "study", "region", "scenario")
 
 def spec_problem(spec) -> str | None:
     """What is wrong with one run of a chunk (its fields and their types), or None."""
-    from rccsim.io.store import MAX_SEED, Run
 
     if not isinstance(spec, dict):
         return f"is a JSON {type(spec).__name__}, not an object"
@@ -90,10 +95,6 @@ def spec_problem(spec) -> str | None:
 def check_specs(specs, where: str) -> list[dict]:
     """A chunk's runs, checked before any of them runs (and before anything is written): each has
     every field of the right type; their regions, scenarios, parameters and start years exist."""
-    from rccsim.inputs.geography import load_geography
-    from rccsim.inputs.params import resolve_parameters
-    from rccsim.inputs.published import check_start_year
-    from rccsim.sim.scenario import load_scenario
 
     if not isinstance(specs, list):
         raise InputError(f"{where}: the runs must be a list, got a JSON {type(specs).__name__}")
@@ -130,7 +131,6 @@ def check_specs(specs, where: str) -> list[dict]:
 
 def run_spec_of(spec: dict):
     """The harness's description of a plan's run."""
-    from rccsim.studies.harness import RunSpec
 
     return RunSpec(region=spec["region"], scenario=spec.get("scenario_file") or spec["scenario"], years=int(spec["years"]),
                    seed=int(spec["seed"]), start_year=int(spec["start_year"]), parameters=dict(spec.get("parameters") or {}),
@@ -153,14 +153,12 @@ def record_of(spec: dict, run) -> dict:
 
 def run_spec(spec: dict) -> dict:
     """One run of a plan, alone: its record."""
-    from rccsim.studies.harness import run_group
 
     return record_of(spec, run_group([run_spec_of(spec)])[0])
 
 
 def _finished(partial: Path, keys: set[str]) -> dict[str, dict]:
     """Runs a killed job had finished (whole lines only; a torn last line is ignored)."""
-    from rccsim.base.version import code_version
 
     done = {}
     if not partial.exists():
@@ -216,7 +214,6 @@ def run_chunk(plan_path: Path | None, chunk: str, out: Path, quiet: bool = False
     if not quiet and done:
         print(f"[{plan['study']} {chunk}] {len(done)} of {len(specs)} runs already finished by an earlier attempt",
               file=sys.stderr, flush=True)
-    from rccsim.studies.harness import run_group
 
     # seed by seed through the run harness (a seed's scenarios share their start state, and the
     # baseline's placements give the others their counterfactual); a run is written as it finishes

@@ -21,6 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
+from rccsim.base.errors import MAX_SEED, InputError
+from rccsim.base.files import csv_text
+from rccsim.base.version import code_version
+from rccsim.inputs.geography import load_geography
+from rccsim.inputs.published import check_start_year
+from rccsim.sim.scenario import load_scenario
+from rccsim.studies.harness import RunSpec, run_specs
+
 HEADLINE = [
     ("cost_total_gbp", "total cost (GBP, whole run)", "£{:,.0f}"),
     ("cost_per_child_week_gbp", "cost per child-week (GBP)", "£{:,.0f}"),
@@ -54,7 +62,6 @@ def record_of(run) -> dict:
     """What the comparison summarises and explains of one run (a :class:`rccsim.studies.harness.Run`):
     the headline metrics, the records its explanation reads, spend by kind over the run, and the
     yearly series."""
-    from rccsim.base.version import code_version
 
     result = run.result
     m = result.metrics
@@ -74,7 +81,6 @@ def record_of(run) -> dict:
 
 def run_all(region: str, scenarios: list[str], seeds: list[int], years: int, start: int, jobs: int, progress=None) -> list[dict]:
     """Every scenario on every seed through the run harness; records scenario by scenario."""
-    from rccsim.studies.harness import RunSpec, run_specs
 
     specs = [RunSpec(region=region, scenario=s, years=years, seed=seed, start_year=start) for seed in seeds for s in scenarios]
     runs = run_specs(specs, jobs=jobs, progress=progress)
@@ -223,7 +229,7 @@ def _table(summary: dict, scenarios: list[str]) -> str:
     return "\n".join(out)
 
 
-def _figure(summary: dict, scenarios: list[str], path: Path) -> None:
+def figure_differences(summary: dict, scenarios: list[str], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -265,10 +271,6 @@ def _figure(summary: dict, scenarios: list[str], path: Path) -> None:
 
 
 def cmd_compare(args) -> int:
-    from rccsim.base.errors import InputError
-    from rccsim.base.version import code_version
-    from rccsim.inputs.geography import load_geography
-    from rccsim.sim.scenario import load_scenario
 
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     if not scenarios:
@@ -281,11 +283,10 @@ def cmd_compare(args) -> int:
         names = ["baseline"] + names
     if len(set(names)) != len(names):
         raise InputError(f"--scenarios names a scenario twice: {', '.join(names)}")
-    seeds = _seeds(args.seeds)
+    seeds = parse_seeds(args.seeds)
     if args.years < 1 or args.years > 50:
         raise InputError(f"--years must be a whole number from 1 to 50, got {args.years}")
     load_geography().resolve_region(args.region)
-    from rccsim.inputs.published import check_start_year
 
     check_start_year(args.start)
     jobs = _jobs(args.jobs)
@@ -340,9 +341,8 @@ MAX_RUNS = 5000  # scenarios x seeds in one rccsim compare
 MAX_JOBS = 256
 
 
-def _seeds(text: str) -> list[int]:
+def parse_seeds(text: str) -> list[int]:
     """``--seeds``: a count N (seeds 1..N), a list ``1,2,3``, a range ``1-20``, or lists of ranges."""
-    from rccsim.base.errors import MAX_SEED, InputError
 
     text = str(text).strip()
     usage = f"--seeds must be a count (20), a list (1,2,3) or a range (1-20), got '{text[:40]}'"
@@ -382,7 +382,6 @@ def _seeds(text: str) -> list[int]:
 
 
 def _jobs(jobs: int) -> int:
-    from rccsim.base.errors import InputError
 
     if jobs < 0 or jobs > MAX_JOBS:
         raise InputError(f"--jobs must be from 1 to {MAX_JOBS} (0: one per CPU), got {jobs}")
@@ -395,7 +394,6 @@ OUT_FILES = ("runs.csv", "summary.csv", "differences.png", "explanations.md", "c
 def _check_out_dir(out: Path) -> None:
     """``--out`` must be a folder that is new, empty or holds only an earlier comparison's files
     (it is replaced whole), under a parent that can be written."""
-    from rccsim.base.errors import InputError
 
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -440,7 +438,6 @@ def _write_outputs(out: Path, runs, summary, names, explanations, doc) -> None:
 def _write_files(out: Path, runs, summary, names, explanations, doc) -> None:
     import pandas as pd
 
-    from rccsim.base.files import csv_text
 
     rows = []
     for r in runs:
@@ -450,7 +447,7 @@ def _write_files(out: Path, runs, summary, names, explanations, doc) -> None:
     table = pd.DataFrame([{"scenario": s, "metric": k, **v} for s in names for k, v in summary[s]["metrics"].items()])
     (out / "runs.csv").write_text(csv_text(per_run))
     (out / "summary.csv").write_text(csv_text(table))
-    _figure(summary, names, out / "differences.png")
+    figure_differences(summary, names, out / "differences.png")
     md = [f"# Scenario comparison: {doc['region']}", "",
           f"- {len(doc['seeds'])} seeds, {doc['years']} years from 1 April {doc['start_year']}; {doc['code_version']}", ""]
     for s in names:

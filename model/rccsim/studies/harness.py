@@ -29,6 +29,7 @@ from rccsim.inputs.params import ParamSet
 from rccsim.outputs.record import RunResult
 from rccsim.sim.scenario import Scenario, load_scenario
 from rccsim.sim.simulation import Simulation, StartState
+from rccsim.studies.pool import worker_pool
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,6 @@ def run_specs(specs: list[RunSpec], jobs: int = 1, progress: Callable[[int, int,
         for idx in tasks:
             take(idx, run_group([specs[i] for i in idx]))
     else:
-        from rccsim.studies.pool import worker_pool
 
         pool = worker_pool(min(jobs, len(tasks)))
         try:

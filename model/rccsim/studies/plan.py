@@ -20,6 +20,10 @@ import re
 import numpy as np
 
 from rccsim.base.errors import InputError
+from rccsim.inputs.geography import load_geography
+from rccsim.inputs.params import load_registry, resolve_parameters
+from rccsim.inputs.published import check_start_year
+from rccsim.sim.scenario import bundled_scenarios, load_scenario
 
 DESIGNS = ("lhs", "sobol")
 MAX_SEED = 2**63 - 1  # the results database stores seeds as 64-bit integers (rccsim/io/store.py)
@@ -36,7 +40,7 @@ def _whole(study: dict, key: str, default, lo: int | None, hi: int | None, where
     return value
 
 
-def _seeds(value, where: str = "seeds") -> list[int]:
+def parse_seeds(value, where: str = "seeds") -> list[int]:
     if isinstance(value, int) and not isinstance(value, bool):
         if not 1 <= value <= MAX_RUNS:
             raise InputError(f"{where}: seeds must be a positive count (at most {MAX_RUNS:,}) or a list of seeds, got {value}")
@@ -54,7 +58,6 @@ def _seeds(value, where: str = "seeds") -> list[int]:
 
 def _region(study: dict, default: str, where: str) -> str:
     """The study's region, which must exist (a run would stop on it otherwise)."""
-    from rccsim.inputs.geography import load_geography
 
     region = study.get("region", default)
     if not isinstance(region, str) or not region.strip():
@@ -68,7 +71,6 @@ def _region(study: dict, default: str, where: str) -> str:
 
 def _common(study: dict, kind: str, default_years: int) -> tuple[str, str, int, int]:
     """(name, region, years, start year) of a study, checked."""
-    from rccsim.inputs.published import check_start_year
 
     name = study.get("name")
     if not isinstance(name, str) or not NAME.match(name):
@@ -85,7 +87,6 @@ def _common(study: dict, kind: str, default_years: int) -> tuple[str, str, int, 
 
 
 def _scenario_names(value, where: str = "comparison") -> list[str]:
-    from rccsim.sim.scenario import bundled_scenarios
 
     if value in ("all", None):
         names = bundled_scenarios()
@@ -106,8 +107,6 @@ def run_key(spec: dict) -> str:
 def _scenario(spec: str, where: str = "study") -> tuple[str, str]:
     """(the scenario's name, a hash of its content) for a bundled name or a YAML path; its
     parameters are checked now, as a run would check them."""
-    from rccsim.inputs.params import resolve_parameters
-    from rccsim.sim.scenario import load_scenario
 
     try:
         scen = load_scenario(spec)
@@ -133,7 +132,7 @@ def comparison_plan(study: dict) -> dict:
     name, region, years, start = _common(study, "comparison", 10)
     where = f"comparison '{name}'"
     files = _scenario_names(study.get("scenarios", "all"), where)
-    seeds = _seeds(study.get("seeds", 10), where)
+    seeds = parse_seeds(study.get("seeds", 10), where)
     if len(seeds) < 2:
         raise InputError(f"{where}: needs at least 2 seeds for an interval over seeds, got {seeds}")
     if len(seeds) * len(files) > MAX_RUNS:
@@ -161,7 +160,6 @@ def comparison_plan(study: dict) -> dict:
 
 def sweep_problem(sweep: dict) -> dict:
     """SALib's problem: the swept parameters and their ranges (the registry's plausible range by default)."""
-    from rccsim.inputs.params import load_registry
 
     registry = load_registry()
     where = f"sweep '{sweep.get('name')}'"
@@ -223,13 +221,12 @@ def _value(spec_value, x: float):
 
 
 def sweep_plan(sweep: dict) -> dict:
-    from rccsim.inputs.params import load_registry
 
     registry = load_registry()
     name, region, years, start = _common(sweep, "sweep", 5)
     where = f"sweep '{name}'"
     problem = sweep_problem(sweep)
-    seeds = _seeds(sweep.get("seeds", [1]), where)
+    seeds = parse_seeds(sweep.get("seeds", [1]), where)
     runs = _points(sweep, problem["num_vars"]) * len(seeds)
     if runs > MAX_RUNS:
         raise InputError(f"{where}: {runs:,} runs (design points x seeds) is more than {MAX_RUNS:,}")

@@ -21,6 +21,9 @@ import numpy as np
 import pandas as pd
 
 from rccsim.base.errors import InputError
+from rccsim.base.files import csv_text, write_text_atomic
+from rccsim.io.store import read_study
+from rccsim.studies.batch import read_plan
 
 METRICS = [
     ("cost_total_gbp", "total cost (£m)", 1e-6),
@@ -34,9 +37,8 @@ METRICS = [
 
 def design_outputs(url: str, plan: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(per design point: parameters and metrics averaged over seeds, the runs table)."""
-    from rccsim.report.board import load_study
 
-    run_df, met, _ = load_study(url, plan)
+    run_df, met, _ = read_study(url, plan)
     whole = met[(met.year == 0) & met.name.isin([k for k, *_ in METRICS])]
     wide = whole.pivot(index="run_id", columns="name", values="value")
     runs = run_df.set_index("run_id")[["sample", "seed", "wall_seconds", "started_at", "finished_at"]].join(wide)
@@ -142,8 +144,6 @@ def fig_sobol(table: pd.DataFrame, names: list[str], path: Path) -> None:
 
 
 def cmd_sweep_analyse(args) -> int:
-    from rccsim.base.files import csv_text, write_text_atomic
-    from rccsim.studies.batch import read_plan
 
     plan = read_plan(args.plan)
     if plan.get("kind") != "sweep":
