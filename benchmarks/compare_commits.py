@@ -45,7 +45,9 @@ def scenarios_of(tree: Path) -> list[str]:
 
 def run(job: tuple) -> tuple:
     tree, region, scenario, years, seed = job
-    path = f"{tree / 'model'}:{tree}"  # the restructured package lives in model/, the old one is model
+    # the restructured package lives in model/rccsim; before it, the package was model/ itself (whose
+    # calendar.py must not shadow the standard library's: only the tree goes on the path then)
+    path = str(tree / "model") if (tree / "model" / "rccsim").is_dir() else str(tree)
     out = subprocess.run([sys.executable, "-c", CHILD, region, scenario, str(years), str(seed)], capture_output=True,
                          text=True, env={"PYTHONPATH": path, "PATH": "/usr/bin:/bin", "HOME": str(Path.home())}, cwd=tree)
     if out.returncode != 0:
