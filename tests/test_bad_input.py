@@ -206,7 +206,7 @@ def test_compare_folder_is_whole_or_absent(formula_comparison, tmp_path, monkeyp
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(compare, "_figure", interrupted)
+    monkeypatch.setattr(compare, "figure_differences", interrupted)
     doc = json.loads((formula_comparison / "comparison.json").read_text())
     out = tmp_path / "cmp"
     with pytest.raises(KeyboardInterrupt):
