@@ -33,7 +33,13 @@ from rccsim.studies.harness import RunSpec, run_one
 from rccsim.studies.pool import worker_pool
 
 KINDS = {"stock": ("rel", 0.05), "flow": ("rel", 0.05), "share": ("abs", 0.03), "price": ("rel", 0.10),
-         "money": ("rel", 0.10)}
+         "money": ("rel", 0.10),
+         # counts measured loosely (Ofsted's unregistered homes, the LGA's survey): issue 19's 30% band
+         "count": ("rel", 0.30),
+         # yearly growth rates: within 3 points a year (issue 19)
+         "growth": ("abs", 0.03),
+         # Ofsted's joiners, leavers and homes in the back-test: within 10% (issue 19)
+         "homes": ("rel", 0.10)}
 ROLES = ("fit", "validate", "backtest")
 COLUMNS = ("id", "metric", "year", "geography", "value", "unit", "kind", "role", "source")
 #: metrics a target can name: yearly metrics of ``metrics.by_year``
@@ -48,6 +54,9 @@ YEARLY = {
     "share_foster_kinship_end", "share_foster_la_end", "share_foster_agency_end",
     "share_aged_under_1_end", "share_aged_1_4_end", "share_aged_5_9_end", "share_aged_10_15_end",
     "share_aged_16_17_end",
+    "children_unregistered_in_year", "children_unregistered_4w_in_year", "placements_10k_plus_in_year",
+    "workforce_vacancy_rate", "workforce_turnover", "workforce_agency_share", "manager_vacancy_rate",
+    "price_home_ind_growth",
 }
 
 

@@ -51,6 +51,7 @@ from rccsim.core.placements import Placements, member
 from rccsim.core.provision import Provision
 from rccsim.core.recorder import Recorder
 from rccsim.core.tables import Children, Units
+from rccsim.core.workforce import Workforce
 from rccsim.inputs.geography import load_geography
 from rccsim.inputs.params import ParamSet
 from rccsim.inputs.published import check_start_year
@@ -126,6 +127,7 @@ class CareMarket(mesa.Model):
         self.recorder = Recorder(self)
         self.placements = Placements(self)
         self.provision = Provision(self)
+        self.workforce = Workforce(self)
         self.exit_hazards = ch.hazard_table(self)
         # LA-specific flows estimated from LAs' SSDA903 returns (rccsim.io.ssda903.estimate_rates)
         self.exit_multiplier = np.ones((self.geo.n, 5))
@@ -220,6 +222,7 @@ class CareMarket(mesa.Model):
         self.env.process(self._every(91, lambda d: providers.review(self, d), offset=45))
         self.env.process(self._every(365, lambda d: providers.la_home_review(self, d), offset=180))
         self.env.process(self._every(30, self._accrue_occupancy, offset=1))
+        self.env.process(self._every(30, lambda d: self.workforce.monthly(d), offset=20))
         for lever in self.levers:
             lever.start_processes(self)
         if not self.world.simulated.all():

@@ -669,5 +669,13 @@ class Market:
         market = ~self.pool_public
         change = np.exp(p.price_adjustment_per_year * months / 12.0 * (occ - p.target_occupancy))
         change *= (1.0 + p.inflation_per_year) ** (months / 12.0)
+        # independent homes pass changes in their labour costs (wages, agency staff) into prices
+        wf = self.model.workforce
+        labour = wf.cost_factor()[wf.region_of_la]
+        last = getattr(self, "_labour_last", None)
+        self._labour_last = labour
+        if last is not None and p.cost_pass_through > 0:
+            homes = self.pool_type == PoolType.IND_HOME
+            change = np.where(homes, change * (labour / last)[self.pool_area] ** p.cost_pass_through, change)
         self.list_price = np.where(market, self.list_price * change, self.list_price * (1.0 + p.inflation_per_year) ** (months / 12.0))
         self.occupancy = occ

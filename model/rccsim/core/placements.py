@@ -15,6 +15,7 @@ and is searched for again each week.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtri
 
 from rccsim.base.codes import EXIT, REASON, Kind
 from rccsim.base.tables import add_at
@@ -102,6 +103,11 @@ class Placements:
             where = geo.neighbours[la[m], np.minimum((u_loc[m] * k).astype(np.int64), k - 1)]
             pc[m] = geo.sample_points(where, model.streams.keyed_uniform("direct_point", ids[m], c.n_placements[ids[m]]))
             prices[m] = cost * (np.asarray(p.prices.need_multiplier_home)[need[m]] if kind == Kind.UNREGISTERED else 1.0)
+            if kind == Kind.UNREGISTERED and p.prices.unregistered_price_sd > 0:
+                # bespoke emergency settings: a long tail of weekly prices (lognormal, mean kept)
+                sd = float(p.prices.unregistered_price_sd)
+                z = ndtri(np.clip(model.streams.keyed_uniform("emergency_price", ids[m], c.n_placements[ids[m]]), 1e-9, 1 - 1e-9))
+                prices[m] *= np.exp(sd * z - 0.5 * sd * sd)
         place_la = np.where(pc >= 0, self.la_of_pc(pc), la)
         self.start(ids, kinds, units, pc, place_la, prices, day, initial)
 

@@ -7,16 +7,24 @@ East, so for the same price a home earns more where property is cheap.
 
 Every quarter (a SimPy process) providers review their homes:
 
-* Closing: an independent home whose occupancy over the review period fell below the break-even
-  level closes with some probability; any home can also close for reasons outside the market
-  (standards, the manager leaving) at a small base rate. Children in a closing home move (reason
-  CLOSE).
-* Opening: for each LA, a provider expects to earn the local price times the local occupancy, less
-  staff and property costs. Where that margin clears the providers' hurdle rate, new homes are
-  planned in proportion to the excess margin and to local demand. A planned home opens after a
-  purchase and Ofsted registration lag (on the first tick on or after its day: the engine opens
-  the homes due on a tick together), so supply answers to demand with a delay.
-  The planner is an existing provider (large ones grow) or a new entrant.
+* Accounts: each independent home's income (the prices of the children placed) and running cost
+  (staff at the region's wages, with agency staff at a premium, and property), and its operating
+  margin, smoothed over reviews. The run's ``provider_margin_home`` is the same census.
+* Closing: an independent home closes when it keeps failing: occupancy below break-even, or a
+  smoothed margin below the going-concern threshold (``providers.exit_margin``: the costs of
+  buying and registering a home are sunk, so providers stay through thin margins and enter only
+  above a hurdle: a band of inaction between the two). Any home can also close for reasons
+  outside the market (Ofsted enforcement, the manager leaving) at a small base rate. Children in a
+  closing home move (reason CLOSE).
+* Opening: providers expect of a new home what the neighbourhood's homes earn per place, spread
+  over the places there and those registering (coming supply), against the running cost per
+  place of a new home there; the expectation adapts a step each quarter rather than jumping with
+  today's spot margin. Where it clears the hurdle, new homes are planned in proportion to the
+  excess and to local demand. A planned home opens after a purchase and Ofsted registration lag,
+  and only with a registered manager (:mod:`rccsim.core.workforce`), on the first tick on or after
+  its day, so supply answers to demand with a delay. The planner is an existing provider (large
+  ones grow) or a new entrant. At the start, the pipeline holds the homes the rule would have
+  planned over the registration lag before it.
 
 LAs open and close their own homes more rarely (see :func:`la_home_review`).
 """
@@ -46,58 +54,103 @@ def home_weekly_cost(model, ids: np.ndarray) -> np.ndarray:
     )
     wage = 1.0 + p.wage_house_price_elasticity * np.log(hp / model.geo.house_price_median)
     property_cost = hp * p.property_value_ratio * p.property_cost_rate / 52.0 * (places / 4.0) ** 0.5
-    return staff_per_place * places * wage + property_cost
+    # wages and agency staff since the start (rccsim.core.workforce; 1 for supported accommodation)
+    return staff_per_place * places * wage * u.labour_factor[ids] + property_cost
+
+
+def unit_income(model, ids: np.ndarray, utype: int) -> np.ndarray:
+    """Weekly income (GBP) of units ``ids``: the prices of the run's children placed in them, and
+    in a regional run the background children at the local list price times what simulated
+    children pay over list (``background.price_over_list_by_unit_type``)."""
+    u, c = model.units, model.children
+    pos = np.full(u.n, -1, dtype=np.int64)
+    pos[ids] = np.arange(len(ids))
+    placed = np.flatnonzero(c.in_care[: c.n] & (c.unit[: c.n] >= 0))
+    placed = placed[pos[c.unit[placed]] >= 0]
+    income = weighted_bincount(pos[c.unit[placed]], weights=c.price[placed], minlength=len(ids))
+    bg = u.bg_occupied[ids] > 0
+    if bg.any():
+        ptype = PoolType.IND_HOME if utype == UnitType.HOME else PoolType.SUPPORTED
+        list_price = model.market.list_price[model.market.pool_id(ptype, u.la[ids[bg]])]
+        income[bg] += u.bg_occupied[ids[bg]] * list_price * float(model.p.background.price_over_list_by_unit_type[utype])
+    return income
+
+
+def _independent(model, utype: int) -> np.ndarray:
+    """Open independent units of ``utype`` on the open market (homes the RCC holds are not)."""
+    u = model.units
+    n = u.n
+    return np.flatnonzero(u.open[:n] & (u.utype[:n] == utype) & (u.sector[:n] != Sector.LA) & (u.regional[:n] == 0))
+
+
+def area_accounts(model, utype: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weekly income, running cost and registered places of the independent units of ``utype`` in
+    each LA's neighbourhood (its ``prices.price_neighbourhood_las`` nearest LAs)."""
+    geo, u = model.geo, model.units
+    ids = _independent(model, utype)
+    la = u.la[ids]
+    inc = weighted_bincount(la, unit_income(model, ids, utype), geo.n)
+    cost = weighted_bincount(la, u.weekly_cost[ids], geo.n)
+    places = weighted_bincount(la, u.places[ids], geo.n)
+    near = geo.neighbours[:, : int(model.p.prices.price_neighbourhood_las)]
+    return inc[near].sum(axis=1), cost[near].sum(axis=1), places[near].sum(axis=1)
+
+
+def realised_margin(model, utype: int) -> np.ndarray:
+    """Operating margin (income - cost) / income of the independent units of each LA's
+    neighbourhood now: the definitions of the CMA's margin and of the run's ``provider_margin_home``."""
+    inc, cost, _ = area_accounts(model, utype)
+    return np.where(inc > 0, (inc - cost) / np.maximum(inc, 1.0), np.nan)
+
+
+def pipeline_places(model, utype: int) -> np.ndarray:
+    """Places in units of ``utype`` planned but not yet open, by LA (coming supply)."""
+    out = np.zeros(model.geo.n)
+    for _, provider, ut, la, places, _ in model.provision.pending:
+        if ut == utype and provider >= 0:
+            out[la] += places
+    return out
 
 
 def expected_margin(model, utype: int) -> np.ndarray:
-    """Expected operating margin of a typical new unit in each LA, as providers read the market.
+    """The operating margin a provider expects of a new unit in each LA, read as the realised one
+    is: the neighbourhood's income per registered place, spread over the places already there and
+    those coming (units registering count as supply), against what a place costs to run there now
+    (the neighbourhood's running cost per place: staff at today's local wages and agency use, and
+    property). With no unit registering it equals the realised margin, area by area (a test
+    checks it). A neighbourhood with no independent unit reads England's income per place against
+    the cost of a typical new unit there."""
+    geo = model.geo
+    inc, cost, places = area_accounts(model, utype)
+    near = geo.neighbours[:, : int(model.p.prices.price_neighbourhood_las)]
+    coming = pipeline_places(model, utype)[near].sum(axis=1)
+    has = places > 0
+    per_place = np.where(has, inc / np.maximum(places + coming, 1.0), inc.sum() / max(places.sum(), 1.0))
+    cost_per_place = np.where(has, cost / np.maximum(places, 1.0), new_unit_cost_per_place(model, utype))
+    return 1.0 - cost_per_place / np.maximum(per_place, 1.0)
 
-    Revenue per place is what existing independent units of that type earn in the LA's
-    neighbourhood (weekly prices of the children placed, over the places they can offer: so
-    prices, the mix of needs and occupancy all count); homes on block contract to an RCC are not
-    on the open market and are left out. The cost is that of a new unit there:
-    staff for the usual mix of needs (dearer where wages are high) plus local property.
-    """
+
+def new_unit_cost_per_place(model, utype: int) -> np.ndarray:
+    """Weekly running cost per place of a typical new unit of ``utype`` in each LA: 4 places, the
+    usual mix of highest needs, local wages (and the region's labour cost now), local property."""
     p = model.p.providers
     geo = model.geo
-    u, c = model.units, model.children
-    n = u.n
-    # homes the RCC holds (block contracts) are off the open market: their income is a contract a
-    # new home could not win, and their children pay the marginal cost, not a market price
-    is_type = u.open[:n] & (u.utype[:n] == utype) & (u.sector[:n] != Sector.LA) & (u.regional[:n] == 0)
-    placed = np.flatnonzero(c.in_care[: c.n] & (c.unit[: c.n] >= 0))
-    placed = placed[is_type[c.unit[placed]]]
-    revenue = weighted_bincount(u.la[c.unit[placed]], weights=c.price[placed], minlength=geo.n)
-    # background children (other LAs, regional runs) pay the local list price times what simulated
-    # children pay over list price (their needs, scarcity and negotiation: a parameter measured in
-    # an all-England run, so that a regional run's levers do not move other LAs' prices)
-    bg = np.flatnonzero(is_type & (u.bg_occupied[:n] > 0))
-
-    ptype = PoolType.IND_HOME if utype == UnitType.HOME else PoolType.SUPPORTED
-    list_price = model.market.list_price[model.market.pool_id(ptype, np.arange(geo.n))]
-    revenue += weighted_bincount(u.la[bg], weights=u.bg_occupied[bg] * list_price[u.la[bg]] * float(model.p.background.price_over_list_by_unit_type[utype]),
-                           minlength=geo.n)
-    avail = weighted_bincount(u.la[:n][is_type], weights=(u.places[:n] - u.unavailable[:n])[is_type], minlength=geo.n)
-    k = int(model.p.prices.price_neighbourhood_las)
-    near = geo.neighbours[:, :k]
-    rev_place = revenue[near].sum(axis=1) / np.maximum(avail[near].sum(axis=1), 1.0)
-    national = revenue.sum() / max(avail.sum(), 1.0)
-    rev_place = np.where(avail[near].sum(axis=1) > 0, rev_place, national)
-    hp = geo.las.house_price.to_numpy(float)
+    hp = geo.house_price
     mix = np.asarray(p.home_need_shares if utype == UnitType.HOME else p.supported_need_shares, float)
     staff_table = np.asarray(p.home_staff_cost_per_place_gbp if utype == UnitType.HOME else p.supported_staff_cost_per_place_gbp)
     staff = float((staff_table * mix).sum() / mix.sum())
+    wage = 1.0 + p.wage_house_price_elasticity * np.log(hp / geo.house_price_median)
+    labour = model.workforce.cost_factor()[model.workforce.region_of_la] if utype == UnitType.HOME else 1.0
     places = 4.0
-    wage = 1.0 + p.wage_house_price_elasticity * np.log(hp / np.median(hp))
-    cost = staff * places * wage + hp * p.property_value_ratio * p.property_cost_rate / 52.0
-    revenue_new = rev_place * places
-    return (revenue_new - cost) / np.maximum(revenue_new, 1.0)
+    property_cost = hp * p.property_value_ratio * p.property_cost_rate / 52.0
+    return (staff * places * wage * labour + property_cost) / places
 
 
 def review(model, day: int) -> None:
-    """Quarterly provider review: tally the quarter's income and costs, close failing homes, plan
-    new ones."""
+    """Quarterly provider review: tally the quarter's income and costs, update expectations,
+    close failing homes, plan new ones."""
     _tally_margins(model, day)
+    _update_expectations(model)
     _close_homes(model, day)
     for utype in (UnitType.HOME, UnitType.SUPPORTED):
         _plan_openings(model, day, utype)
@@ -107,33 +160,43 @@ def review(model, day: int) -> None:
 
 
 def _tally_margins(model, day: int) -> None:
-    """The quarter's income and running costs of the independent children's homes in the run's LAs.
+    """The quarter's income and running costs of the independent children's homes in the run's
+    LAs (a census on the review day, counted for the 13 weeks of the quarter; homes the RCC holds
+    are left out: their income is a contract), and each home's own margin, smoothed over reviews
+    (``providers.expectation_weight``), which its provider weighs against going on."""
+    u = model.units
+    ids = _independent(model, UnitType.HOME)
+    income = unit_income(model, ids, UnitType.HOME)
+    cost = u.weekly_cost[ids]
+    mine = model.world.simulated[u.la[ids]]
+    model.recorder.tally("home_income_gbp", day, 13.0 * float(income[mine].sum()))
+    model.recorder.tally("home_cost_gbp", day, 13.0 * float(cost[mine].sum()))
+    margin = np.where(income > 0, (income - cost) / np.maximum(income, 1.0), -1.0)
+    w = float(model.p.providers.expectation_weight)
+    seen = u.margin_seen[ids]
+    u.margin_ema[ids] = np.where(seen, u.margin_ema[ids] + w * (margin - u.margin_ema[ids]), margin)
+    u.margin_seen[ids] = True
 
-    A census on the review day, counted for the 13 weeks of the quarter: weekly income is the
-    prices of the children placed (and, in a regional run, the background children at the local
-    list price times ``background.price_over_list_by_unit_type``), the cost is each home's running
-    cost (staff and property, :func:`home_weekly_cost`). Homes on block contract to an RCC are
-    left out (their income is the contract). The yearly operating margin, (income - cost) /
-    income, is the figure the CMA's market study reports for the largest providers.
-    """
-    u, c = model.units, model.children
-    n = u.n
-    homes = (u.open[:n] & (u.utype[:n] == UnitType.HOME) & (u.sector[:n] != Sector.LA) & (u.regional[:n] == 0)
-             & model.world.simulated[u.la[:n]])
-    placed = np.flatnonzero(c.in_care[: c.n] & (c.unit[: c.n] >= 0))
-    placed = placed[homes[c.unit[placed]]]
-    income = float(c.price[placed].sum())
-    bg = np.flatnonzero(homes & (u.bg_occupied[:n] > 0))
-    if len(bg):
 
-        list_price = model.market.list_price[model.market.pool_id(PoolType.IND_HOME, u.la[bg])]
-        income += float((u.bg_occupied[bg] * list_price).sum()) * float(model.p.background.price_over_list_by_unit_type[UnitType.HOME])
-    cost = float(u.weekly_cost[:n][homes].sum())
-    model.recorder.tally("home_income_gbp", day, 13.0 * income)
-    model.recorder.tally("home_cost_gbp", day, 13.0 * cost)
+def _update_expectations(model) -> None:
+    """Providers' expectations adapt: each quarter they move ``providers.expectation_weight`` of
+    the way from what they expected to the margin a new unit would make now."""
+    w = float(model.p.providers.expectation_weight)
+    exp = getattr(model, "provider_expectations", None)
+    if exp is None:
+        exp = model.provider_expectations = {}
+    for utype in (UnitType.HOME, UnitType.SUPPORTED):
+        now = expected_margin(model, utype)
+        old = exp.get(utype)
+        exp[utype] = now if old is None else old + w * (now - old)
 
 
 def _close_homes(model, day: int) -> None:
+    """Independent homes close when they keep failing: occupancy below break-even, or a smoothed
+    operating margin below the going-concern threshold (``providers.exit_margin``: providers have
+    sunk the costs of buying and registering a home, so they stay on through thin margins), for
+    ``providers.closure_reviews`` reviews in a row; any home can close for reasons outside the
+    market (Ofsted enforcement, the manager leaving) at a base rate."""
     p = model.p.providers
     u = model.units
     n = u.n
@@ -146,8 +209,9 @@ def _close_homes(model, day: int) -> None:
     occ = u.occ_days[homes] / (avail * samples)
     independent = u.sector[homes] != Sector.LA
     young = day - u.opened[homes] < 365  # new homes get a year to fill
-    # a home on block contract is paid whether full or not: it does not fail for want of children
-    below = independent & ~young & (occ < p.closure_occupancy) & (model.occ_samples > 0) & (u.regional[homes] == 0)
+    market = independent & ~young & (u.regional[homes] == 0)  # a home on block contract is paid whatever
+    losing = u.margin_seen[homes] & (u.margin_ema[homes] < p.exit_margin)
+    below = market & (((occ < p.closure_occupancy) & (model.occ_samples > 0)) | losing)
     u.failing[homes] = np.where(below, np.minimum(u.failing[homes] + 1, 100), 0)
     failing = u.failing[homes] >= p.closure_reviews
     prob = 1 - np.exp(-0.25 * np.where(independent, p.base_closure_rate, p.la_home_closure_rate))
@@ -157,13 +221,20 @@ def _close_homes(model, day: int) -> None:
         model.provision.close_units(close, day)
 
 
-def _plan_openings(model, day: int, utype: int) -> None:
+def _plan_openings(model, day: int, utype: int, seeding: bool = False) -> None:
+    """New units planned this quarter: in each LA, at the reference rate times the excess of the
+    providers' (adaptive) expected margin over their hurdle, times local demand; each opens after
+    its purchase and registration lag, a children's home only once it has a registered manager."""
     p = model.p.providers
     geo = model.geo
     rng = model.streams["provider_entry"]
-    margin = expected_margin(model, utype)
+    exp = getattr(model, "provider_expectations", {}) or {}
+    margin = exp.get(utype)
+    if margin is None:
+        margin = expected_margin(model, utype)
     hurdle = p.hurdle_margin
     excess = np.clip((margin - hurdle) / max(p.reference_margin - hurdle, 1e-6), 0.0, p.max_opening_response)
+    excess = np.nan_to_num(excess, nan=0.0)
     # demand: children in care of the LA's neighbourhood, relative to the national mean
     cla = geo.las[f"cla_{model.start_year}"].to_numpy(float)
     k = int(model.p.prices.price_neighbourhood_las)
@@ -187,7 +258,6 @@ def _plan_openings(model, day: int, utype: int) -> None:
         provider[existing] = candidates[choice_index(rng, int(existing.sum()), sizes / sizes.sum())]
     new = np.flatnonzero(~existing)
     if len(new):
-
         voluntary = rng.random(len(new)) < p.new_entrant_voluntary_share
         label = "children's homes" if utype == UnitType.HOME else "supported accommodation"
         for i, vol in zip(new.tolist(), voluntary.tolist()):
@@ -196,8 +266,25 @@ def _plan_openings(model, day: int, utype: int) -> None:
     places = 1 + choice_index(rng, k, np.asarray(p.new_home_places_shares) / np.sum(p.new_home_places_shares))
     lag = rng.uniform(*p.registration_lag_days, size=k).astype(np.int64)
     max_need = choice_index(rng, k, np.asarray(p.home_need_shares) / np.sum(p.home_need_shares))
+    if utype == UnitType.HOME:
+        # a children's home registers with a registered manager: it opens when it has found one
+        wait = model.workforce.manager_wait_days(las, rng.random(k))
+        lag = np.maximum(lag, wait)
     for i in range(k):
-        model.provision.plan_opening(day + int(lag[i]), int(provider[i]), utype, int(las[i]), int(places[i]), int(max_need[i]))
+        if seeding and day + int(lag[i]) <= 0:
+            continue  # open by the start date: already in Ofsted's list
+        model.provision.plan_opening(day + int(lag[i]), int(provider[i]), utype, int(las[i]), int(places[i]),
+                                     int(max_need[i]))
+
+
+def seed_pipeline(model) -> None:
+    """Units registering at the start date: what the entry rule would have planned over the
+    registration lag before it (quarterly, at the start's expected margins), due in the first
+    months of the run. Without them the first year would open only what the first quarters plan."""
+    lag_hi = int(max(model.p.providers.registration_lag_days))
+    for day in range(-lag_hi, 0, 91):
+        for utype in (UnitType.HOME, UnitType.SUPPORTED):
+            _plan_openings(model, day, utype, seeding=True)
 
 
 def _provider_utypes(model) -> np.ndarray:

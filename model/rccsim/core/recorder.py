@@ -111,5 +111,8 @@ class Recorder:
                 "foster_households": int(foster.sum()),
                 "foster_households_kinship": int((foster & u.kinship[:n]).sum()),
                 "waiting": int(((m.children.kind[: m.children.n] == 8) & m.children.in_care[: m.children.n]).sum()),
+                # the residential workforce, by region and over England (rccsim.core.workforce)
+                "workforce": m.workforce.snapshot(year),
+                "workforce_england": m.workforce.england(year),
             }
         )

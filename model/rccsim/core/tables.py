@@ -65,7 +65,12 @@ class Units(Table):
         "east": ("float64", 0.0),  # OS grid metres
         "north": ("float64", 0.0),
         "places": ("int16", 0),  # beds or approved places
-        "unavailable": ("int16", 0),  # approved places not offered (carer's choice, on hold)
+        "unavailable": ("int16", 0),  # places not offered now: unavailable_base + unstaffed
+        "unavailable_base": ("int16", 0),  # approved places not offered (carer's choice, a home's matching)
+        "unstaffed": ("int16", 0),  # a home's places without staff (rccsim.core.workforce)
+        "labour_factor": ("float64", 1.0),  # a home's labour cost relative to the start (wages, agency)
+        "margin_ema": ("float64", 0.0),  # a home's operating margin, smoothed over quarterly reviews
+        "margin_seen": ("bool", False),  # the home has had a margin review
         "occupied": ("int16", 0),  # places filled by simulated children
         "bg_occupied": ("int16", 0),  # places filled by children of LAs outside the run (regional runs)
         "staying_put": ("int16", 0),  # places kept by young adults staying put after 18
@@ -83,6 +88,12 @@ class Units(Table):
         "price_level": ("float64", 0.0),  # the unit's list price per week (before need loadings)
         "regional": ("int8", 0),  # held by the RCC: 1 built with its capital, 2 on block contract
     }
+
+    def append(self, count: int, **values) -> np.ndarray:
+        """New units; places not offered at opening are their base (matching, a carer's choice)."""
+        if "unavailable" in values and "unavailable_base" not in values:
+            values["unavailable_base"] = values["unavailable"]
+        return super().append(count, **values)
 
     def free(self) -> np.ndarray:
         """Places that could take a child now."""

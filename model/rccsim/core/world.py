@@ -32,7 +32,7 @@ from rccsim.base.codes import FLAG_UASC, N_KINDS, Kind, Sector, UnitType
 from rccsim.core import children as ch
 from rccsim.core.agents import LocalAuthority, new_provider
 from rccsim.core.carers import recruitment_signals
-from rccsim.core.providers import home_weekly_cost
+from rccsim.core.providers import home_weekly_cost, seed_pipeline
 from rccsim.inputs.published import (
     fostering_agencies,
     homes_at,
@@ -92,6 +92,7 @@ def build(model) -> None:
     _build_homes(model, rng, year)
     _build_supported(model, rng)
     _build_fostering(model, rng, year)
+    model.workforce.seed()  # staff and managers of the homes: unstaffed places, labour costs
     model.market.attach_units(np.arange(model.units.n))
     _build_children(model, rng, year)
     if not simulated.all():
@@ -104,6 +105,7 @@ def build(model) -> None:
         "la_ratio": float(np.median(la_ratio[sim])) if sim.any() else 1.0,
         "agency_occupancy": float(np.median(ag_occ[model.agency_ids])) if len(model.agency_ids) else 1.0,
     }
+    seed_pipeline(model)  # homes registering at the start date
 
 
 def _sector_code(text: str) -> int:

@@ -28,6 +28,7 @@ from rccsim.base.tables import weighted_bincount
 from rccsim.levers import report_defaults
 
 NEVER = 2**31 - 1
+HIGH_COST_GBP_WEEK = 10_000.0  # the LGA's high-cost placement line (placements costing GBP 10k+ a week)
 HEADLINE = (
     "children_in_care_end",
     "entries_per_year",
@@ -134,6 +135,14 @@ def compute(model) -> tuple[dict, list[dict]]:
         o_lo = np.maximum(l_start, y0)
         o_hi = np.minimum(l_end, y1)
         overlap = np.maximum(o_hi - o_lo, 0)
+        active = overlap > 0  # placements in force at some time in the year
+        unreg = active & (l_kind == Kind.UNREGISTERED)
+        unregistered = np.unique(l_child[unreg])
+        # the same, counting only children whose emergency placements in the year added up to four
+        # weeks or more (a setting Ofsted would find operating, not a night's emergency bed)
+        unreg_days = np.bincount(l_child[unreg], weights=overlap[unreg], minlength=n)
+        unregistered_4w = int((unreg_days >= 28).sum())
+        costly = int((active & (l_price >= HIGH_COST_GBP_WEEK)).sum())
         spend_kind = weighted_bincount(l_kind, weights=l_price * overlap / 7.0, minlength=N_KINDS)
         weeks_kind = weighted_bincount(l_kind, weights=overlap / 7.0, minlength=N_KINDS)  # placement-weeks
         home_days = np.maximum(np.minimum(h_close, y1) - np.maximum(h_open, y0), 0)
@@ -183,6 +192,14 @@ def compute(model) -> tuple[dict, list[dict]]:
                 "share_emergency_placements": _safe(emergency, starts_in_year.sum()),
                 "placements_started": int(starts_in_year.sum()),
                 "children_waiting_end": int(snap.get("waiting", 0)),
+                # children in emergency or unregistered settings at any time in the year (Ofsted
+                # counts children found in unregistered children's homes in the year), and
+                # placements in force in the year at GBP 10,000 a week or more (the LGA's count)
+                "children_unregistered_in_year": int(len(unregistered)),
+                "children_unregistered_4w_in_year": unregistered_4w,
+                "placements_10k_plus_in_year": costly,
+                **snap.get("workforce_england", {}),
+                "workforce_by_region": snap.get("workforce", {}),
                 "children_homes_end": int(snap.get("children_homes", 0)),
                 "children_homes_places_end": int(snap.get("children_homes_places", 0)),
                 "children_homes_la_end": int(snap.get("children_homes_la", 0)),
@@ -205,6 +222,14 @@ def compute(model) -> tuple[dict, list[dict]]:
             }
         )
 
+    # growth of the weekly price of independent homes on the year before (year 1: on the prices
+    # of the start's placements)
+    start_home = l_initial & (l_kind == Kind.HOME_IND) & (l_start <= 0) & (l_end > 0)
+    before = float(l_price[start_home].mean()) if start_home.any() else 0.0
+    for y in years:
+        now = y["price_home_ind_gbp_week"]
+        y["price_home_ind_growth"] = _safe(now - before, before) if before > 0 and now > 0 else 0.0
+        before = now
     last = years[-1]
     d_end = int(bounds[-1]) - 1
     in_care_end = (entered <= d_end) & (exited_eff > d_end)
