@@ -1,0 +1,121 @@
+"""Children's homes and their workforce: entry on sound economics, staff that limit supply.
+
+A small region (three GM LAs) from 2024: the providers' expected margin is read as the realised one
+is, homes registering count as coming supply, homes need staff and a registered manager, wages
+answer vacancies and feed costs and prices, and every region's workforce is in the record.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from rccsim.base.codes import UnitType
+from rccsim.core import providers as pv
+from rccsim.sim.simulation import Simulation
+
+REGION = "E08000003,E08000006,E08000009"  # Manchester, Salford, Wigan
+
+
+@pytest.fixture(scope="module")
+def built():
+    return Simulation(region=REGION, years=2, seed=4).model
+
+
+def test_expected_margin_is_the_realised_one_area_by_area_at_the_start(built):
+    model = built
+    pending, model.provision.pending = model.provision.pending, []  # no home registering
+    try:
+        expected = pv.expected_margin(model, UnitType.HOME)
+        realised = pv.realised_margin(model, UnitType.HOME)
+    finally:
+        model.provision.pending = pending
+    has = np.isfinite(realised)
+    assert has.sum() > 100  # most LAs' neighbourhoods hold independent homes
+    np.testing.assert_allclose(expected[has], realised[has], rtol=0, atol=1e-9)
+
+
+def test_homes_registering_count_as_coming_supply(built):
+    model = built
+    pending = model.provision.pending
+    model.provision.pending = []
+    try:
+        alone = pv.expected_margin(model, UnitType.HOME)
+        la = int(model.region.la_index[0])
+        # twenty four-place homes about to open in Manchester
+        model.provision.pending = [(7, 0, UnitType.HOME, la, 4, 1)] * 20
+        crowded = pv.expected_margin(model, UnitType.HOME)
+    finally:
+        model.provision.pending = pending
+    near = model.geo.neighbours[:, : int(model.p.prices.price_neighbourhood_las)]
+    touched = (near == la).any(axis=1)
+    assert (crowded[touched] < alone[touched] - 0.01).all()  # the coming places dilute the income per place
+    np.testing.assert_array_equal(crowded[~touched], alone[~touched])
+
+
+def test_the_workforce_starts_in_balance_and_leaves_places_unstaffed(built):
+    model = built
+    wf, u = model.workforce, model.units
+    p = model.p.workforce
+    posts, mposts = wf.posts()
+    v0 = p.leave_rate_per_year / (p.leave_rate_per_year + p.fill_rate_per_year)
+    np.testing.assert_allclose(wf.staff, posts * (1 - v0))
+    homes = wf.homes()
+    unstaffed = u.unstaffed[homes].sum()
+    expected = (posts - wf.staff - wf.agency).sum() / p.staff_per_place
+    assert abs(unstaffed - expected) < 0.05 * expected + 5  # whole places, drawn to hold the total
+    assert (u.unavailable[homes] == u.unavailable_base[homes] + u.unstaffed[homes]).all()
+
+
+def test_vacancies_raise_wages_and_wages_raise_costs_and_prices():
+    sim = Simulation(region=REGION, years=1, seed=4)
+    model = sim.model
+    wf, u = model.workforce, model.units
+    homes = wf.homes()
+    cost0 = u.weekly_cost[homes].copy()
+    region = wf.region_of_la[model.region.la_index[0]]
+    wf.staff[region] *= 0.7  # a third of the region's staff gone
+    wf.monthly(30)
+    other = (region + 1) % len(wf.regions)
+    # vacancies far above the start's: wages rise faster than elsewhere (the trend alone)
+    assert wf.wage[region] - 1 > 1.5 * (wf.wage[other] - 1) > 0
+    in_region = wf.region_of_la[u.la[homes]] == region
+    assert (u.weekly_cost[homes][in_region] > cost0[in_region]).all()  # and so does every home's cost there
+    market = model.market
+    price0 = market.list_price.copy()
+    market.update_prices(1.0)  # the first reading: no pass-through yet
+    wf.wage[region] *= 1.10
+    before = market.list_price.copy()
+    market.update_prices(1.0)
+    from rccsim.core.market import PoolType
+
+    pools = market.pool_id(PoolType.IND_HOME, np.flatnonzero(wf.region_of_la == region))
+    others = market.pool_id(PoolType.IND_HOME, np.flatnonzero(wf.region_of_la != region))
+    rise = market.list_price[pools] / before[pools]
+    base = market.list_price[others] / before[others]
+    assert np.median(rise) > np.median(base) * 1.03  # dearer staff, dearer places
+    assert price0.shape == market.list_price.shape
+
+
+def test_a_home_waits_for_its_registered_manager():
+    sim = Simulation(region=REGION, years=1, seed=4)
+    wf = sim.model.workforce
+    las = np.repeat(sim.model.region.la_index[:1], 500)
+    u = np.linspace(0.001, 0.999, 500)
+    quick = wf.manager_wait_days(las, u)
+    wf.managers *= 1.5  # a region whose managers outgrew its pool finds the next one more slowly
+    slow = wf.manager_wait_days(las, u)
+    assert (slow >= quick).all() and slow.mean() > 1.5 * quick.mean()
+    p = sim.model.p.workforce
+    assert abs(np.median(quick) / 365.25 - np.log(2) / p.manager_fill_rate_per_year) < 0.05
+
+
+def test_the_record_has_the_workforce_by_region_and_year():
+    record = Simulation(region=REGION, years=2, seed=4).run().record
+    for year in record.by_year:
+        regions = year["workforce_by_region"]
+        assert len(regions) == 9 and "North West" in regions
+        nw = regions["North West"]
+        assert 0 < nw["vacancy_rate"] < 0.5 and 0 <= nw["agency_share"] < 0.5
+        assert 0.2 < nw["turnover"] < 0.5  # about the 35% leaving rate
+        assert 0 <= year["workforce_vacancy_rate"] < 0.5
+        assert year["children_unregistered_4w_in_year"] <= year["children_unregistered_in_year"]
