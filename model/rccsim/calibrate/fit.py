@@ -56,7 +56,7 @@ YEARLY = {
     "share_aged_16_17_end",
     "children_unregistered_in_year", "children_unregistered_4w_in_year", "placements_10k_plus_in_year",
     "workforce_vacancy_rate", "workforce_turnover", "workforce_agency_share", "manager_vacancy_rate",
-    "price_home_ind_growth",
+    "price_home_ind_growth", "children_residential_end",
 }
 
 

@@ -47,6 +47,7 @@ FAMILY_ROUTES = ("return_home", "relatives", "adoption", "special_guardianship",
 LEGAL_CODES = ("V2", "C1", "C2", "L1", "J1", "E1")  # s20, interim care order, care order, police protection, remand (J1), placement order
 UNPLANNED_REASONS = ("CREQB", "CREQO", "CHILD", "ALLEG", "STAND", "LAREQ")
 NEVER = 2**31 - 1
+COMPLEXITY_BASE_YEAR = 2024  # entries.need*_by_band describe the starts of the year to 31 March 2024
 
 
 def age_band(age_years: np.ndarray) -> np.ndarray:
@@ -90,7 +91,8 @@ def create_entrants(model, las: np.ndarray, days: np.ndarray) -> np.ndarray:
     within = np.where(band == 0, within ** p.infant_age_skew, within)  # many babies enter at birth
     age = AGE_EDGES[band] + within * (AGE_EDGES[band + 1] - AGE_EDGES[band])
     age = np.minimum(age, 18.0 - 7.0 / DAYS_PER_YEAR)  # under 18 by the calendar too (DfE rule 352)
-    attrs = draw_attributes(model, rng, band, age, n)
+    year_ending = model.start_year + model.year_of_day(int(days.min())) if n else None
+    attrs = draw_attributes(model, rng, band, age, n, year_ending=year_ending)
     pc = model.geo.sample_points(las, rng.random(n))
     ids = model.children.append(
         n,
@@ -116,14 +118,25 @@ def create_entrants(model, las: np.ndarray, days: np.ndarray) -> np.ndarray:
     return ids
 
 
-def draw_attributes(model, rng: np.random.Generator, band: np.ndarray, age: np.ndarray, n: int) -> dict:
-    """Sex, need level, risk flags and legal status for new children of the given ages."""
+def complexity_factor(model, year_ending: int) -> float:
+    """How much commoner complex and intensive needs are among children starting care in the year
+    to 31 March ``year_ending`` than in 2023-24 (``entries.complexity_trend_per_year``)."""
+    return float((1.0 + model.p.entries.complexity_trend_per_year) ** (year_ending - COMPLEXITY_BASE_YEAR))
+
+
+def draw_attributes(model, rng: np.random.Generator, band: np.ndarray, age: np.ndarray, n: int,
+                    year_ending: int | None = None) -> dict:
+    """Sex, need level, risk flags and legal status for new children of the given ages (entering
+    care in the year to 31 March ``year_ending``: complex and intensive needs follow its trend)."""
     p = model.p.entries
     male = rng.random(n) < p.male_share
     uasc = rng.random(n) < np.asarray(p.uasc_share_by_band)[band]
     male |= uasc & (rng.random(n) < 0.9)  # nine in ten UASC are boys (first guess)
     u = rng.random(n)
     need1, need2 = np.asarray(p.need1_by_band)[band], np.asarray(p.need2_by_band)[band]
+    if year_ending is not None:
+        f = complexity_factor(model, year_ending)
+        need1, need2 = np.minimum(need1 * f, 0.6), np.minimum(need2 * f, 0.3)
     need = np.where(u < need2, 2, np.where(u < need2 + need1, 1, 0)).astype(np.int8)
     need[uasc] = np.minimum(need[uasc], 1)
     flags = np.where(uasc, FLAG_UASC, 0)

@@ -174,6 +174,7 @@ def compute(model) -> tuple[dict, list[dict]]:
                 "exits_per_year": int(((exited >= y0) & (exited < y1)).sum()),
                 "share_fostering_end": _safe(groups[GROUPS.index("fostering")], stock),
                 "share_residential_end": _safe(groups[GROUPS.index("residential")], stock),
+                "children_residential_end": int(groups[GROUPS.index("residential")]),
                 "share_supported_end": _safe(groups[GROUPS.index("supported")], stock),
                 "share_with_parents_end": _safe(groups[GROUPS.index("with_parents")], stock),
                 "share_other_end": _safe(groups[GROUPS.index("other")], stock),
