@@ -135,14 +135,17 @@ class Workforce:
 
     # -- what it does to homes ------------------------------------------------------------------
     def cost_factor(self) -> np.ndarray:
-        """Labour cost of a post worked, by region, relative to the start: the wage index, with the
-        agency premium on the agency share of the hours worked."""
+        """Labour cost of a home's registered place, by region, relative to the start: the wage
+        index times the posts paid for (staff employed, and agency staff at the premium) per post,
+        over the same at the start. Vacant posts no agency covers are not paid for; their places
+        stand empty."""
         p = self.model.p.workforce
-        worked = self.staff + self.agency
-        agency_share = np.where(worked > 0, self.agency / np.maximum(worked, 1e-9), 0.0)
-        start_share = self.start_vacancy * float(p.agency_cover_share) / (1.0 - self.start_vacancy * (1.0 - float(p.agency_cover_share)))
+        posts, _ = self.posts()
         prem = float(p.agency_premium)
-        return self.wage * (1.0 + agency_share * (prem - 1.0)) / (1.0 + start_share * (prem - 1.0))
+        paid = np.where(posts > 0, (self.staff + self.agency * prem) / np.maximum(posts, 1e-9), 1.0)
+        v0 = self.start_vacancy
+        paid0 = (1.0 - v0) + v0 * float(p.agency_cover_share) * prem
+        return self.wage * paid / paid0
 
     def apply(self, initial: bool = False) -> None:
         """Unstaffed places and labour costs into the homes of each region."""
