@@ -222,6 +222,7 @@ class Market:
                          pr.la_home_marginal_gbp])
         public = self.pool_public
         self.list_price = base[self.pool_type] * np.where(public, 1.0, area[self.pool_area])
+        self._home_base = self.list_price.copy()  # the start's list prices, which homes' prices are aimed from
         # what public placements are worth (the local independent list price), for judging referrals
         ind_type = np.where(self.pool_type == PoolType.LA_FOSTER, PoolType.IFA_FOSTER, PoolType.IND_HOME)
         self.own_value = np.where(public, base[ind_type] * area[self.pool_area], 0.0)
@@ -650,7 +651,20 @@ class Market:
 
     # -- prices over time --------------------------------------------------------------------------
     def update_prices(self, months: float = 1.0) -> None:
-        """List prices follow occupancy: tight local markets push prices up, slack ones down."""
+        """List prices move each month with how full local provision is and, for children's homes,
+        with what their places cost to run.
+
+        Agency foster carers and supported accommodation: prices drift up while the neighbourhood
+        is fuller than the target occupancy and down while it is emptier (``price_adjustment_per_year``).
+
+        Independent children's homes: providers price a place at its running cost times the start's
+        markup, higher when the neighbourhood is full (``home_scarcity_elasticity`` per unit of
+        occupancy above the start's: the start is taken to be in balance); the list price moves
+        towards that level at
+        ``home_price_speed_per_year``. Prices follow staff costs (``cost_pass_through``: the staff
+        share of running costs times the change in the region's labour cost) and scarcity, so the
+        margin answers to how full the market is rather than drifting with it.
+        """
         p = self.model.p.prices
         u = self.model.units
         n = u.n
@@ -667,15 +681,23 @@ class Market:
         fil_t = fil.reshape(N_POOL_TYPES, self.n_la)[:, near].sum(axis=2).ravel()
         occ = np.where(cap_t > 0, fil_t / np.maximum(cap_t, 1), p.target_occupancy)
         market = ~self.pool_public
-        change = np.exp(p.price_adjustment_per_year * months / 12.0 * (occ - p.target_occupancy))
-        change *= (1.0 + p.inflation_per_year) ** (months / 12.0)
-        # independent homes pass changes in their labour costs (wages, agency staff) into prices
+        inflation = (1.0 + p.inflation_per_year) ** (months / 12.0)
+        change = np.exp(p.price_adjustment_per_year * months / 12.0 * (occ - p.target_occupancy)) * inflation
+        new = np.where(market, self.list_price * change, self.list_price * inflation)
+        # independent children's homes: towards cost times the start's markup, and scarcity
+        homes = self.pool_type == PoolType.IND_HOME
         wf = self.model.workforce
-        labour = wf.cost_factor()[wf.region_of_la]
-        last = getattr(self, "_labour_last", None)
-        self._labour_last = labour
-        if last is not None and p.cost_pass_through > 0:
-            homes = self.pool_type == PoolType.IND_HOME
-            change = np.where(homes, change * (labour / last)[self.pool_area] ** p.cost_pass_through, change)
-        self.list_price = np.where(market, self.list_price * change, self.list_price * (1.0 + p.inflation_per_year) ** (months / 12.0))
+        labour = wf.cost_factor()[wf.region_of_la][self.pool_area]
+        self._home_inflation = getattr(self, "_home_inflation", 1.0) * inflation
+        cost_level = 1.0 + p.cost_pass_through * (labour - 1.0)
+        if getattr(self, "_home_occ0", None) is None:
+            # the start is taken to be in balance: its occupancy of homes' staffed places (England's,
+            # over every independent home) is the level at which their prices hold
+            sel = homes & (cap_t > 0)
+            self._home_occ0 = float(fil_t[sel].sum() / max(cap_t[sel].sum(), 1.0)) if sel.any() else p.target_occupancy
+        aim = self._home_base * self._home_inflation * cost_level * np.exp(p.home_scarcity_elasticity * (occ - self._home_occ0))
+        step = 1.0 - np.exp(-p.home_price_speed_per_year * months / 12.0)
+        ratio = np.divide(aim, self.list_price, out=np.ones_like(aim), where=homes & (self.list_price > 0))
+        new = np.where(homes, self.list_price * ratio ** step, new)
+        self.list_price = new
         self.occupancy = occ
