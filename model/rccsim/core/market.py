@@ -45,6 +45,8 @@ from rccsim.base.codes import (
     Sector,
     UnitType,
 )
+
+RISK_FLAGS = FLAG_JUSTICE | FLAG_EXPLOITATION  # a home matches these against the children it has
 from rccsim.base.tables import weighted_bincount
 from rccsim.core import children as ch
 from rccsim.core.placements import member, per_child
@@ -193,6 +195,7 @@ class Market:
 
     def __init__(self, model):
         self.model = model
+        self._mix: np.ndarray | None = None  # children at risk in each home (_risk_mix), during a search
         self.geo = model.geo
         p = model.p
         n_la = self.geo.n
@@ -413,6 +416,7 @@ class Market:
         if skip is None and own_skip.any():
             skip = np.concatenate([own_skip, np.zeros(near.shape, dtype=bool)], axis=1)
         placed: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._mix = None if initial else self._risk_mix()
         # first the nearest LAs' pools, then every pool with a free place for those left
         cand = np.concatenate([own, near], axis=1)
         own_dist = self.geo.distance[la[:, None], self.pool_area[own]]
@@ -600,9 +604,18 @@ class Market:
         need_l = need[prow].tolist()
         freelist = self.freelist
         inf = float("inf")
+        mix = None if initial else getattr(self, "_mix", None)
+        if mix is not None:
+            limit = int(self.model.p.providers.max_risk_children_per_home)
+            is_home = u.utype == UnitType.HOME
+            risky_l = ((c.flags[children] & RISK_FLAGS) > 0).tolist()
+            if len(mix) < u.n:  # units opened since the count
+                mix = np.concatenate([mix, np.zeros(u.n - len(mix), dtype=np.int64)])
+                self._mix = mix
         for j, (r, col, pl, q) in enumerate(zip(prow.tolist(), pcol.tolist(), pool.tolist(), quote.tolist())):
             lst = freelist[pl][need_l[j]]
             ce, cn = ce_all[j], cn_all[j]
+            matched = mix is not None and risky_l[j]
             best, bestd, seen, i, n = -1, inf, 0, 0, len(lst)
             while i < n:
                 unit = lst[i]
@@ -612,6 +625,12 @@ class Market:
                     lst[i] = lst[n]
                     lst.pop()
                     listed[unit] = False
+                    continue
+                if matched and is_home[unit] and mix[unit] >= limit:
+                    seen += 1  # looked at, and the mix does not fit
+                    if seen >= scan:
+                        break
+                    i += 1
                     continue
                 if initial:
                     d = -free / places[unit]
@@ -629,12 +648,26 @@ class Market:
                 score[r, col] = np.inf
                 continue
             counted[best] -= 1  # the mirror runs ahead; refresh() restores it from the arrays
+            if matched:
+                mix[best] += 1
             placed_rows.append(r)
             placed_units.append(best)
             placed_price.append(q)
         if placed_units:
             np.add.at(occ, np.array(placed_units, dtype=np.int64), 1)
         return placed_rows, placed_units, placed_price
+
+    def _risk_mix(self) -> np.ndarray | None:
+        """Children at risk of exploitation or in the youth justice system living in each children's
+        home now, or None when homes take them whatever the mix (``providers.max_risk_children_per_home``
+        of 0). A home matches a referral against the children it has (the Children's Homes (England)
+        Regulations 2015, reg. 14): one that holds as many such children as the limit takes no more."""
+        if int(self.model.p.providers.max_risk_children_per_home) <= 0:
+            return None
+        c, u = self.model.children, self.model.units
+        n = c.n
+        risky = c.in_care[:n] & (c.unit[:n] >= 0) & ((c.flags[:n] & RISK_FLAGS) > 0)
+        return np.bincount(c.unit[:n][risky], minlength=u.n).astype(np.int64)
 
     def _risk(self, ids: np.ndarray, day: int) -> np.ndarray:
         """Risk points a provider sees in a referral: flags and a history of breakdowns."""

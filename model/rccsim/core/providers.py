@@ -174,7 +174,12 @@ def _tally_margins(model, day: int) -> None:
     margin = np.where(income > 0, (income - cost) / np.maximum(income, 1.0), -1.0)
     w = float(model.p.providers.expectation_weight)
     seen = u.margin_seen[ids]
-    u.margin_ema[ids] = np.where(seen, u.margin_ema[ids] + w * (margin - u.margin_ema[ids]), margin)
+    # a home's view of its margin starts from its neighbourhood's (a home open at the start is a
+    # going concern; a new one is priced on its area's accounts) and moves with its own quarters:
+    # one quarter's census of a four-bed home (empty on the day: -100%) is not its business case
+    area = np.nan_to_num(realised_margin(model, UnitType.HOME), nan=0.0)[u.la[ids]]
+    before = np.where(seen, u.margin_ema[ids], area)
+    u.margin_ema[ids] = before + w * (margin - before)
     u.margin_seen[ids] = True
 
 
