@@ -182,8 +182,8 @@ def cmd_db(args) -> int:
 def cmd_run(args) -> int:
     from rccsim.studies.harness import RunSpec, run_one
 
-    if args.years < 1:
-        raise InputError(f"--years must be at least 1, got {args.years}")
+    if not 1 <= args.years <= 50:
+        raise InputError(f"--years must be a whole number from 1 to 50, got {args.years}")
     check_seed(args.seed)
     start_population = rates = None
     if args.ssda903 is not None:

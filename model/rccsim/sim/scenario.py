@@ -57,6 +57,8 @@ def load_scenario(spec: str | Path) -> Scenario:
                 f"unknown scenario '{text_spec}': bundled scenarios are {', '.join(bundled_scenarios())}, "
                 "or give the path of a YAML file"
             )
+    if path.is_dir():
+        raise InputError(f"scenario {path} is a folder, not a YAML file")
     if not path.is_file():
         raise InputError(f"scenario file not found: {path}")
     raw = read_yaml_strict(path, "scenario")

@@ -208,6 +208,16 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
     return lines
 
 
+def _signed(value: float, digits: int) -> str:
+    return _nozero(f"{value:+.{digits}f}")
+
+
+def _nozero(text: str) -> str:
+    """'-0.0' and '+-0' read as '+0.0': a value that rounds to zero has no sign to show."""
+    body = text.lstrip("+-")
+    return "+" + body if not any(ch in "123456789" for ch in body) else text
+
+
 def _table(summary: dict, scenarios: list[str]) -> str:
     rows = []
     width = max(len(label) for _, label, _ in HEADLINE) + 2
@@ -217,9 +227,13 @@ def _table(summary: dict, scenarios: list[str]) -> str:
             m = summary[s]["metrics"][key]
             if s == "baseline":
                 cells.append(fmt.format(m["mean"]))
+            elif key.startswith("share_"):  # a difference of shares is in percentage points
+                pts = [_signed(100 * m[k], 2 if "emergency" in key else 1) for k in ("diff", "lo", "hi")]
+                cells.append(f"{fmt.format(m['mean'])} ({pts[0]} points [{pts[1]}, {pts[2]}])")
             else:
-                f = fmt.replace(",.0f", ",.0f").replace("{:", "{:+")
-                cells.append(f"{fmt.format(m['mean'])} ({f.format(m['diff'])} [{f.format(m['lo'])}, {f.format(m['hi'])}])")
+                f = fmt.replace("{:", "{:+")
+                d, lo, hi = (_nozero(f.format(m[k])) for k in ("diff", "lo", "hi"))
+                cells.append(f"{fmt.format(m['mean'])} ({d} [{lo}, {hi}])")
         rows.append((label, cells))
     out = []
     for s in scenarios:
@@ -325,7 +339,7 @@ def cmd_compare(args) -> int:
     else:
         print(f"rccsim compare: region {args.region}, {args.years} years from 1 April {args.start}, seeds {seeds[0]}-{seeds[-1]} "
               f"({len(seeds)}), {wall:.0f}s")
-        print("each cell: mean over seeds (difference from baseline [95% interval])\n")
+        print("each cell: mean over seeds (difference from baseline [95% interval]; shares in percentage points)\n")
         print(_table(summary, names))
         for s in names:
             if explanations[s]:
