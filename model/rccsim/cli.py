@@ -119,6 +119,16 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--plan", type=Path, required=True, help="the comparison's plan (results/studies/STUDY/plan.json)")
     rep.add_argument("--url", default=DEFAULT_URL, help=f"SQLAlchemy URL (default {DEFAULT_URL})")
     rep.add_argument("--out", type=Path, default=Path("results/report.html"), help="HTML file to write (default results/report.html)")
+    rep.add_argument("--pdf", type=Path, metavar="FILE", help="also write the board-paper report as an A4 PDF here")
+    dash_ = sub.add_parser("dashboard", help="open the dashboard: choose levers, run, compare, export (a local web app)",
+                           description="Start the dashboard on this machine (http://127.0.0.1:PORT) and open it in a "
+                                       "browser: choose a region and levers, run a comparison in the background, see the "
+                                       "headline table, time series, a map and the by-LA table, export CSV, PNG, the "
+                                       "scenario as YAML and the board report as PDF.")
+    dash_.add_argument("--port", type=_int, default=8050, help="port to listen on (default 8050)")
+    dash_.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    dash_.add_argument("--url", default=DEFAULT_URL, help=f"results database with stored studies (default {DEFAULT_URL})")
+    dash_.add_argument("--processes", type=_int, default=0, help="worker processes for runs (default: one per CPU)")
     swa = sub.add_parser("sweep-analyse", help="Sobol indices and partial dependence of a sweep, from the database")
     swa.add_argument("--plan", type=Path, required=True, help="the sweep's plan (results/studies/STUDY/plan.json)")
     swa.add_argument("--url", default=DEFAULT_URL, help=f"SQLAlchemy URL (default {DEFAULT_URL})")
@@ -292,9 +302,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "db":
             return cmd_db(args)
         if args.command == "report":
-            from rccsim.report.board import cmd_report
+            from rccsim.report.command import cmd_report
 
             return cmd_report(args)
+        if args.command == "dashboard":
+            from rccsim.dashboard.serve import (
+                serve,  # deferred: Dash is heavy, and only this command needs it
+            )
+
+            return serve(args.port, not args.no_browser, args.url, args.processes or None)
         if args.command == "docs":
             from rccsim.report.docs import cmd_docs
 

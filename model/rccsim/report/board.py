@@ -27,13 +27,11 @@ import numpy as np
 import pandas as pd
 
 from rccsim.base.errors import InputError
-from rccsim.base.files import write_text_atomic
 from rccsim.base.paths import SCENARIO_DIR, data_dir
 from rccsim.inputs.geography import load_geography
 from rccsim.inputs.params import ParamSet
 from rccsim.io.store import read_study, sqlite_path
 from rccsim.sim.scenario import load_scenario
-from rccsim.studies.batch import read_plan
 from rccsim.studies.compare import HEADLINE, KIND_LABELS, explain, figure_differences, summarise
 from rccsim.studies.plan import all_specs
 
@@ -72,7 +70,7 @@ SERIES = [
 SMALL = 5  # counts of children below this are suppressed
 
 
-def _compare_records(run_df: pd.DataFrame, met: pd.DataFrame) -> list[dict]:
+def compare_records(run_df: pd.DataFrame, met: pd.DataFrame) -> list[dict]:
     """Per-run records in the form rccsim/studies/compare.py summarises and explains."""
     whole = met[met.year == 0].pivot(index="run_id", columns="name", values="value")
     yearly = met[met.year > 0]
@@ -463,7 +461,7 @@ def build(url: str, plan: dict, plan_path: str = "") -> str:
     run_df, met, la = read_study(url, plan)
     scenarios = plan["scenarios"]
     seeds = plan["seeds"]
-    records = _compare_records(run_df, met)
+    records = compare_records(run_df, met)
     summary = summarise(records, scenarios, seeds)
     missing = [k for k, *_ in HEADLINE if k not in HEADLINE_KEYS]
     if missing:
@@ -519,13 +517,3 @@ def build(url: str, plan: dict, plan_path: str = "") -> str:
         "run_keys": " ".join(sorted(run_df.run_key)),
     }
     return _environment().get_template("report.html.j2").render(**context)
-
-
-def cmd_report(args) -> int:
-
-    plan = read_plan(args.plan)
-    text = build(args.url, plan, str(args.plan))
-    out = Path(args.out)
-    write_text_atomic(out, text)
-    print(f"rccsim report: {out} ({len(text) / 1e6:.1f} MB)")
-    return 0
