@@ -98,12 +98,14 @@ def test_a_gm_comparison_runs_shows_and_exports(server, browser):
     page.screenshot(path=str(SHOTS / "1-choose.png"), full_page=True)
     page.click("#run")
     page.wait_for_function("document.querySelector('#status').textContent.startsWith('Done')", timeout=240_000)
+    # the tables are drawn by the callback that follows the one saying Done
+    page.wait_for_function("document.querySelector('#headline').textContent.includes('Today')", timeout=30_000)
     table = page.locator("#headline").inner_text()
     assert "capital-funded home" in table and "Today's arrangements" in table
     assert "Cost per child-week" in table and "points [" in table  # differences with intervals, shares in points
     page.screenshot(path=str(SHOTS / "2-results.png"), full_page=True)
     for tab, shot in (("Over time", "3-series.png"), ("Map", "4-map.png"), ("By LA", "5-by-la.png")):
-        page.get_by_role("tab", name=tab).click()
+        page.locator(".tab", has_text=tab).first.click()
         page.wait_for_timeout(800)
         page.screenshot(path=str(SHOTS / shot), full_page=True)
     assert "Manchester" in page.locator("#by-la").inner_text()  # the by-LA table has GM's LAs

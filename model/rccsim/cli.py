@@ -98,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     bat.add_argument("plan", type=Path, nargs="?", help="plan file written by the workflow (or give --specs)")
     bat.add_argument("--chunk", default="", help="chunk id in the plan, e.g. c003")
     bat.add_argument("--specs", help="the chunk's runs, encoded by the workflow (instead of PLAN and --chunk)")
+    bat.add_argument("--specs-file", type=Path, help="a file of the chunk's runs, written by the workflow (instead of PLAN and --chunk)")
     bat.add_argument("--out", type=Path, required=True, help="chunk file to write (JSON lines)")
     bat.add_argument("--quiet", action="store_true", help="no progress on stderr")
     db = sub.add_parser("db", help="the results database: load chunk files, show what it holds",
@@ -287,6 +288,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "batch":
             from rccsim.studies.batch import run_chunk
 
+            if args.specs_file:
+                from rccsim.studies.batch import read_specs_file
+
+                return run_chunk(None, args.chunk, args.out, quiet=args.quiet, specs=read_specs_file(args.specs_file))
             if args.specs:
                 from rccsim.studies.batch import decode_specs
 

@@ -13,14 +13,17 @@ import yaml
 from dash import Input, Output, State, ctx, html, no_update
 
 from rccsim.base.errors import InputError
+from rccsim.base.files import csv_text
 from rccsim.dashboard.choices import LEVERS, MAP_METRICS, SERIES_LABELS, SETTINGS
 from rccsim.dashboard.jobs import JobQueue
 from rccsim.inputs.geography import load_geography
+from rccsim.io import ssda903
 from rccsim.report import tables
 from rccsim.report.fromdb import study_from_database
 from rccsim.report.pdf import board_pdf
 from rccsim.sim.describe import settings_in_words, title
 from rccsim.sim.scenario import load_scenario, parse_scenario
+from rccsim.studies.compare import figure_differences
 from rccsim.studies.study import StudyRequest, StudyResult
 
 MAX_SEEDS, MAX_YEARS = 100, 20
@@ -65,8 +68,6 @@ def request_from_form(region, las, start, years, seeds, levers, values, bundled,
 def read_upload(contents: list[str], names: list[str], start_year: int):
     """An uploaded SSDA903 return, read and checked in memory: its children at the start date."""
     import datetime as dt
-
-    from rccsim.io import ssda903
 
     files = [ssda903.MemoryFile(n, base64.b64decode(c.split(",", 1)[1])) for c, n in zip(contents, names)]
     ret = ssda903.read(files)
@@ -261,14 +262,11 @@ def register(app, queue: JobQueue, url: str | None) -> None:
             names = {s.name: title(s) for s in res.request.scenarios}
             frame = pd.DataFrame([{"scenario": names[s], "metric": k, **v} for s in res.meta["scenarios"]
                                   for k, v in res.summary[s]["metrics"].items()])
-            from rccsim.base.files import csv_text
-
             return {"content": csv_text(frame), "filename": "comparison.csv"}
         if what == "export-png":
-            from rccsim.studies.compare import figure_differences
-
             buf = io.BytesIO()
-            figure_differences(res.summary, res.meta["scenarios"], buf)
+            order = tables.order(res.summary, res.meta["scenarios"])
+            figure_differences(res.summary, order, buf, {s.name: title(s) for s in res.request.scenarios})
             return {"content": base64.b64encode(buf.getvalue()).decode(), "filename": "differences.png", "base64": True}
         if what == "export-pdf":
             pdf = board_pdf(res)

@@ -31,7 +31,7 @@ def _text_page(pdf: PdfPages, heading: str, paragraphs: list[str], size: float =
     """Pages of wrapped text (as many as it takes)."""
     lines: list[str] = []
     for p in paragraphs:
-        lines += textwrap.wrap(p, WRAP) or [""]
+        lines += textwrap.wrap(p, int(WRAP * 10.0 / size)) or [""]
         lines.append("")
     per_page = int(44 * 10.0 / size)
     for start in range(0, max(len(lines), 1), per_page):
@@ -42,24 +42,32 @@ def _text_page(pdf: PdfPages, heading: str, paragraphs: list[str], size: float =
         plt.close(fig)
 
 
-def _table_page(pdf: PdfPages, heading: str, lead: list[str], rows: list[dict], font: float = 8.0) -> None:
+def _table_page(pdf: PdfPages, heading: str, lead: list[str], rows: list[dict], font: float = 7.5) -> None:
+    """A table on one page: the first column (the option) wider, every other column's text kept to
+    its lines (a cell's own line breaks are kept)."""
     fig = plt.figure(figsize=A4_LANDSCAPE)
-    fig.text(0.05, 0.94, heading, fontsize=15, weight="bold")
-    fig.text(0.05, 0.90, "\n".join(textwrap.fill(p, WRAP) for p in lead), fontsize=9.5, va="top")
-    ax = fig.add_axes((0.03, 0.04, 0.94, 0.62))
-    ax.axis("off")
+    fig.text(0.04, 0.95, heading, fontsize=15, weight="bold")
+    fig.text(0.04, 0.915, "\n".join(textwrap.fill(p, WRAP + 20) for p in lead), fontsize=8.5, va="top")
     cols = list(rows[0])
-    width = 24
-    cells = [["\n".join(textwrap.wrap(str(r[c]), width)) for c in cols] for r in rows]
-    head = ["\n".join(textwrap.wrap(c, width)) for c in cols]
-    t = ax.table(cellText=cells, colLabels=head, loc="upper center", cellLoc="left", colLoc="left")
+    first, other = 28, 26
+    cells = [["\n".join(textwrap.wrap(str(r[c]), first if i == 0 else other)) if i == 0 else str(r[c])
+              for i, c in enumerate(cols)] for r in rows]
+    head = ["\n".join(textwrap.wrap(c, first if i == 0 else other)) for i, c in enumerate(cols)]
+    lines = max(2, max(cell.count("\n") + 1 for row in cells for cell in row))
+    height = min(0.78, (len(rows) + 1) * lines * 0.024)
+    ax = fig.add_axes((0.02, 0.84 - height, 0.96, height))
+    ax.axis("off")
+    widths = [1.35] + [1.0] * (len(cols) - 1)
+    total = sum(widths)
+    t = ax.table(cellText=cells, colLabels=head, loc="upper center", cellLoc="left", colLoc="left",
+                 colWidths=[w / total for w in widths], bbox=(0, 0, 1, 1))
     t.auto_set_font_size(False)
     t.set_fontsize(font)
-    t.scale(1, 2.6)
-    for (r, _), cell in t.get_celld().items():
-        if r == 0:
+    for (r, c), cell in t.get_celld().items():
+        cell.set_linewidth(0.3)
+        if r == 0 or c == 0:
             cell.set_text_props(weight="bold")
-            cell.set_facecolor("#eeeeee")
+            cell.set_facecolor("#eeeeee" if r == 0 else "#f7f7f7")
     pdf.savefig(fig)
     plt.close(fig)
 
@@ -119,26 +127,32 @@ def board_pdf(res: StudyResult) -> bytes:
             "differences between options on the same seeds are the report's subject. Levers' settings that the pathfinders "
             "have not published are illustrative; results that rest on them are marked as assumptions in the parameters.",
         ], size=11)
-        rows = tables.headline_rows(res.summary, scen, names)
-        chunk = 4  # options a page, beside the baseline
-        options = [s for s in scen if s != "baseline"]
-        for i in range(0, max(len(options), 1), chunk):
-            cols = ["measure", "unit", names["baseline"], *[names[s] for s in options[i:i + chunk]]]
-            _table_page(pdf, "Headline results", [
-                "Each cell: the mean over seeds; for an option, its difference from today's arrangements [95% interval over "
-                "seeds]. Shares' differences are in percentage points. Cost includes the levers' own costs."],
-                [{c: r[c] for c in cols} for r in rows])
+        note = ("Options after today's arrangements, by their effect on the cost per child-week (largest saving first). "
+                "Each cell: the mean over seeds; for an option, below it, its difference from today's arrangements "
+                "[95% interval over seeds]; an interval that includes zero is not distinguishable from no effect. "
+                "Shares' differences are in percentage points. Cost includes the levers' own costs. A difference "
+                "involving fewer than 5 children is withheld.")
+        for heading, keys in (("Headline results: cost and distance from home",
+                               ["cost_total_gbp", "cost_per_child_week_gbp", "mean_distance_miles", "share_over_20_miles",
+                                "share_out_of_la"]),
+                              ("Headline results: stability and sufficiency",
+                               ["moves_per_child_year", "share_3plus_placements", "share_long_term_stable",
+                                "share_emergency_placements", "children_waiting_end", "children_homes_end",
+                                "foster_households_end"])):
+            _table_page(pdf, heading, [note], tables.option_rows(res.summary, scen, names, keys))
         png = io.BytesIO()
-        figure_differences(res.summary, scen, png)
+        figure_differences(res.summary, scen, png, names)
         _image_page(pdf, "Differences from today's arrangements", png.getvalue(),
                     "Each option's difference from baseline, mean and 95% interval over seeds (common random numbers).")
         _image_page(pdf, "Over time", _series_png(res, names), "Means over seeds, by year ending 31 March.")
         why = []
+        options = [s for s in scen if s != "baseline"]
         for s in options:
             why.append(f"{names[s]}: " + " ".join(res.explanations.get(s, [])))
-        _text_page(pdf, "Why the options differ (from the runs' own records)", why or ["No option was run."], size=9)
-        _text_page(pdf, "The options in words", [f"{names[s.name]}: " + "; ".join(settings_in_words(s))
-                                                 for s in res.request.scenarios], size=9.5)
+        _text_page(pdf, "Why the options differ (from the runs' own records)", why or ["No option was run."], size=7.5)
+        by_name = {s.name: s for s in res.request.scenarios}
+        _text_page(pdf, "The options in words", [f"{names[s]}: " + "; ".join(settings_in_words(by_name[s]))
+                                                 for s in scen], size=8.5)
         prov = [f"Code version: {meta['code_version']}",
                 f"Region {region}; {meta['years']} years from 1 April {meta['start_year']}; seeds {', '.join(map(str, seeds))}",
                 "Scenarios (content hash; parameter hash): " + "; ".join(

@@ -135,6 +135,25 @@ def headline_rows(summary: dict, scenarios: list[str], names: dict[str, str]) ->
     return rows
 
 
+def option_rows(summary: dict, scenarios: list[str], names: dict[str, str], keys: list[str]) -> list[dict]:
+    """One row per option (today's arrangements first) and a column per measure of ``keys``: the level
+    and, on a second line, the difference from baseline with its interval."""
+    spec = {k: (label, kind, count) for k, label, kind, count in HEADLINE}
+    rows = []
+    for s in scenarios:
+        row = {"option": names.get(s, s)}
+        for key in keys:
+            label, kind, count = spec[key]
+            unit = UNITS[kind].replace(" (differences in points)", "")
+            m = summary[s]["metrics"][key]
+            cell = level(m["mean"], kind, count)
+            if s != "baseline":
+                cell += "\nwithheld (<5 children)" if withheld(summary, s, key, count) else f"\n{difference(m, kind)}"
+            row[f"{label} ({unit})" if unit and unit != "£" else label] = cell
+        rows.append(row)
+    return rows
+
+
 def findings(summary: dict, scenarios: list[str], names: dict[str, str], seeds: int) -> list[str]:
     """Three or four sentences of findings, each with its interval."""
     others = [s for s in order(summary, scenarios) if s != "baseline"]

@@ -70,7 +70,7 @@ def settings_in_words(scenario: Scenario) -> list[str]:
     if lv.rcc_running_cost_gbp_per_year:
         out.append(f"RCC running cost: {money(lv.rcc_running_cost_gbp_per_year)} a year")
     out += [f"Parameter {k} set to {v}" for k, v in scenario.parameters.items()]
-    return out or ["Today's arrangements: no RCC lever"]
+    return out or ["no RCC lever"]
 
 
 def title(scenario: Scenario) -> str:

@@ -243,7 +243,7 @@ def _table(summary: dict, scenarios: list[str]) -> str:
     return "\n".join(out)
 
 
-def figure_differences(summary: dict, scenarios: list[str], path: Path) -> None:
+def figure_differences(summary: dict, scenarios: list[str], path: Path, names: dict | None = None) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -264,7 +264,7 @@ def figure_differences(summary: dict, scenarios: list[str], path: Path) -> None:
             div = scale if key == "cost_total_gbp" else (1 / scale if key.startswith("share") else 1.0)
             ax.errorbar([d / div], [i], xerr=[[(d - lo) / div], [(hi - d) / div]], fmt="o", capsize=3, color="C0")
         ax.axvline(0, color="0.5", lw=0.8)
-        ax.set_yticks(range(len(others)), others, fontsize=7)
+        ax.set_yticks(range(len(others)), [(names or {}).get(s, s) for s in others], fontsize=7)
         ax.set_ylim(-0.6, len(others) - 0.4)
         if key == "cost_total_gbp":
             base_txt = f"£{base / 1e6:,.0f}m"
