@@ -22,6 +22,7 @@ from rccsim.report import tables
 from rccsim.report.fromdb import study_from_database
 from rccsim.report.pdf import board_pdf
 from rccsim.sim.describe import settings_in_words, title
+from rccsim.sim.formats import hide_small_counts
 from rccsim.sim.scenario import load_scenario, parse_scenario
 from rccsim.studies.compare import figure_differences
 from rccsim.studies.study import StudyRequest, StudyResult
@@ -86,8 +87,10 @@ def _series_figure(res: StudyResult, metric: str, names: dict) -> go.Figure:
         mean, sd, n = g.mean(), g.std(ddof=1).fillna(0.0), g.count()
         half = 1.96 * sd / np.sqrt(n)
         x = start + mean.index.to_numpy()
-        fig.add_trace(go.Scatter(x=x, y=mean.to_numpy(), mode="lines+markers", name=names[s]))
-        if s == "baseline":
+        small = metric == "children_waiting_end"  # counts of children under 5 are not shown
+        y = hide_small_counts(mean.to_numpy()) if small else mean.to_numpy()
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=names[s]))
+        if s == "baseline" and not small:
             fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[(mean + half).to_numpy(), (mean - half).to_numpy()[::-1]],
                                      fill="toself", line={"width": 0}, opacity=0.25, name="baseline 95% band",
                                      hoverinfo="skip"))

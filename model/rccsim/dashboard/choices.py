@@ -15,7 +15,7 @@ SERIES_LABELS = {
     "cost_per_child_week_gbp": "Cost per child-week (£)", "cost_total_gbp": "Spend in the year (£)",
     "mean_distance_miles": "Mean distance from home (miles)", "share_over_20_miles": "Placed > 20 miles (share)",
     "share_out_of_la": "Placed outside own LA (share)", "moves_per_child_year": "Moves per child-year",
-    "children_waiting_end": "Children in emergency settings (31 March)", "children_in_care_end": "Children in care",
+    "children_waiting_end": "Children in emergency settings (31 March; under 5 not shown)", "children_in_care_end": "Children in care",
     "children_homes_end": "Children's homes", "share_residential_end": "In residential care (share)",
 }
 MAP_METRICS = {"share_over_20_miles": "Placed > 20 miles", "share_out_of_la": "Placed outside own LA",

@@ -32,6 +32,7 @@ from rccsim.inputs.params import ParamSet
 from rccsim.io.store import read_study, sqlite_path
 from rccsim.report import tables
 from rccsim.sim.describe import settings_in_words
+from rccsim.sim.formats import hide_small_counts
 from rccsim.sim.scenario import load_scenario
 from rccsim.studies.compare import HEADLINE, KIND_LABELS, explain, figure_differences, summarise
 from rccsim.studies.plan import all_specs
@@ -51,7 +52,7 @@ SERIES = [
     ("mean_distance_miles", "Mean distance from home at 31 March", "miles", 1.0),
     ("share_over_20_miles", "Placed more than 20 miles away", "% of children placed", 100.0),
     ("moves_per_child_year", "Placement moves per child-year", "moves per child-year", 1.0),
-    ("children_waiting_end", "Children in emergency settings at 31 March", "children", 1.0),
+    ("children_waiting_end", "Children in emergency settings at 31 March (under 5 not shown)", "children", 1.0),
 ]
 SMALL = 5  # counts of children below this are suppressed
 
@@ -131,9 +132,10 @@ def fig_series(met: pd.DataFrame, run_df: pd.DataFrame, scenarios: list[str], st
             half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
             x = start_year + mean.index.to_numpy()
             lw = 2.2 if s == "baseline" else 1.2
-            ax.plot(x, mean.to_numpy(), color=colours[s], lw=lw, label=titles.get(s, s), zorder=3 if s == "baseline" else 2,
+            shown = hide_small_counts(mean.to_numpy()) if key == "children_waiting_end" else mean.to_numpy()
+            ax.plot(x, shown, color=colours[s], lw=lw, label=titles.get(s, s), zorder=3 if s == "baseline" else 2,
                     marker="o" if len(x) < 4 else None, ms=3)
-            if s == "baseline":  # one band: eleven overlapping bands would hide the lines
+            if s == "baseline" and key != "children_waiting_end":  # one band: eleven would hide the lines
                 ax.fill_between(x, (mean - half).to_numpy(), (mean + half).to_numpy(), color="0.6", alpha=0.35, lw=0,
                                 label="baseline 95% interval")
         if unit == "children" and key == "children_waiting_end":

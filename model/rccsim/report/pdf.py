@@ -20,6 +20,7 @@ from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from rccsim.inputs.params import ParamSet  # noqa: E402
 from rccsim.report import tables  # noqa: E402
 from rccsim.sim.describe import settings_in_words, title  # noqa: E402
+from rccsim.sim.formats import hide_small_counts  # noqa: E402
 from rccsim.studies.compare import figure_differences  # noqa: E402
 from rccsim.studies.study import StudyResult  # noqa: E402
 
@@ -85,14 +86,15 @@ def _image_page(pdf: PdfPages, heading: str, png: bytes, caption: str) -> None:
 
 def _series_png(res: StudyResult, names: dict) -> bytes:
     metrics = [("cost_per_child_week_gbp", "Cost per child-week (£)", 1.0), ("share_over_20_miles", "Placed > 20 miles (%)", 100.0),
-               ("moves_per_child_year", "Moves per child-year", 1.0), ("children_waiting_end", "Children in emergency settings", 1.0)]
+               ("moves_per_child_year", "Moves per child-year", 1.0), ("children_waiting_end", "Children in emergency settings (under 5 not shown)", 1.0)]
     fig, axes = plt.subplots(2, 2, figsize=(11, 6.5))
     start = res.meta["start_year"]
     for ax, (key, label, scale) in zip(axes.ravel(), metrics):
         sub = res.series[res.series.metric == key]
         for s in tables.order(res.summary, res.meta["scenarios"]):
             g = sub[sub.scenario == s].groupby("year").value.mean() * scale
-            ax.plot(start + g.index.to_numpy(), g.to_numpy(), lw=2.2 if s == "baseline" else 1.2, label=names[s],
+            y = hide_small_counts(g.to_numpy()) if key == "children_waiting_end" else g.to_numpy()
+            ax.plot(start + g.index.to_numpy(), y, lw=2.2 if s == "baseline" else 1.2, label=names[s],
                     color="black" if s == "baseline" else None)
         ax.set_title(label, fontsize=10)
         ax.grid(alpha=0.3)

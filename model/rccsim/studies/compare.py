@@ -26,6 +26,7 @@ from rccsim.base.files import csv_text
 from rccsim.base.version import code_version
 from rccsim.inputs.geography import load_geography
 from rccsim.inputs.published import check_start_year
+from rccsim.sim import formats
 from rccsim.sim.scenario import load_scenario
 from rccsim.studies.harness import RunSpec, run_specs
 
@@ -136,11 +137,12 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
     lever = {k: _mean(runs, scenario, lambda m, k=k: m["lever_costs_gbp"].get(k, 0.0)) for k in items}
     lever = {k: v for k, v in lever.items() if v}
     big = sorted(d_spend.items(), key=lambda kv: -abs(kv[1]))[:3]
-    parts = [f"{KIND_LABELS.get(k, k.replace('_', ' ')).lower()} {v / 1e6:+,.1f}m" for k, v in big if abs(v) >= 0.05e6]
+    parts = [f"{_lower(KIND_LABELS.get(k, k.replace('_', ' ')))} {'-' if v < 0 else '+'}£{abs(v) / 1e6:,.1f}m"
+             for k, v in big if abs(v) >= 0.05e6]
     lever_txt = ", ".join(f"{k.replace('_', ' ')} £{v / 1e6:,.1f}m" for k, v in lever.items())
     voids = _mean(runs, scenario, lambda m: m["block_voids_gbp"])
     cost = s["cost_total_gbp"]
-    line = (f"Cost {cost['diff'] / 1e6:+,.1f}m (95% interval {cost['lo'] / 1e6:+,.1f}m to {cost['hi'] / 1e6:+,.1f}m)"
+    line = (f"Cost {formats.difference(cost, 'money')}"
             f"{' ' if sig('cost_total_gbp') else ', not distinguishable from zero; '}")
     clauses = []
     if parts:
@@ -208,32 +210,27 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
     return lines
 
 
-def _signed(value: float, digits: int) -> str:
-    return _nozero(f"{value:+.{digits}f}")
-
-
-def _nozero(text: str) -> str:
-    """'-0.0' and '+-0' read as '+0.0': a value that rounds to zero has no sign to show."""
-    body = text.lstrip("+-")
-    return "+" + body if not any(ch in "123456789" for ch in body) else text
+def _lower(label: str) -> str:
+    """'Agency (IFA) foster' -> 'agency (IFA) foster'; 'LA foster' stays."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
 
 
 def _table(summary: dict, scenarios: list[str]) -> str:
+    """The headline as text: each option's level and difference from baseline [95% interval], in
+    the reports' formats and with their suppression (rccsim.sim.formats)."""
+    kinds = {k: (kind, count) for k, _, kind, count in formats.HEADLINE}
     rows = []
     width = max(len(label) for _, label, _ in HEADLINE) + 2
-    for key, label, fmt in HEADLINE:
+    for key, label, _ in HEADLINE:
+        kind, count = kinds[key]
         cells = []
         for s in scenarios:
             m = summary[s]["metrics"][key]
-            if s == "baseline":
-                cells.append(fmt.format(m["mean"]))
-            elif key.startswith("share_"):  # a difference of shares is in percentage points
-                pts = [_signed(100 * m[k], 2 if "emergency" in key else 1) for k in ("diff", "lo", "hi")]
-                cells.append(f"{fmt.format(m['mean'])} ({pts[0]} points [{pts[1]}, {pts[2]}])")
-            else:
-                f = fmt.replace("{:", "{:+")
-                d, lo, hi = (_nozero(f.format(m[k])) for k in ("diff", "lo", "hi"))
-                cells.append(f"{fmt.format(m['mean'])} ({d} [{lo}, {hi}])")
+            cell = formats.level(m["mean"], kind, count)
+            if s != "baseline":
+                cell += " (difference withheld: fewer than 5 children)" if formats.withheld(summary, s, key, count) \
+                    else f" ({formats.difference(m, kind)})"
+            cells.append(cell)
         rows.append((label, cells))
     out = []
     for s in scenarios:
