@@ -89,6 +89,8 @@ def test_a_gm_comparison_runs_shows_and_exports(server, browser):
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    asked = []
+    page.on("request", lambda r: asked.append(r.url))
     page.goto(server)
     page.wait_for_selector("#run")
     assert page.locator("#headline").inner_text().strip() == ""  # nothing before a run
@@ -109,14 +111,27 @@ def test_a_gm_comparison_runs_shows_and_exports(server, browser):
         page.wait_for_timeout(800)
         page.screenshot(path=str(SHOTS / shot), full_page=True)
     assert "Manchester" in page.locator("#by-la").inner_text()  # the by-LA table has GM's LAs
+    page.locator(".tab", has_text="Map").first.click()
+    page.wait_for_function("document.querySelectorAll('#map-graph .scatterlayer .point').length >= 10", timeout=20_000)
+    # a reload keeps the study (the browser tab's session), as a user expects
+    page.reload()
+    page.wait_for_function("document.querySelector('#headline') && "
+                           "document.querySelector('#headline').textContent.includes('Today')", timeout=30_000)
     with page.expect_download() as got:
         page.click("#export-csv")
     csv = Path(got.value.path()).read_text()
-    assert csv.startswith("scenario,metric,mean,diff,lo,hi") and "capital-funded home" in csv
+    assert csv.startswith("option,measure,unit,level,difference from baseline [95% interval]")
+    assert "capital-funded home" in csv and " points [" in csv
+    import csv as csvlib
+
+    for row in csvlib.DictReader(io.StringIO(csv)):  # a count of children is <5, 0, or 5 and over: never 1-4
+        if row["measure"] == "Children in emergency settings (end)":
+            assert row["level"] in ("<5", "0") or float(row["level"].replace(",", "")) >= 5
     with page.expect_download() as got:
         page.click("#export-pdf")
     pdf = Path(got.value.path()).read_bytes()
     assert pdf.startswith(b"%PDF")
+    assert [u for u in asked if not u.startswith((server, "data:", "blob:"))] == []  # nothing from the web
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "Headline results" in text and "Provenance" in text and "Findings" in text
     page.close()

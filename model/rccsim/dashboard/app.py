@@ -15,7 +15,7 @@ from __future__ import annotations
 from dash import Dash, dash_table, dcc, html
 
 from rccsim.dashboard import callbacks
-from rccsim.dashboard.choices import LEVERS, MAP_METRICS, SERIES_LABELS, SETTINGS
+from rccsim.dashboard.choices import LEVERS, MAP_METRICS, SERIES_LABELS, SETTING_LABELS, SETTINGS
 from rccsim.dashboard.jobs import JobQueue
 from rccsim.inputs.geography import load_geography
 from rccsim.levers.base import LeverSettings
@@ -38,7 +38,8 @@ def _field_inputs(key: str, cls: type[LeverSettings]) -> list:
     for name, f in cls.model_fields.items():
         ident = f"set-{key}-{name}"
         out.append(html.Div([
-            html.Label(name.replace("_", " "), htmlFor=ident, className="setting-label"),
+            html.Label(f"{SETTING_LABELS.get(f'{key}.{name}', name.replace('_', ' '))} [{name}]", htmlFor=ident,
+                       className="setting-label"),
             dcc.Input(id=ident, type="number", value=f.default, debounce=True, className="setting"),
         ], className="setting-row"))
     return out
@@ -95,7 +96,12 @@ def layout() -> html.Div:
         dcc.Tabs(id="tabs", value="headline", children=[
             dcc.Tab(label="Headline", value="headline", children=[
                 html.P(id="findings"),
-                dash_table.DataTable(id="headline", columns=[], data=[], style_cell={"textAlign": "left"},
+                html.P("Read the differences between options, not the levels: the model's levels are checked against "
+                       "published figures on the manual's Validation page, and some (distance from home LA by LA among "
+                       "them) are not yet within tolerance.", className="caveat"),
+                dash_table.DataTable(id="headline", columns=[], data=[],
+                                     style_cell={"textAlign": "left", "whiteSpace": "normal", "height": "auto",
+                                                 "fontFamily": "inherit", "minWidth": "7em", "maxWidth": "22em"},
                                      style_table={"overflowX": "auto"}),
                 html.Ul(id="settings"),
             ]),
@@ -133,8 +139,8 @@ def layout() -> html.Div:
         html.H1("rccsim: regional care options"),
         html.P("Compare what Regional Care Co-operative levers do to cost, distance from home and stability, "
                "against today's arrangements, on the same random seeds."),
-        dcc.Store(id="job"),
-        dcc.Store(id="shown"),
+        dcc.Store(id="job", storage_type="session"),  # a reload finds its study again
+        dcc.Store(id="shown", storage_type="session"),
         dcc.Interval(id="tick", interval=700, disabled=True),
         html.Div([controls, results], className="page"),
     ])
@@ -146,6 +152,8 @@ body{font-family:Helvetica,Arial,sans-serif;margin:1em 2em;color:#222}
 .controls{flex:0 0 22em}.results{flex:1;min-width:0}
 .controls label{display:block;margin-top:.6em;font-weight:bold;font-size:.9em}
 .setting-label{font-weight:normal!important}
+.controls fieldset label{display:flex;align-items:center;font-weight:normal;margin-top:.3em}
+.caveat{font-size:.85em;color:#555}
 .buttons button{margin:.6em .6em 0 0;padding:.4em 1em}
 button.primary{font-weight:bold}
 progress{width:100%;margin-top:.6em}

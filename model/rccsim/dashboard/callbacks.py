@@ -21,6 +21,7 @@ from rccsim.io import ssda903
 from rccsim.report import tables
 from rccsim.report.fromdb import study_from_database
 from rccsim.report.pdf import board_pdf
+from rccsim.sim import formats
 from rccsim.sim.describe import settings_in_words, title
 from rccsim.sim.formats import hide_small_counts
 from rccsim.sim.scenario import load_scenario, parse_scenario
@@ -78,6 +79,13 @@ def read_upload(contents: list[str], names: list[str], start_year: int):
     return pop
 
 
+def _empty() -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(xaxis={"visible": False}, yaxis={"visible": False}, annotations=[{
+        "text": "Run a comparison (or open a stored study) to see it here", "showarrow": False, "font": {"size": 14}}])
+    return fig
+
+
 def _series_figure(res: StudyResult, metric: str, names: dict) -> go.Figure:
     df = res.series[res.series.metric == metric]
     fig = go.Figure()
@@ -110,13 +118,23 @@ def _map_figure(res: StudyResult, metric: str, scenario: str) -> go.Figure:
         val = d[d.scenario == scenario].groupby("la_code").value.mean() - base
         label = f"{MAP_METRICS[metric]}: difference from baseline"
     scale = 100.0 if metric.startswith("share") else 1.0
-    text = [f"{las.at[c, 'la_name']}: {v * scale:+.1f}" if scenario != "baseline" else f"{las.at[c, 'la_name']}: {v * scale:.1f}"
+    diff = scenario != "baseline"
+    unit = ("points" if diff else "%") if scale == 100 else ("children" if metric == "children_in_care_end" else "")
+    text = [f"{las.at[c, 'la_name']}: {v * scale:+.1f} {unit}" if diff else f"{las.at[c, 'la_name']}: {v * scale:.1f} {unit}"
             for c, v in val.items()]
-    fig = go.Figure(go.Scattergeo(lon=las.loc[val.index, "lon"], lat=las.loc[val.index, "lat"], text=text, mode="markers",
-                                  marker={"size": 11, "color": val.to_numpy() * scale, "colorscale": "RdBu_r",
-                                          "colorbar": {"title": "points" if scale == 100 else ""}}, hoverinfo="text"))
-    fig.update_geos(fitbounds="locations", showcountries=False, showland=True, landcolor="#f2f2f2")
-    fig.update_layout(title=label, margin={"t": 40, "l": 0, "r": 0, "b": 0})
+    # LAs as points on their longitude and latitude (no base map: nothing is fetched from the web)
+    lon, lat = las.loc[val.index, "lon"].to_numpy(), las.loc[val.index, "lat"].to_numpy()
+    few = len(val) <= 25  # names beside the points of a region; England's 150 only on hover
+    fig = go.Figure(go.Scatter(x=lon, y=lat, hovertext=text, mode="markers+text" if few else "markers", hoverinfo="text",
+                               text=[las.at[c, "la_name"] for c in val.index] if few else None,
+                               textposition="top center", textfont={"size": 10},
+                               marker={"size": 14, "color": val.to_numpy() * scale, "showscale": True,
+                                       "colorscale": "RdBu_r" if diff else "Viridis", "line": {"width": 0.5, "color": "#333"},
+                                       **({"cmid": 0.0} if diff else {}), "colorbar": {"title": unit}}))
+    fig.update_xaxes(title="longitude", showgrid=False, zeroline=False)
+    fig.update_yaxes(title="latitude", showgrid=False, zeroline=False, scaleanchor="x",
+                     scaleratio=1 / max(np.cos(np.radians(float(np.mean(lat)) if len(lat) else 53.0)), 0.1))
+    fig.update_layout(title=label, margin={"t": 40, "l": 40, "r": 10, "b": 40}, plot_bgcolor="#f7f7f7")
     return fig
 
 
@@ -195,6 +213,17 @@ def register(app, queue: JobQueue, url: str | None) -> None:
         state = "Running" if j.status == "running" else "Queued"
         return str(j.done), str(max(j.total, 1)), f"{state}: {j.done} of {j.total} runs", False, no_update
 
+    @app.callback(Output("tick", "disabled", allow_duplicate=True), Input("job", "data"), State("shown", "data"),
+                  prevent_initial_call="initial_duplicate")
+    def resume(job, shown):
+        """After a reload, go on watching a study that is queued or running, or show one that finished."""
+        if not job or job["id"] not in queue.jobs:
+            return True
+        j = queue.jobs[job["id"]]
+        if j.status in ("queued", "running"):
+            return False
+        return not (j.status == "done" and (shown or {}).get("result") != j.id)
+
     def _result(shown) -> StudyResult | None:
         key = (shown or {}).get("result")
         if key in results:
@@ -223,7 +252,7 @@ def register(app, queue: JobQueue, url: str | None) -> None:
     def series(shown, metric):
         res = _result(shown)
         if res is None:
-            return go.Figure()
+            return _empty()
         return _series_figure(res, metric, {s.name: title(s) for s in res.request.scenarios})
 
     @app.callback(Output("map-graph", "figure"), Input("shown", "data"), Input("map-metric", "value"),
@@ -231,7 +260,7 @@ def register(app, queue: JobQueue, url: str | None) -> None:
     def mapping(shown, metric, scenario):
         res = _result(shown)
         if res is None:
-            return go.Figure()
+            return _empty()
         return _map_figure(res, metric, scenario if scenario in res.meta["scenarios"] else "baseline")
 
     @app.callback(Output("stored", "options"), Input("tabs", "value"))
@@ -250,22 +279,32 @@ def register(app, queue: JobQueue, url: str | None) -> None:
         results[plan_path] = res
         return {**(shown or {}), "result": plan_path}, f"Opened {res.meta['study']}: {len(res.records)} runs"
 
-    @app.callback(Output("download", "data"), Input("export-yaml", "n_clicks"), Input("export-csv", "n_clicks"),
+    @app.callback(Output("download", "data"), Output("status", "children", allow_duplicate=True),
+                  Input("export-yaml", "n_clicks"), Input("export-csv", "n_clicks"),
                   Input("export-png", "n_clicks"), Input("export-pdf", "n_clicks"), State("shown", "data"),
                   prevent_initial_call=True)
     def export(_a, _b, _c, _d, shown):
         res = _result(shown)
         if res is None:
-            return no_update
-        what = ctx.triggered_id
+            return no_update, "Nothing to export yet: run a comparison or open a stored study first"
+        return _export(res, ctx.triggered_id), no_update
+
+    def _export(res: StudyResult, what: str):
         if what == "export-yaml":
-            docs = [s.model_dump(mode="json", exclude_defaults=True) for s in res.request.scenarios if s.name != "baseline"]
-            return {"content": yaml.safe_dump_all(docs, sort_keys=False), "filename": "scenarios.yaml"}
+            opts = [s for s in res.request.scenarios if s.name != "baseline"]
+            docs = [{"name": s.name, "title": title(s),
+                     "levers": {k: getattr(s.levers, k).model_dump(mode="json") for k in s.levers.active()},
+                     **({"parameters": dict(s.parameters)} if s.parameters else {})} for s in opts]
+            m = res.meta
+            head = (f"# {len(docs)} option{'s' if len(docs) != 1 else ''} exported from the rccsim dashboard: "
+                    f"{m['region']}, {m['years']} years from 31 March {m['start_year']}, seeds 1-{len(m['seeds'])}.\n"
+                    f"# Run one again: save it as a file of its own, then\n#   rccsim compare --region {m['region']} "
+                    f"--scenarios FILE.yaml --seeds {len(m['seeds'])} --years {m['years']} --start {m['start_year']}\n")
+            return {"content": head + yaml.safe_dump_all(docs, sort_keys=False, allow_unicode=True),
+                    "filename": "scenarios.yaml"}
         if what == "export-csv":
             names = {s.name: title(s) for s in res.request.scenarios}
-            frame = pd.DataFrame([{"scenario": names[s], "metric": k, **v} for s in res.meta["scenarios"]
-                                  for k, v in res.summary[s]["metrics"].items()])
-            return {"content": csv_text(frame), "filename": "comparison.csv"}
+            return {"content": csv_text(headline_frame(res, names)), "filename": "comparison.csv"}
         if what == "export-png":
             buf = io.BytesIO()
             order = tables.order(res.summary, res.meta["scenarios"])
@@ -275,6 +314,30 @@ def register(app, queue: JobQueue, url: str | None) -> None:
             pdf = board_pdf(res)
             return {"content": base64.b64encode(pdf).decode(), "filename": "board-report.pdf", "base64": True}
         return no_update
+
+
+def headline_frame(res: StudyResult, names: dict) -> pd.DataFrame:
+    """The headline as a table to paste: option, measure, unit, level, difference and its interval,
+    in the reports' formats; counts of children under 5 and differences involving one withheld."""
+    scale = {"money": 1e-6, "share": 100.0}  # the numbers' units: £m, percentage points, else as shown
+    rows = []
+    for s in tables.order(res.summary, res.meta["scenarios"]):
+        for key, label, kind, count in formats.HEADLINE:
+            m = res.summary[s]["metrics"][key]
+            row = {"option": names.get(s, s), "measure": label, "unit": formats.UNITS[kind],
+                   "level": formats.level(m["mean"], kind, count), "difference from baseline [95% interval]": "",
+                   "difference (number)": None, "interval low": None, "interval high": None,
+                   "unit of the numbers": {"money": "£m", "share": "percentage points"}.get(kind, formats.UNITS[kind])}
+            if s != "baseline":
+                if formats.withheld(res.summary, s, key, count):
+                    row["difference from baseline [95% interval]"] = "withheld (fewer than 5 children)"
+                else:
+                    row["difference from baseline [95% interval]"] = formats.difference(m, kind)
+                    k = scale.get(kind, 1.0)
+                    row.update({"difference (number)": round(m["diff"] * k, 6), "interval low": round(m["lo"] * k, 6),
+                                "interval high": round(m["hi"] * k, 6)})
+            rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def stored_studies(url: str | None) -> list[dict]:

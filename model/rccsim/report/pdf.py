@@ -16,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")  # no screen: the figures are drawn to files
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from rccsim.inputs.params import ParamSet  # noqa: E402
 from rccsim.report import tables  # noqa: E402
@@ -98,6 +99,7 @@ def _series_png(res: StudyResult, names: dict) -> bytes:
                     color="black" if s == "baseline" else None)
         ax.set_title(label, fontsize=10)
         ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
         if key == "children_waiting_end":
             ax.set_ylim(bottom=0)
     handles, labels = axes[0, 0].get_legend_handles_labels()

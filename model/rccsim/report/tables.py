@@ -74,9 +74,16 @@ def findings(summary: dict, scenarios: list[str], names: dict[str, str], seeds: 
     best = others[0]
     m = cost[best]
     verb = "lowers" if m["hi"] < 0 else ("raises" if m["lo"] > 0 else "does not measurably change")
-    out.append(f"{names[best]} {verb} the cost per child-week ({difference(m, 'gbp')} against "
-               f"{level(summary['baseline']['metrics']['cost_per_child_week_gbp']['mean'], 'gbp')} today), the most "
-               f"of the {len(others)} option{'s' if len(others) != 1 else ''} compared.")
+    today = level(summary['baseline']['metrics']['cost_per_child_week_gbp']['mean'], 'gbp')
+    what = f"{difference(m, 'gbp')} against {today} today"
+    if len(others) == 1:
+        out.append(f"{names[best]} {verb} the cost per child-week ({what}).")
+    elif verb == "lowers":
+        out.append(f"{names[best]} lowers the cost per child-week the most of the {len(others)} options compared ({what}).")
+    elif verb == "raises":
+        out.append(f"Every option raises the cost per child-week; the least, {names[best]}: {what}.")
+    else:
+        out.append(f"No option measurably lowers the cost per child-week; the lowest, {names[best]}: {what}.")
     far = {s: summary[s]["metrics"]["share_over_20_miles"] for s in others}
     nearest = min(others, key=lambda s: far[s]["diff"])
     fm = far[nearest]
@@ -84,8 +91,9 @@ def findings(summary: dict, scenarios: list[str], names: dict[str, str], seeds: 
         out.append(f"{names[nearest]} brings most children nearer home: the share placed more than 20 miles away "
                    f"changes by {difference(fm, 'share')}.")
     else:
-        out.append(f"No option measurably lowers the share of children placed more than 20 miles away (the largest "
-                   f"fall, {names[nearest]}: {difference(fm, 'share')}).")
+        which = "" if len(others) == 1 else f"the lowest, {names[nearest]}: "
+        out.append(f"No option measurably lowers the share of children placed more than 20 miles away ({which}"
+                   f"{difference(fm, 'share')}).")
     mv = {s: summary[s]["metrics"]["moves_per_child_year"] for s in others}
     steady = min(others, key=lambda s: mv[s]["diff"])
     if mv[steady]["hi"] < 0:

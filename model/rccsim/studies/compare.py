@@ -241,6 +241,9 @@ def _table(summary: dict, scenarios: list[str]) -> str:
 
 
 def figure_differences(summary: dict, scenarios: list[str], path: Path, names: dict | None = None) -> None:
+    """Each option's difference from baseline on the nine headline measures, mean and 95% interval."""
+    import textwrap
+
     import matplotlib
 
     matplotlib.use("Agg")
@@ -249,8 +252,9 @@ def figure_differences(summary: dict, scenarios: list[str], path: Path, names: d
     others = [s for s in scenarios if s != "baseline"]
     keys = [k for k, _, _ in HEADLINE[:9]]
     labels = {k: lab for k, lab, _ in HEADLINE}
-    fig, axes = plt.subplots(3, 3, figsize=(11, 8.5))
-    for ax, key in zip(axes.ravel(), keys):
+    labels = {k: lab for k, lab, _, _ in formats.HEADLINE}
+    fig, axes = plt.subplots(3, 3, figsize=(12, 3 + 0.55 * max(3, len(others)) * 3 / 2))
+    for n, (ax, key) in enumerate(zip(axes.ravel(), keys)):
         base = summary["baseline"]["metrics"][key]["mean"]
         scale = 1e6 if key == "cost_total_gbp" else (100.0 if key.startswith("share") else 1.0)
         unit = "£m" if key == "cost_total_gbp" else ("percentage points" if key.startswith("share") else
@@ -261,8 +265,9 @@ def figure_differences(summary: dict, scenarios: list[str], path: Path, names: d
             div = scale if key == "cost_total_gbp" else (1 / scale if key.startswith("share") else 1.0)
             ax.errorbar([d / div], [i], xerr=[[(d - lo) / div], [(hi - d) / div]], fmt="o", capsize=3, color="C0")
         ax.axvline(0, color="0.5", lw=0.8)
-        ax.set_yticks(range(len(others)), [(names or {}).get(s, s) for s in others], fontsize=7)
-        ax.set_ylim(-0.6, len(others) - 0.4)
+        ax.set_yticks(range(len(others)))
+        ax.set_yticklabels([(names or {}).get(s, s) for s in others] if n % 3 == 0 else [], fontsize=8)
+        ax.set_ylim(len(others) - 0.4, -0.6)
         if key == "cost_total_gbp":
             base_txt = f"£{base / 1e6:,.0f}m"
         elif key.startswith("share"):
@@ -271,10 +276,10 @@ def figure_differences(summary: dict, scenarios: list[str], path: Path, names: d
             base_txt = f"£{base:,.0f}"
         else:
             base_txt = f"{base:,.3g}"
-        ax.set_title(f"{labels[key]}\n(baseline {base_txt})", fontsize=8)
-        ax.xaxis.set_major_locator(plt.MaxNLocator(5))
-        ax.set_xlabel(f"difference from baseline ({unit})", fontsize=7)
-        ax.tick_params(axis="x", labelsize=7)
+        ax.set_title(textwrap.fill(f"{labels[key]} (baseline {base_txt})", 40), fontsize=8.5)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(4))
+        ax.set_xlabel(f"difference ({unit})", fontsize=7.5)
+        ax.tick_params(axis="x", labelsize=7.5)
     fig.suptitle("Difference from baseline, mean and 95% interval over seeds (common random numbers)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=130)
