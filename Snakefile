@@ -8,6 +8,8 @@
 # Configuration: experiments/config.yaml (defaults), checked against
 # experiments/schemas/config.schema.yaml. Rules: experiments/rules/.
 
+import sys
+
 from snakemake.utils import min_version, validate
 
 from rccsim.studies.plan import check_config
@@ -32,7 +34,14 @@ include: "experiments/rules/sweeps.smk"
 localrules:
     all,
     plan,
+    specs,
     main_report,
+
+
+onerror:
+    # after Ctrl-C or a failed job: one line of what to do (each job's own error is in its log)
+    print("rccsim workflow: stopped before the end; finished runs are kept, and the same command "
+          "finishes the rest (after a hard kill, add --unlock once first)", file=sys.stderr)
 
 
 rule all:

@@ -61,6 +61,9 @@ def test_tiny_workflow_builds_report_database_and_sensitivity(tiny_workflow):
     text = report.read_text()
     assert text.count("data:image/png;base64,") >= 5  # figures embedded: self-contained
     assert "Provenance" in text and "Run keys" in text
+    assert text.index("Findings") < text.index("Headline results") < text.index("Appendix D: model parameters")
+    pdf = work / "results" / "studies" / "tiny_compare" / "report.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
     runs = db_runs(work)
     keys = [k for _, k in runs]
     assert len(keys) == len(set(keys))  # each run once
@@ -94,13 +97,10 @@ def test_report_headline_numbers_are_the_databases(tiny_workflow):
     d = np.array([by[("single_customer", seed)] - by[("baseline", seed)] for seed in (1, 2)])
     half = stats.t.ppf(0.975, 1) * d.std(ddof=1) / np.sqrt(2)
     text = (work / "results" / "report.html").read_text()
-    assert f"<td class='num'>{base:,.0f}</td>" in text
+    assert f"<td class='num'>£{base:,.0f}" in text
+    from rccsim.report.tables import difference  # the board's format: '+£8.4 [+£5.4, +£11.4]'
 
-    def signed(x):
-        t = f"{x:+,.0f}"
-        return "+0" if t == "-0" else t
-
-    cell = f"{signed(d.mean())} [{signed(d.mean() - half)}, {signed(d.mean() + half)}]"
+    cell = difference({"diff": d.mean(), "lo": d.mean() - half, "hi": d.mean() + half}, "gbp")
     assert cell in text, cell
 
 
@@ -129,7 +129,8 @@ def test_killed_sweep_resumes_and_stores_each_run_once(tmp_path, how):
            "--cores", "1"]
     # Ctrl-C's signal as a terminal delivers it: a shell that starts a job in the background makes
     # it ignore SIGINT, which its children would inherit, so the workflow gets the default back
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    said = tmp_path / "said.txt"
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=said.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     chunks = work / "results" / "studies" / "tiny_sweep" / "chunks"
     deadline = time.time() + 240
@@ -151,6 +152,10 @@ def test_killed_sweep_resumes_and_stores_each_run_once(tmp_path, how):
     assert proc.poll() is None, "the workflow finished before it could be stopped"
     os.killpg(proc.pid, signal.SIGINT if how == "interrupt" else signal.SIGKILL)
     proc.wait(timeout=60)
+    if how == "interrupt":  # one line of what to do; the chunk's runs are a file, not a blob on the screen
+        text = said.read_text()
+        assert "rccsim workflow: stopped before the end" in text
+        assert "--specs " not in text and not re.search(r"[A-Za-z0-9_=-]{200}", text)
     partial_runs = sum(len(p.read_text().splitlines()) for p in chunks.glob("*.partial"))
     finished_before = len(list(chunks.glob("*.jsonl")))
     assert finished_before < 6
@@ -217,7 +222,7 @@ def test_workflow_profiles_dry_run(tmp_path, profile):
     out = snakemake(tmp_path, *args)
     assert out.returncode == 0, out.stderr[-3000:]
     text = out.stdout + out.stderr
-    assert re.search(r"chunk\s+5\b", text) and re.search(r"total\s+13\b", text)
+    assert re.search(r"chunk\s+5\b", text) and re.search(r"specs\s+5\b", text) and re.search(r"total\s+18\b", text)
     if profile == "slurm":
         assert "slurm_partition=standard" in text
 

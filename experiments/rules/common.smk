@@ -30,10 +30,13 @@ def chunk_files(wildcards):
 
 
 def chunk_specs(wildcards):
-    """The chunk's runs, encoded as one shell word for rccsim batch --specs."""
-    from rccsim.studies.batch import encode_specs
+    """The file of the chunk's runs that rccsim batch reads (--specs-file): a short command line, so
+    that an interrupted job's error lines do not dump the runs. Its name holds the runs' hash, so a
+    chunk whose runs change needs a new file and re-runs; the rule specs writes it."""
+    from rccsim.studies.batch import specs_digest
 
-    return encode_specs(PLANS[wildcards.study]["chunks"][wildcards.chunk])
+    digest = specs_digest(PLANS[wildcards.study]["chunks"][wildcards.chunk])
+    return f"results/studies/{wildcards.study}/specs/{wildcards.chunk}-{digest}.json"
 
 
 def chunk_minutes(wildcards):

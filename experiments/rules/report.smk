@@ -1,5 +1,5 @@
-# The report of a comparison: one self-contained HTML file (figures embedded, printable), built from
-# the results database.
+# The report of a comparison: one self-contained HTML file (figures embedded, printable) and the
+# board-paper PDF (A4), built from the results database.
 
 
 rule report:
@@ -7,7 +7,8 @@ rule report:
         plan="results/studies/{study}/plan.json",
         loaded="results/studies/{study}/loaded.json",
     output:
-        "results/studies/{study}/report.html",
+        html="results/studies/{study}/report.html",
+        pdf="results/studies/{study}/report.pdf",
     params:
         rccsim=RCCSIM,
         url=DB_URL,
@@ -16,7 +17,7 @@ rule report:
     conda:
         "../envs/rccsim.yaml"
     shell:
-        "{params.rccsim} report --url '{params.url}' --plan {input.plan} --out {output} > {log} 2>&1"
+        "{params.rccsim} report --url '{params.url}' --plan {input.plan} --out {output.html} --pdf {output.pdf} > {log} 2>&1"
 
 
 rule main_report:

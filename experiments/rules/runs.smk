@@ -15,14 +15,28 @@ rule plan:
         "../scripts/write_plan.py"
 
 
-# A chunk's runs are its params, not the plan file: a chunk re-runs only when its own runs change
+# A chunk's runs, in a file named by their hash: a chunk re-runs only when its own runs change
 # (adding seeds or sweep points leaves finished chunks alone).
+rule specs:
+    output:
+        "results/studies/{study}/specs/{chunk}-{digest}.json",
+    params:
+        runs=lambda wildcards: PLANS[wildcards.study]["chunks"][wildcards.chunk],
+    log:
+        "results/logs/{study}/specs/{chunk}-{digest}.log",
+    conda:
+        "../envs/rccsim.yaml"
+    script:
+        "../scripts/write_specs.py"
+
+
 rule chunk:
+    input:
+        specs=chunk_specs,
     output:
         "results/studies/{study}/chunks/{chunk}.jsonl",
     params:
         rccsim=RCCSIM,
-        specs=chunk_specs,
     log:
         "results/logs/{study}/chunks/{chunk}.log",
     threads: 1
@@ -32,4 +46,4 @@ rule chunk:
     conda:
         "../envs/rccsim.yaml"
     shell:
-        "{params.rccsim} batch --specs {params.specs} --chunk {wildcards.chunk} --out {output} 2> {log}"
+        "{params.rccsim} batch --specs-file {input.specs} --chunk {wildcards.chunk} --out {output} 2> {log}"

@@ -98,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     bat.add_argument("plan", type=Path, nargs="?", help="plan file written by the workflow (or give --specs)")
     bat.add_argument("--chunk", default="", help="chunk id in the plan, e.g. c003")
     bat.add_argument("--specs", help="the chunk's runs, encoded by the workflow (instead of PLAN and --chunk)")
+    bat.add_argument("--specs-file", type=Path, help="a file of the chunk's runs, written by the workflow (instead of PLAN and --chunk)")
     bat.add_argument("--out", type=Path, required=True, help="chunk file to write (JSON lines)")
     bat.add_argument("--quiet", action="store_true", help="no progress on stderr")
     db = sub.add_parser("db", help="the results database: load chunk files, show what it holds",
@@ -119,6 +120,16 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--plan", type=Path, required=True, help="the comparison's plan (results/studies/STUDY/plan.json)")
     rep.add_argument("--url", default=DEFAULT_URL, help=f"SQLAlchemy URL (default {DEFAULT_URL})")
     rep.add_argument("--out", type=Path, default=Path("results/report.html"), help="HTML file to write (default results/report.html)")
+    rep.add_argument("--pdf", type=Path, metavar="FILE", help="also write the board-paper report as an A4 PDF here")
+    dash_ = sub.add_parser("dashboard", help="open the dashboard: choose levers, run, compare, export (a local web app)",
+                           description="Start the dashboard on this machine (http://127.0.0.1:PORT) and open it in a "
+                                       "browser: choose a region and levers, run a comparison in the background, see the "
+                                       "headline table, time series, a map and the by-LA table, export CSV, PNG, the "
+                                       "scenario as YAML and the board report as PDF.")
+    dash_.add_argument("--port", type=_int, default=8050, help="port to listen on (default 8050)")
+    dash_.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    dash_.add_argument("--url", default=DEFAULT_URL, help=f"results database with stored studies (default {DEFAULT_URL})")
+    dash_.add_argument("--processes", type=_int, default=0, help="worker processes for runs (default: one per CPU)")
     swa = sub.add_parser("sweep-analyse", help="Sobol indices and partial dependence of a sweep, from the database")
     swa.add_argument("--plan", type=Path, required=True, help="the sweep's plan (results/studies/STUDY/plan.json)")
     swa.add_argument("--url", default=DEFAULT_URL, help=f"SQLAlchemy URL (default {DEFAULT_URL})")
@@ -182,8 +193,8 @@ def cmd_db(args) -> int:
 def cmd_run(args) -> int:
     from rccsim.studies.harness import RunSpec, run_one
 
-    if args.years < 1:
-        raise InputError(f"--years must be at least 1, got {args.years}")
+    if not 1 <= args.years <= 50:
+        raise InputError(f"--years must be a whole number from 1 to 50, got {args.years}")
     check_seed(args.seed)
     start_population = rates = None
     if args.ssda903 is not None:
@@ -277,6 +288,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "batch":
             from rccsim.studies.batch import run_chunk
 
+            if args.specs_file:
+                from rccsim.studies.batch import read_specs_file
+
+                return run_chunk(None, args.chunk, args.out, quiet=args.quiet, specs=read_specs_file(args.specs_file))
             if args.specs:
                 from rccsim.studies.batch import decode_specs
 
@@ -292,9 +307,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "db":
             return cmd_db(args)
         if args.command == "report":
-            from rccsim.report.board import cmd_report
+            from rccsim.report.command import cmd_report
 
             return cmd_report(args)
+        if args.command == "dashboard":
+            from rccsim.dashboard.serve import (
+                serve,  # deferred: Dash is heavy, and only this command needs it
+            )
+
+            return serve(args.port, not args.no_browser, args.url, args.processes or None)
         if args.command == "docs":
             from rccsim.report.docs import cmd_docs
 

@@ -10,6 +10,7 @@ between two postcodes in miles, as DfE computes PL_DISTANCE.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from dataclasses import dataclass
@@ -246,10 +247,15 @@ class Geography:
             elif part.lower() in names:
                 picked.append(names[part.lower()])
             else:
+                pkey = re.sub(r"[\s_-]+", " ", part).strip().lower()
+                if pkey.upper() in PATHFINDERS or pkey in ("england", "greater manchester") or pkey in regions:
+                    raise InputError(f"'{part}' is a region of its own: give it alone, or list LAs (codes or names), "
+                                     "comma-separated")
+                close = difflib.get_close_matches(pkey, [*names, *regions, "england", "greater manchester"], n=1, cutoff=0.75)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
                 raise InputError(
-                    f"unknown region or LA '{part}': use GM, SE, england, a region "
-                    f"({', '.join(self.region_names)}), or LAs by current ONS code (E08000003), DfE "
-                    f"three-digit code (352) or name (Manchester), comma-separated"
+                    f"unknown region or LA '{part}'{hint}: use GM, SE, england, a region name, or LAs by ONS code "
+                    "(E08000003), DfE code (352) or name (Manchester), comma-separated"
                 )
         idx = np.array(sorted(set(picked)), dtype=np.int64)
         label = ",".join(las.la_code.to_numpy()[idx]) if len(idx) <= 5 else f"{len(idx)} LAs"

@@ -95,7 +95,36 @@ class Return:
     warnings: list[str] = field(default_factory=list)
 
 
-def find_files(folder: Path) -> tuple[list[Path], list[Path]]:
+@dataclass(frozen=True)
+class MemoryFile:
+    """A file of a return held in memory (an upload in the dashboard): never written to disk."""
+
+    name: str
+    data: bytes
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.name).suffix
+
+    def read_bytes(self) -> bytes:
+        return self.data
+
+    def is_file(self) -> bool:
+        return True
+
+
+def find_files(folder) -> tuple[list, list]:
+    """The Header and Episodes CSVs of a folder, or of a list of :class:`MemoryFile`."""
+    if isinstance(folder, list | tuple):
+        files = sorted(folder, key=lambda f: f.name)
+        csvs = [f for f in files if f.suffix.lower() == ".csv"
+                and ("header" in f.name.lower() or "episodes" in f.name.lower())]
+        headers = [f for f in csvs if "header" in f.name.lower()]
+        episodes = [f for f in csvs if "episodes" in f.name.lower()]
+        if not headers or not episodes:
+            missing = "Header" if not headers else "Episodes"
+            raise InputError(f"the return has no {missing} file (a CSV whose name contains '{missing.lower()}')")
+        return headers, episodes
     folder = Path(folder)
     if not folder.is_dir():
         what = "is a file, not a folder" if folder.exists() else "does not exist (no such folder)"
@@ -269,12 +298,12 @@ def _check_dates(chk: _Checker, frame: pd.DataFrame, path: Path, column: str, re
     return frame
 
 
-def read(folder: Path | str, la: str | None = None, lenient: bool = False, geo=None,
+def read(folder, la: str | None = None, lenient: bool = False, geo=None,
          today: dt.date | None = None) -> Return:
     """Read and check the Header and Episodes files of ``folder``.
 
     Args:
-        folder: where the files are.
+        folder: where the files are, or the files themselves in memory (:class:`MemoryFile`).
         la: the LA's ONS code (or name) when the files have no ``LA`` column.
         lenient: drop bad rows (counted in ``Return.dropped``) instead of stopping.
         geo: the geography (to check LA codes); loaded if not given.
@@ -290,7 +319,7 @@ def read(folder: Path | str, la: str | None = None, lenient: bool = False, geo=N
 
     geo = geo or load_geography()
     today = pd.Timestamp(today or dt.date.today())
-    headers, episode_files = find_files(Path(folder))
+    headers, episode_files = find_files(folder if isinstance(folder, list | tuple) else Path(folder))
     chk = _Checker(lenient)
     warnings: list[str] = []
     la_index = None

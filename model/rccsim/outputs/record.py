@@ -76,7 +76,7 @@ class RunResult:
             ("Entries / exits per year", f"{m['entries_per_year']:,.0f} / {m['exits_per_year']:,.0f}"),
             ("Fostering / residential / supported (end)",
              f"{m['share_fostering_end']:.1%} / {m['share_residential_end']:.1%} / {m['share_supported_end']:.1%}"),
-            ("Placement spend, whole run", f"£{m['cost_total_gbp'] / 1e6:,.1f}m"),
+            ("Spend, whole run (placements and levers)", f"£{m['cost_total_gbp'] / 1e6:,.1f}m"),
             ("Spend per child-week", f"£{m['cost_per_child_week_gbp']:,.0f}"),
             ("Mean distance from home (31 March)", f"{m['mean_distance_miles']:.1f} miles"),
             ("Placed > 20 miles / outside own LA", f"{m['share_over_20_miles']:.1%} / {m['share_out_of_la']:.1%}"),
@@ -91,10 +91,10 @@ class RunResult:
         width = max(len(r[0]) for r in rows)
         head = (
             f"rccsim run: region {p['region']}, scenario {p['scenario']}, seed {p['seed']}, "
-            f"{p['years']} years from {p['start_date']}\n"
+            f"{p['years']} year{'s' if p['years'] != 1 else ''} from {p['start_date']}\n"
         )
         lines = [head, *(f"  {a:<{width}}  {b}" for a, b in rows)]
         lines += [f"\n  warning: {w}" for w in p.get("warnings", [])]
-        lines.append(f"\n  parameters {p['parameter_hash']}, {p['code_version']}")
+        lines.append(f"\n  scenario {p['scenario_hash']}, parameters {p['parameter_hash']}, {p['code_version']}")
         lines.append("  (shares and distances as DfE defines them; flows and rates are yearly averages)")
         return "\n".join(lines)

@@ -20,59 +20,44 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from rccsim.base.errors import InputError
-from rccsim.base.files import write_text_atomic
 from rccsim.base.paths import SCENARIO_DIR, data_dir
 from rccsim.inputs.geography import load_geography
 from rccsim.inputs.params import ParamSet
 from rccsim.io.store import read_study, sqlite_path
+from rccsim.report import tables
+from rccsim.sim.describe import settings_in_words
+from rccsim.sim.formats import hide_small_counts
 from rccsim.sim.scenario import load_scenario
-from rccsim.studies.batch import read_plan
 from rccsim.studies.compare import HEADLINE, KIND_LABELS, explain, figure_differences, summarise
 from rccsim.studies.plan import all_specs
 
-# (metric, label, unit of display, scale applied to values before display, format, is a count of children)
+# the headline measures (rccsim.report.tables.HEADLINE: label, kind, count) by theme
 THEMES = {
-    "Cost": [
-        ("cost_total_gbp", "Total cost, whole run", "£m", 1e-6, "{:,.1f}", False),
-        ("cost_per_child_week_gbp", "Cost per child-week", "£", 1.0, "{:,.0f}", False),
-    ],
-    "Distance from home": [
-        ("mean_distance_miles", "Mean distance", "miles", 1.0, "{:.2f}", False),
-        ("share_over_20_miles", "Placed > 20 miles", "%", 100.0, "{:.1f}", False),
-        ("share_out_of_la", "Placed outside own LA", "%", 100.0, "{:.1f}", False),
-    ],
-    "Stability": [
-        ("moves_per_child_year", "Moves per child-year", "moves", 1.0, "{:.3f}", False),
-        ("share_3plus_placements", "3+ placements in a year", "%", 100.0, "{:.1f}", False),
-        ("share_long_term_stable", "Long-term stability", "%", 100.0, "{:.1f}", False),
-    ],
-    "Sufficiency": [
-        ("share_emergency_placements", "New placements emergency/unregistered", "%", 100.0, "{:.2f}", False),
-        ("children_waiting_end", "Children in emergency settings (end)", "children", 1.0, "{:,.1f}", True),
-        ("children_homes_end", "Children's homes (end)", "homes", 1.0, "{:,.0f}", False),
-        ("foster_households_end", "Fostering households (end)", "households", 1.0, "{:,.0f}", False),
-    ],
+    "Cost and distance from home": ["cost_total_gbp", "cost_per_child_week_gbp", "mean_distance_miles",
+                                    "share_over_20_miles", "share_out_of_la"],
+    "Stability and sufficiency": ["moves_per_child_year", "share_3plus_placements", "share_long_term_stable",
+                                  "share_emergency_placements", "children_waiting_end", "children_homes_end",
+                                  "foster_households_end"],
 }
-HEADLINE_KEYS = [m[0] for rows in THEMES.values() for m in rows]
+HEADLINE_KEYS = [k for keys in THEMES.values() for k in keys]
 SERIES = [
     ("cost_total_gbp", "Cost in the year", "£m", 1e-6),
     ("children_in_care_end", "Children in care at 31 March", "children", 1.0),
     ("mean_distance_miles", "Mean distance from home at 31 March", "miles", 1.0),
     ("share_over_20_miles", "Placed more than 20 miles away", "% of children placed", 100.0),
     ("moves_per_child_year", "Placement moves per child-year", "moves per child-year", 1.0),
-    ("children_waiting_end", "Children in emergency settings at 31 March", "children", 1.0),
+    ("children_waiting_end", "Children in emergency settings at 31 March (under 5 not shown)", "children", 1.0),
 ]
 SMALL = 5  # counts of children below this are suppressed
 
 
-def _compare_records(run_df: pd.DataFrame, met: pd.DataFrame) -> list[dict]:
+def compare_records(run_df: pd.DataFrame, met: pd.DataFrame) -> list[dict]:
     """Per-run records in the form rccsim/studies/compare.py summarises and explains."""
     whole = met[met.year == 0].pivot(index="run_id", columns="name", values="value")
     yearly = met[met.year > 0]
@@ -130,7 +115,7 @@ def _colours(scenarios: list[str]) -> dict:
     return out
 
 
-def fig_series(met: pd.DataFrame, run_df: pd.DataFrame, scenarios: list[str], start_year: int) -> str:
+def fig_series(met: pd.DataFrame, run_df: pd.DataFrame, scenarios: list[str], start_year: int, titles: dict) -> str:
     import matplotlib.pyplot as plt
     from scipy import stats
 
@@ -147,9 +132,10 @@ def fig_series(met: pd.DataFrame, run_df: pd.DataFrame, scenarios: list[str], st
             half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
             x = start_year + mean.index.to_numpy()
             lw = 2.2 if s == "baseline" else 1.2
-            ax.plot(x, mean.to_numpy(), color=colours[s], lw=lw, label=s, zorder=3 if s == "baseline" else 2,
+            shown = hide_small_counts(mean.to_numpy()) if key == "children_waiting_end" else mean.to_numpy()
+            ax.plot(x, shown, color=colours[s], lw=lw, label=titles.get(s, s), zorder=3 if s == "baseline" else 2,
                     marker="o" if len(x) < 4 else None, ms=3)
-            if s == "baseline":  # one band: eleven overlapping bands would hide the lines
+            if s == "baseline" and key != "children_waiting_end":  # one band: eleven would hide the lines
                 ax.fill_between(x, (mean - half).to_numpy(), (mean + half).to_numpy(), color="0.6", alpha=0.35, lw=0,
                                 label="baseline 95% interval")
         if unit == "children" and key == "children_waiting_end":
@@ -183,7 +169,7 @@ def _stacked(ax, frame: pd.DataFrame, xlabel: str, colours=None) -> None:
     ax.tick_params(axis="x", labelsize=8)
 
 
-def fig_distributions(met: pd.DataFrame, run_df: pd.DataFrame, scenarios: list[str]) -> str:
+def fig_distributions(met: pd.DataFrame, run_df: pd.DataFrame, scenarios: list[str], titles: dict) -> str:
     import matplotlib.pyplot as plt
     import seaborn as sns
 
@@ -197,7 +183,9 @@ def fig_distributions(met: pd.DataFrame, run_df: pd.DataFrame, scenarios: list[s
         order = list(dict.fromkeys(sub.band))
         t = sub.groupby(["scenario", "band"]).value.mean().unstack()[order]
         t = t.div(t.sum(axis=1), axis=0) * 100.0
-        return t.loc[scenarios]
+        t = t.loc[scenarios]
+        t.index = [titles.get(s, s) for s in scenarios]
+        return t
 
     fig, axes = plt.subplots(1, 2, figsize=(13, 0.42 * len(scenarios) + 2.0))
     dist = shares("distance_bands_end.")
@@ -216,7 +204,7 @@ def fig_distributions(met: pd.DataFrame, run_df: pd.DataFrame, scenarios: list[s
     return _png(fig)
 
 
-def fig_cost_by_type(records: list[dict], scenarios: list[str]) -> str:
+def fig_cost_by_type(records: list[dict], scenarios: list[str], titles: dict) -> str:
     import matplotlib.pyplot as plt
 
     rows = {}
@@ -233,14 +221,16 @@ def fig_cost_by_type(records: list[dict], scenarios: list[str]) -> str:
     frame = frame[[c for c in frame.columns if frame[c].abs().max() > 0.05]]
     frame = frame[frame.mean().sort_values(ascending=False).index]
     fig, ax = plt.subplots(figsize=(13, 0.42 * len(scenarios) + 2.2))
-    _stacked(ax, frame.loc[scenarios], "£m over the whole run (mean over seeds)", [plt.get_cmap("tab20")(i) for i in range(frame.shape[1])])
+    frame = frame.loc[scenarios]
+    frame.index = [titles.get(s, s) for s in scenarios]
+    _stacked(ax, frame, "£m over the whole run (mean over seeds)", [plt.get_cmap("tab20")(i) for i in range(frame.shape[1])])
     ax.set_title("Cost by placement type", fontsize=10)
     ax.legend(fontsize=8, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.1 - 0.08 / max(1, len(scenarios) / 5)), frameon=False)
     fig.tight_layout()
     return _png(fig)
 
 
-def fig_by_la(la: pd.DataFrame, run_df: pd.DataFrame, scenarios: list[str], names: dict) -> str | None:
+def fig_by_la(la: pd.DataFrame, run_df: pd.DataFrame, scenarios: list[str], names: dict, titles: dict) -> str | None:
     import matplotlib.pyplot as plt
     import seaborn as sns
 
@@ -252,6 +242,7 @@ def fig_by_la(la: pd.DataFrame, run_df: pd.DataFrame, scenarios: list[str], name
     diff = wide[others].sub(wide["baseline"], axis=0) * 100.0
     mean = diff.groupby(level="la_code").mean().round(1) + 0.0  # no "-0.0"
     mean.index = [names.get(c, c) for c in mean.index]
+    mean.columns = [titles.get(s, s) for s in mean.columns]
     fig, ax = plt.subplots(figsize=(min(13, 2.5 + 0.95 * len(others)), 0.32 * len(mean) + 2.4))
     lim = max(0.5, float(np.nanmax(np.abs(mean.to_numpy()))))
     sns.heatmap(mean, ax=ax, cmap="RdBu_r", center=0, vmin=-lim, vmax=lim, annot=True, fmt=".1f",
@@ -266,10 +257,9 @@ def fig_by_la(la: pd.DataFrame, run_df: pd.DataFrame, scenarios: list[str], name
     return _png(fig)
 
 
-def fig_differences(summary: dict, scenarios: list[str]) -> str:
-
+def fig_differences(summary: dict, scenarios: list[str], titles: dict) -> str:
     buf = io.BytesIO()
-    figure_differences(summary, scenarios, buf)
+    figure_differences(summary, scenarios, buf, titles)
     return base64.b64encode(buf.getvalue()).decode()
 
 
@@ -287,9 +277,10 @@ img{max-width:100%;height:auto;display:block;margin:.5em 0} figure{margin:0 0 1e
 ul.mech li{margin-bottom:.25em}
 .themes{display:flex;flex-wrap:wrap;gap:0 1.5em} .theme{break-inside:avoid}
 @media print{@page{size:A4 landscape;margin:10mm} body{max-width:none;margin:0;font-size:9pt}
- h2{break-before:page} h2.first{break-before:avoid} h2,h3{break-after:avoid}
+ h2.appendix{break-before:page} h2,h3{break-after:avoid}
  figure,tr,.theme{break-inside:avoid} img{max-height:165mm;width:auto;max-width:100%}
- table.headline{font-size:7pt} table.headline td,table.headline th{padding:1px 4px} ul.mech{font-size:8.5pt}}
+ table.headline{font-size:6.5pt} table.headline td,table.headline th{padding:1px 3px} ul.mech{font-size:7pt}
+ ul.mech li{margin-bottom:0} h3{margin:.4em 0 .1em} ul.options{font-size:8pt}}
 """
 
 
@@ -315,42 +306,30 @@ def baseline_trends(met: pd.DataFrame, run_df: pd.DataFrame, start: int) -> dict
             "cost": pair("cost_total_gbp", 1e-6, "£{:,.0f}m")}
 
 
-def _fmt(value: float, fmt: str, scale: float, count: bool) -> str:
-    if count and 0 < value < SMALL:
-        return "<5"
-    return _nozero(fmt.format(value * scale))
-
-
-def _nozero(text: str, signed: bool = False) -> str:
-    """A value that rounds to zero is shown without a minus sign ('-0.00' -> '0.00' or '+0.00')."""
-    digits = text.lstrip("+-")
-    if text.startswith("-") and not any(ch in "123456789" for ch in digits):
-        return ("+" if signed else "") + digits
-    return text
-
-
-def headline_tables(summary: dict, scenarios: list[str]) -> list[dict]:
-    """The headline tables, one per theme: columns (label, unit) and a row per scenario."""
+def headline_tables(summary: dict, scenarios: list[str], titles: dict) -> list[dict]:
+    """The headline tables, one per theme: columns (label, unit) and a row per scenario, formatted as
+    the board reads them (rccsim.report.tables: money as '+£9.5m [..]', shares' differences in
+    points, counts of children under 5 and any difference involving one withheld)."""
+    spec = {k: (label, kind, count) for k, label, kind, count in tables.HEADLINE}
     out = []
-    for theme, rows in THEMES.items():
+    for theme, keys in THEMES.items():
         body = []
         for s in scenarios:
             cells = []
-            for key, _, _unit, scale, fmt, count in rows:
+            for key in keys:
+                _, kind, count = spec[key]
                 m = summary[s]["metrics"][key]
-                cell = {"value": _fmt(m["mean"], fmt, scale, count), "diff": None, "sig": False}
+                cell = {"value": tables.level(m["mean"], kind, count), "diff": None, "sig": False}
                 if s != "baseline":
-                    dfmt = fmt.replace("{:", "{:+")
-                    base_small = count and 0 < summary["baseline"]["metrics"][key]["mean"] < SMALL
-                    if count and (base_small or 0 < m["mean"] < SMALL):
-                        cell["diff"] = "difference suppressed"
+                    if tables.withheld(summary, s, key, count):
+                        cell["diff"] = "withheld (fewer than 5 children)"
                     else:
-                        lo, mid, hi = (_nozero(dfmt.format(m[k] * scale), signed=True) for k in ("lo", "diff", "hi"))
-                        cell["diff"] = f"{mid} [{lo}, {hi}]"
-                        cell["sig"] = m["lo"] > 0 or m["hi"] < 0
+                        cell["diff"] = tables.difference(m, kind)
+                        cell["sig"] = tables.significant(m)
                 cells.append(cell)
-            body.append({"scenario": s, "baseline": s == "baseline", "cells": cells})
-        out.append({"theme": theme, "columns": [(label, unit) for _, label, unit, *_ in rows], "rows": body})
+            body.append({"scenario": titles.get(s, s), "baseline": s == "baseline", "cells": cells})
+        out.append({"theme": theme, "columns": [(spec[k][0], tables.UNITS[spec[k][1]].replace(" (differences in points)", ""))
+                                                 for k in keys], "rows": body})
     return out
 
 
@@ -366,11 +345,7 @@ def _scenario_sources(name: str, spec: str | None = None) -> tuple[str, str, str
     if path.is_file():
         lines = [ln[1:].strip() for ln in path.read_text(encoding="utf-8-sig").splitlines() if ln.startswith("#")]
         comments = " ".join(lines)
-    levers = {k: v for k, v in scen.levers.model_dump(exclude_none=True).items() if v not in (0, 0.0)}
-    lever_txt = "; ".join(f"{k}: {json.dumps(v)}" for k, v in levers.items()) or "none (today's market)"
-    params = "; ".join(f"{k} = {v}" for k, v in scen.parameters.items())
-    if params:
-        lever_txt += f"; parameters: {params}"
+    lever_txt = "; ".join(settings_in_words(scen))
     return scen.description.strip(), lever_txt, comments
 
 
@@ -461,10 +436,10 @@ def build(url: str, plan: dict, plan_path: str = "") -> str:
     if plan.get("kind") != "compare":
         raise InputError(f"study '{plan.get('study')}' is a {plan.get('kind')}, not a comparison: use rccsim sweep-analyse")
     run_df, met, la = read_study(url, plan)
-    scenarios = plan["scenarios"]
     seeds = plan["seeds"]
-    records = _compare_records(run_df, met)
-    summary = summarise(records, scenarios, seeds)
+    records = compare_records(run_df, met)
+    summary = summarise(records, plan["scenarios"], seeds)
+    scenarios = tables.order(summary, plan["scenarios"])  # baseline first, then by effect
     missing = [k for k, *_ in HEADLINE if k not in HEADLINE_KEYS]
     if missing:
         raise RuntimeError(f"report: headline metrics without a theme: {missing}")
@@ -479,12 +454,13 @@ def build(url: str, plan: dict, plan_path: str = "") -> str:
     for spec in all_specs(plan):
         files.setdefault(spec["scenario"], spec.get("scenario_file") or spec["scenario"])
 
+    titles = tables.plain_names(scenarios, files)
     figs = {
-        "differences": fig_differences(summary, scenarios),
-        "series": fig_series(met, run_df, scenarios, start),
-        "distributions": fig_distributions(met, run_df, scenarios),
-        "cost": fig_cost_by_type(records, scenarios),
-        "by_la": fig_by_la(la, run_df, scenarios, names),
+        "differences": fig_differences(summary, scenarios, titles),
+        "series": fig_series(met, run_df, scenarios, start, titles),
+        "distributions": fig_distributions(met, run_df, scenarios, titles),
+        "cost": fig_cost_by_type(records, scenarios, titles),
+        "by_la": fig_by_la(la, run_df, scenarios, names, titles),
     }
     hashes = run_df.groupby("scenario")[["scenario_hash", "parameter_hash"]].first().loc[scenarios]
     context = {
@@ -501,17 +477,18 @@ def build(url: str, plan: dict, plan_path: str = "") -> str:
         "versions": ", ".join(sorted(run_df.code_version.unique())),
         "generated": dt.datetime.now(dt.UTC).strftime("%d %B %Y %H:%M UTC"),
         "trends": baseline_trends(met, run_df, start),
-        "themes": headline_tables(summary, scenarios),
+        "findings": tables.findings(summary, scenarios, titles, len(seeds)),
+        "themes": headline_tables(summary, scenarios, titles),
         "figures": figs,
-        "mechanisms": [{"scenario": s, "lines": explain(records, s, summary)} for s in scenarios if s != "baseline"],
+        "mechanisms": [{"scenario": titles[s], "lines": explain(records, s, summary)} for s in scenarios if s != "baseline"],
         "by_la": by_la_table(la, run_df, names),
-        "scenario_rows": [{"name": s, **dict(zip(("description", "levers", "sources"), _scenario_sources(s, files.get(s))))}
+        "scenario_rows": [{"name": titles[s], "code": s, **dict(zip(("description", "levers", "sources"), _scenario_sources(s, files.get(s))))}
                           for s in scenarios],
         "calibration": calibration_summary(),
         "parameters": parameters_table(),
         "study": plan["study"],
         "plan_path": plan_path,
-        "hashes": ", ".join(f"{s}: scenario {r.scenario_hash}, parameters {r.parameter_hash}" for s, r in hashes.iterrows()),
+        "hashes": ", ".join(f"{titles[s]} ({s}): scenario {r.scenario_hash}, parameters {r.parameter_hash}" for s, r in hashes.iterrows()),
         "n_runs": len(run_df),
         "first_run": str(run_df.started_at.min()),
         "last_run": str(run_df.finished_at.max()),
@@ -519,13 +496,3 @@ def build(url: str, plan: dict, plan_path: str = "") -> str:
         "run_keys": " ".join(sorted(run_df.run_key)),
     }
     return _environment().get_template("report.html.j2").render(**context)
-
-
-def cmd_report(args) -> int:
-
-    plan = read_plan(args.plan)
-    text = build(args.url, plan, str(args.plan))
-    out = Path(args.out)
-    write_text_atomic(out, text)
-    print(f"rccsim report: {out} ({len(text) / 1e6:.1f} MB)")
-    return 0

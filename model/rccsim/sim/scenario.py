@@ -31,6 +31,7 @@ class Scenario(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str = Field(min_length=1, max_length=120, pattern=r"^[^\x00-\x1f\x7f]+$")  # one printable line
+    title: str = Field("", max_length=200)  # a plain name for reports ("Four capital-funded homes, £5m")
     description: str = ""
     parameters: dict[str, float | int | list[float]] = Field(default_factory=dict)
     levers: Levers = Field(default_factory=Levers)
@@ -57,19 +58,26 @@ def load_scenario(spec: str | Path) -> Scenario:
                 f"unknown scenario '{text_spec}': bundled scenarios are {', '.join(bundled_scenarios())}, "
                 "or give the path of a YAML file"
             )
+    if path.is_dir():
+        raise InputError(f"scenario {path} is a folder, not a YAML file")
     if not path.is_file():
         raise InputError(f"scenario file not found: {path}")
     raw = read_yaml_strict(path, "scenario")
     if not isinstance(raw, dict):
         raise InputError(f"scenario {path} must be a YAML mapping with at least a 'name'")
     raw.setdefault("name", path.stem)
+    return parse_scenario(raw, f"scenario {path}")
+
+
+def parse_scenario(raw: dict, where: str = "scenario") -> Scenario:
+    """A scenario from its mapping (a YAML file's, or the dashboard's form), checked as a file is:
+    one line naming the first key that is wrong."""
     try:
-        scenario = Scenario.model_validate(raw)
+        return Scenario.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
         # the members of a union (float | int | list[float]) are not keys of the file
         loc = ".".join(str(x) for x in err["loc"] if not (isinstance(x, str) and x in _UNION_TAGS))
         kind = "unknown scenario key" if err["type"] == "extra_forbidden" else "bad value for"
         msg = str(err["msg"]).removeprefix("Value error, ")
-        raise InputError(f"scenario {path}: {kind} '{loc}' ({msg})") from None
-    return scenario
+        raise InputError(f"{where}: {kind} '{loc}' ({msg})") from None

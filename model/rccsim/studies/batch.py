@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from rccsim.base.errors import InputError
+from rccsim.base.files import write_text_atomic
 from rccsim.base.version import code_version
 from rccsim.inputs.geography import load_geography
 from rccsim.inputs.params import resolve_parameters
@@ -185,6 +186,30 @@ def decode_specs(text: str) -> list[dict]:
     except (ValueError, RecursionError):  # not base64, not UTF-8, not JSON
         raise InputError("--specs is not a chunk's runs as the workflow encodes them") from None
     return check_specs(specs, "--specs")
+
+
+def specs_digest(specs: list[dict]) -> str:
+    """A short hash of a chunk's runs (the workflow names their file by it)."""
+    import hashlib
+
+    return hashlib.sha256(json.dumps(specs, separators=(",", ":"), sort_keys=True).encode()).hexdigest()[:12]
+
+
+def write_specs_file(specs: list[dict], path: str | Path) -> None:
+    """Write a chunk's runs to ``path``, whole or not at all: the workflow gives rccsim batch the
+    file, not the runs, on its command line."""
+    write_text_atomic(Path(path), json.dumps(specs, separators=(",", ":"), sort_keys=True))
+
+
+def read_specs_file(path: Path) -> list[dict]:
+    """The runs of ``--specs-file``, checked (:func:`check_specs`)."""
+    try:
+        specs = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"--specs-file {path}: no such file") from None
+    except (OSError, ValueError, RecursionError) as exc:
+        raise InputError(f"--specs-file {path} is not a chunk's runs as the workflow writes them ({type(exc).__name__})") from None
+    return check_specs(specs, f"--specs-file {path}")
 
 
 def run_chunk(plan_path: Path | None, chunk: str, out: Path, quiet: bool = False, specs: list[dict] | None = None) -> int:

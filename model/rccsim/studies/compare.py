@@ -26,6 +26,7 @@ from rccsim.base.files import csv_text
 from rccsim.base.version import code_version
 from rccsim.inputs.geography import load_geography
 from rccsim.inputs.published import check_start_year
+from rccsim.sim import formats
 from rccsim.sim.scenario import load_scenario
 from rccsim.studies.harness import RunSpec, run_specs
 
@@ -136,11 +137,12 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
     lever = {k: _mean(runs, scenario, lambda m, k=k: m["lever_costs_gbp"].get(k, 0.0)) for k in items}
     lever = {k: v for k, v in lever.items() if v}
     big = sorted(d_spend.items(), key=lambda kv: -abs(kv[1]))[:3]
-    parts = [f"{KIND_LABELS.get(k, k.replace('_', ' ')).lower()} {v / 1e6:+,.1f}m" for k, v in big if abs(v) >= 0.05e6]
+    parts = [f"{_lower(KIND_LABELS.get(k, k.replace('_', ' ')))} {'-' if v < 0 else '+'}£{abs(v) / 1e6:,.1f}m"
+             for k, v in big if abs(v) >= 0.05e6]
     lever_txt = ", ".join(f"{k.replace('_', ' ')} £{v / 1e6:,.1f}m" for k, v in lever.items())
     voids = _mean(runs, scenario, lambda m: m["block_voids_gbp"])
     cost = s["cost_total_gbp"]
-    line = (f"Cost {cost['diff'] / 1e6:+,.1f}m (95% interval {cost['lo'] / 1e6:+,.1f}m to {cost['hi'] / 1e6:+,.1f}m)"
+    line = (f"Cost {formats.difference(cost, 'money')}"
             f"{' ' if sig('cost_total_gbp') else ', not distinguishable from zero; '}")
     clauses = []
     if parts:
@@ -208,18 +210,27 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
     return lines
 
 
+def _lower(label: str) -> str:
+    """'Agency (IFA) foster' -> 'agency (IFA) foster'; 'LA foster' stays."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
 def _table(summary: dict, scenarios: list[str]) -> str:
+    """The headline as text: each option's level and difference from baseline [95% interval], in
+    the reports' formats and with their suppression (rccsim.sim.formats)."""
+    kinds = {k: (kind, count) for k, _, kind, count in formats.HEADLINE}
     rows = []
     width = max(len(label) for _, label, _ in HEADLINE) + 2
-    for key, label, fmt in HEADLINE:
+    for key, label, _ in HEADLINE:
+        kind, count = kinds[key]
         cells = []
         for s in scenarios:
             m = summary[s]["metrics"][key]
-            if s == "baseline":
-                cells.append(fmt.format(m["mean"]))
-            else:
-                f = fmt.replace(",.0f", ",.0f").replace("{:", "{:+")
-                cells.append(f"{fmt.format(m['mean'])} ({f.format(m['diff'])} [{f.format(m['lo'])}, {f.format(m['hi'])}])")
+            cell = formats.level(m["mean"], kind, count)
+            if s != "baseline":
+                cell += " (difference withheld: fewer than 5 children)" if formats.withheld(summary, s, key, count) \
+                    else f" ({formats.difference(m, kind)})"
+            cells.append(cell)
         rows.append((label, cells))
     out = []
     for s in scenarios:
@@ -229,7 +240,10 @@ def _table(summary: dict, scenarios: list[str]) -> str:
     return "\n".join(out)
 
 
-def figure_differences(summary: dict, scenarios: list[str], path: Path) -> None:
+def figure_differences(summary: dict, scenarios: list[str], path: Path, names: dict | None = None) -> None:
+    """Each option's difference from baseline on the nine headline measures, mean and 95% interval."""
+    import textwrap
+
     import matplotlib
 
     matplotlib.use("Agg")
@@ -238,8 +252,9 @@ def figure_differences(summary: dict, scenarios: list[str], path: Path) -> None:
     others = [s for s in scenarios if s != "baseline"]
     keys = [k for k, _, _ in HEADLINE[:9]]
     labels = {k: lab for k, lab, _ in HEADLINE}
-    fig, axes = plt.subplots(3, 3, figsize=(11, 8.5))
-    for ax, key in zip(axes.ravel(), keys):
+    labels = {k: lab for k, lab, _, _ in formats.HEADLINE}
+    fig, axes = plt.subplots(3, 3, figsize=(12, 3 + 0.55 * max(3, len(others)) * 3 / 2))
+    for n, (ax, key) in enumerate(zip(axes.ravel(), keys)):
         base = summary["baseline"]["metrics"][key]["mean"]
         scale = 1e6 if key == "cost_total_gbp" else (100.0 if key.startswith("share") else 1.0)
         unit = "£m" if key == "cost_total_gbp" else ("percentage points" if key.startswith("share") else
@@ -250,8 +265,9 @@ def figure_differences(summary: dict, scenarios: list[str], path: Path) -> None:
             div = scale if key == "cost_total_gbp" else (1 / scale if key.startswith("share") else 1.0)
             ax.errorbar([d / div], [i], xerr=[[(d - lo) / div], [(hi - d) / div]], fmt="o", capsize=3, color="C0")
         ax.axvline(0, color="0.5", lw=0.8)
-        ax.set_yticks(range(len(others)), others, fontsize=7)
-        ax.set_ylim(-0.6, len(others) - 0.4)
+        ax.set_yticks(range(len(others)))
+        ax.set_yticklabels([(names or {}).get(s, s) for s in others] if n % 3 == 0 else [], fontsize=8)
+        ax.set_ylim(len(others) - 0.4, -0.6)
         if key == "cost_total_gbp":
             base_txt = f"£{base / 1e6:,.0f}m"
         elif key.startswith("share"):
@@ -260,10 +276,10 @@ def figure_differences(summary: dict, scenarios: list[str], path: Path) -> None:
             base_txt = f"£{base:,.0f}"
         else:
             base_txt = f"{base:,.3g}"
-        ax.set_title(f"{labels[key]}\n(baseline {base_txt})", fontsize=8)
-        ax.xaxis.set_major_locator(plt.MaxNLocator(5))
-        ax.set_xlabel(f"difference from baseline ({unit})", fontsize=7)
-        ax.tick_params(axis="x", labelsize=7)
+        ax.set_title(textwrap.fill(f"{labels[key]} (baseline {base_txt})", 40), fontsize=8.5)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(4))
+        ax.set_xlabel(f"difference ({unit})", fontsize=7.5)
+        ax.tick_params(axis="x", labelsize=7.5)
     fig.suptitle("Difference from baseline, mean and 95% interval over seeds (common random numbers)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=130)
@@ -325,7 +341,7 @@ def cmd_compare(args) -> int:
     else:
         print(f"rccsim compare: region {args.region}, {args.years} years from 1 April {args.start}, seeds {seeds[0]}-{seeds[-1]} "
               f"({len(seeds)}), {wall:.0f}s")
-        print("each cell: mean over seeds (difference from baseline [95% interval])\n")
+        print("each cell: mean over seeds (difference from baseline [95% interval]; shares in percentage points)\n")
         print(_table(summary, names))
         for s in names:
             if explanations[s]:

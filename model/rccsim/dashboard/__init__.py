@@ -1,0 +1,1 @@
+"""The dashboard: a local web app for commissioning teams (``rccsim dashboard``)."""

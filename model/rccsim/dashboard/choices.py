@@ -1,0 +1,45 @@
+"""What the dashboard offers: the levers and their settings, the measures it plots and maps."""
+
+from __future__ import annotations
+
+from rccsim import levers as lv
+from rccsim.levers import REGISTRY
+from rccsim.sim.describe import LEVER_TITLES
+
+LEVERS = [cls for cls in REGISTRY if cls.key in LEVER_TITLES]
+SETTINGS = {"single_customer": lv.SingleCustomerSettings, "shared_placements": lv.SharedPlacementsSettings,
+            "capital_homes": lv.CapitalHomesSettings, "fostering_hub": lv.FosteringHubSettings,
+            "block_contracts": lv.BlockContractsSettings, "forecast_led": lv.ForecastLedSettings,
+            "pooled_budget": lv.PooledBudgetSettings}
+SERIES_LABELS = {
+    "cost_per_child_week_gbp": "Cost per child-week (£)", "cost_total_gbp": "Spend in the year (£)",
+    "mean_distance_miles": "Mean distance from home (miles)", "share_over_20_miles": "Placed > 20 miles (share)",
+    "share_out_of_la": "Placed outside own LA (share)", "moves_per_child_year": "Moves per child-year",
+    "children_waiting_end": "Children in emergency settings (31 March; under 5 not shown)", "children_in_care_end": "Children in care",
+    "children_homes_end": "Children's homes", "share_residential_end": "In residential care (share)",
+}
+MAP_METRICS = {"share_over_20_miles": "Placed > 20 miles", "share_out_of_la": "Placed outside own LA",
+               "share_3plus_placements": "3+ placements in the year", "children_in_care_end": "Children in care (end)"}
+
+# each lever setting in plain words, with its unit (the scenario file's name is in brackets)
+SETTING_LABELS = {
+    "single_customer.bargaining_power": "Share of providers' margin over cost the RCC negotiates away (0 to 1)",
+    "shared_placements.host_reserve": "Free places each LA keeps for its own children before sharing",
+    "capital_homes.capital_gbp": "Capital to spend (£)",
+    "capital_homes.cost_per_home_gbp": "Cost of building one home (£)",
+    "capital_homes.places": "Beds in each home",
+    "capital_homes.max_need": "Highest need the homes take (0 standard, 1 complex, 2 intensive)",
+    "capital_homes.build_days": "Days from decision to opening",
+    "fostering_hub.budget_gbp_per_year": "Budget a year (£)",
+    "fostering_hub.recruitment_share": "Share of the budget spent on recruiting carers (0 to 1)",
+    "fostering_hub.cost_per_approval_gbp": "Cost of one extra carer approval (£)",
+    "fostering_hub.assessment_lag_factor": "Assessment time, relative to today's (0 to 1)",
+    "fostering_hub.support_cost_per_carer_gbp": "Support cost per carer household a year (£)",
+    "fostering_hub.support_leave_reduction": "Cut in supported carers' leaving rate (0 to 1)",
+    "block_contracts.beds": "Beds reserved in independent homes",
+    "block_contracts.discount": "Discount on the list price (0 to 1)",
+    "forecast_led.cover_share": "Share of forecast need for children's homes contracted ahead (0 to 1)",
+    "forecast_led.max_beds": "Most beds contracted ahead",
+    "forecast_led.discount": "Discount on the list price (0 to 1)",
+    "pooled_budget.share": "Share of each member's placement spend paid into the pot (0 to 1)",
+}
