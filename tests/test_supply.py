@@ -143,3 +143,25 @@ def test_a_home_matches_a_child_at_risk_against_the_children_it_has():
     in_home = placed[u.utype[c.unit[placed]] == UnitType.HOME]
     assert len(in_home) > 10  # the check has children to look at
     assert np.bincount(c.unit[in_home]).max() == 1
+
+
+def test_new_homes_are_registered_for_the_needs_that_pay():
+    """providers.need_choice_elasticity tilts a new home's need level towards the levels whose open
+    homes earn the most; at 0 the shares are providers.home_need_shares as they are."""
+    from rccsim.inputs.params import ParamSet
+
+    for e, check in ((0.0, "flat"), (3.0, "tilted")):
+        params = ParamSet.defaults().updated({"providers.need_choice_elasticity": e})
+        model = Simulation(region="GM", years=1, seed=3, params=params).model
+        appeal = pv.need_level_appeal(model)
+        if check == "flat":
+            np.testing.assert_array_equal(appeal, np.ones(3))
+            continue
+        u = model.units
+        ids = pv._independent(model, UnitType.HOME)
+        inc = pv.unit_income(model, ids, UnitType.HOME)
+        cost = u.weekly_cost[ids]
+        level = u.max_need[ids]
+        margin = [(inc[level == k].sum() - cost[level == k].sum()) / max(inc[level == k].sum(), 1.0) for k in range(3)]
+        assert np.argmax(appeal) == int(np.argmax(margin)) and np.argmin(appeal) == int(np.argmin(margin))
+        assert appeal.max() > 1 > appeal.min()

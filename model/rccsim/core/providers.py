@@ -270,7 +270,10 @@ def _plan_openings(model, day: int, utype: int, seeding: bool = False) -> None:
             provider[i] = new_provider(model, f"New {label} provider {len(model.providers) + 1}", int(sector), utype, int(las[i]))
     places = 1 + choice_index(rng, k, np.asarray(p.new_home_places_shares) / np.sum(p.new_home_places_shares))
     lag = rng.uniform(*p.registration_lag_days, size=k).astype(np.int64)
-    max_need = choice_index(rng, k, np.asarray(p.home_need_shares) / np.sum(p.home_need_shares))
+    shares = np.asarray(p.home_need_shares, dtype=float)
+    if utype == UnitType.HOME and not seeding:
+        shares = shares * need_level_appeal(model)
+    max_need = choice_index(rng, k, shares / np.sum(shares))
     if utype == UnitType.HOME:
         # a children's home registers with a registered manager: it opens when it has found one
         wait = model.workforce.manager_wait_days(las, rng.random(k))
@@ -280,6 +283,26 @@ def _plan_openings(model, day: int, utype: int, seeding: bool = False) -> None:
             continue  # open by the start date: already in Ofsted's list
         model.provision.plan_opening(day + int(lag[i]), int(provider[i]), utype, int(las[i]), int(places[i]),
                                      int(max_need[i]))
+
+
+def need_level_appeal(model) -> np.ndarray:
+    """How much more (or less) often than ``providers.home_need_shares`` a new children's home is
+    registered for each need level: exp(``providers.need_choice_elasticity`` x the level's margin
+    over the mean), the margins those of the independent homes open now whose highest need is that
+    level (England-wide within the run). An elasticity of 0: the shares as they are."""
+    e = float(model.p.providers.need_choice_elasticity)
+    if e == 0:
+        return np.ones(3)
+    u = model.units
+    ids = _independent(model, UnitType.HOME)
+    if len(ids) == 0:
+        return np.ones(3)
+    level = u.max_need[ids].astype(np.int64)
+    inc = weighted_bincount(level, unit_income(model, ids, UnitType.HOME), 3)
+    cost = weighted_bincount(level, u.weekly_cost[ids], 3)
+    margin = np.clip(np.where(inc > 0, (inc - cost) / np.maximum(inc, 1.0), -1.0), -1.0, 1.0)
+    total = np.clip((inc.sum() - cost.sum()) / max(inc.sum(), 1.0), -1.0, 1.0)
+    return np.exp(e * (margin - total))
 
 
 def seed_pipeline(model) -> None:
