@@ -6,7 +6,12 @@ from pathlib import Path
 
 
 def write_text_atomic(path, text: str) -> None:
-    """Write ``text`` to ``path`` whole or not at all (written aside, then renamed), readable by
+    """Write ``text`` (UTF-8) to ``path`` whole or not at all (:func:`write_bytes_atomic`)."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all (written aside, then renamed), readable by
     others as any output file (mkstemp alone would make it private)."""
     import os
     import tempfile
@@ -15,8 +20,8 @@ def write_text_atomic(path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rccsim.base.files import write_text_atomic
+from rccsim.base.files import write_bytes_atomic, write_text_atomic
 from rccsim.report.board import build
 from rccsim.report.fromdb import study_from_database
 from rccsim.report.pdf import board_pdf
@@ -23,19 +23,3 @@ def cmd_report(args) -> int:
         print(f"rccsim report: {args.pdf} ({len(pdf) / 1e6:.1f} MB)")
     return 0
 
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` whole or not at all."""
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -18,8 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from rccsim.inputs.params import ParamSet  # noqa: E402
 from rccsim.report import tables  # noqa: E402
+from rccsim.report.board import parameters_table  # noqa: E402
 from rccsim.sim.describe import settings_in_words, title  # noqa: E402
 from rccsim.sim.formats import hide_small_counts  # noqa: E402
 from rccsim.studies.compare import figure_differences  # noqa: E402
@@ -165,18 +165,10 @@ def board_pdf(res: StudyResult) -> bytes:
                 "Every figure comes from the runs' aggregates; no child-level data is held in this report. Counts of children "
                 "under 5 are shown as <5."]
         _text_page(pdf, "Provenance", prov, size=9.5)
-        p = ParamSet.defaults()
-        lines = [f"{name} = {_short(p[name])} ({spec.unit}). Source: {spec.source}" for name, spec in sorted(p.specs.items())]
+        lines = [f"{r['name']} = {r['value']} ({r['unit']}). Source: {r['source']}" for r in parameters_table()]
         _text_page(pdf, "Appendix: the model's parameters and their sources", lines, size=7.0)
         info = pdf.infodict()
         info["Title"] = f"Regional care options for {region}"
         info["Creator"] = meta["code_version"]
     return buf.getvalue()
-
-
-def _short(value) -> str:
-    if isinstance(value, list):
-        text = ", ".join(f"{v:.3g}" if isinstance(v, float) else str(v) for v in value)
-        return text if len(text) < 60 else text[:57] + "..."
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
