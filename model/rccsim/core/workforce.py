@@ -37,6 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from rccsim.base.codes import UnitType
+from rccsim.base.tables import weighted_bincount
 from rccsim.core.providers import home_weekly_cost
 
 
@@ -74,7 +75,7 @@ class Workforce:
         homes = self.homes()
         reg = self.region_of_la[u.la[homes]]
         spp = float(self.model.p.workforce.staff_per_place)
-        staff_posts = np.bincount(reg, weights=u.places[homes].astype(float) * spp, minlength=len(self.regions))
+        staff_posts = weighted_bincount(reg, u.places[homes].astype(float) * spp, len(self.regions))
         manager_posts = np.bincount(reg, minlength=len(self.regions)).astype(float)
         return staff_posts.astype(float), manager_posts
 
@@ -158,13 +159,17 @@ class Workforce:
         reg = self.region_of_la[u.la[homes]]
         posts, _ = self.posts()
         uncovered = np.maximum(posts - self.staff - self.agency, 0.0)
-        places_by_region = np.bincount(reg, weights=u.places[homes].astype(float), minlength=len(self.regions))
+        places_by_region = weighted_bincount(reg, u.places[homes].astype(float), len(self.regions))
         share = np.where(places_by_region > 0, uncovered / float(p.staff_per_place) / np.maximum(places_by_region, 1.0), 0.0)
         # each home loses its share of places: whole places, the fraction by a keyed draw
         exact = u.places[homes] * share[reg]
         base = np.floor(exact)
         draw = model.streams.keyed_uniform("unstaffed", homes, np.full(len(homes), 0 if initial else int(model.env.now)))
-        unstaffed = np.minimum(base + (draw < exact - base), u.places[homes] - u.unavailable_base[homes]).astype(np.int64)
+        # a home short of staff closes empty places, never one a child lives in (staff cover the
+        # children it has, on overtime if need be)
+        filled = u.occupied[homes].astype(np.int64) + u.bg_occupied[homes] + u.staying_put[homes]
+        room = np.maximum(u.places[homes] - u.unavailable_base[homes] - filled, 0)
+        unstaffed = np.minimum(base + (draw < exact - base), room).astype(np.int64)
         changed = homes[unstaffed != u.unstaffed[homes]]
         u.unstaffed[homes] = unstaffed
         u.unavailable[homes] = u.unavailable_base[homes] + unstaffed

@@ -140,7 +140,7 @@ def compute(model) -> tuple[dict, list[dict]]:
         unregistered = np.unique(l_child[unreg])
         # the same, counting only children whose emergency placements in the year added up to four
         # weeks or more (a setting Ofsted would find operating, not a night's emergency bed)
-        unreg_days = np.bincount(l_child[unreg], weights=overlap[unreg], minlength=n)
+        unreg_days = weighted_bincount(l_child[unreg], overlap[unreg], n)
         unregistered_4w = int((unreg_days >= 28).sum())
         costly = int((active & (l_price >= HIGH_COST_GBP_WEEK)).sum())
         spend_kind = weighted_bincount(l_kind, weights=l_price * overlap / 7.0, minlength=N_KINDS)
