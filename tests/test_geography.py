@@ -71,3 +71,16 @@ def test_gm_starts_from_its_published_count():
     c = model.children
     start = int(c.in_care[: c.n].sum())
     assert abs(start - GM_CLA_2024) <= 0.01 * GM_CLA_2024
+
+
+def test_each_la_is_first_among_its_neighbours():
+    """geo.neighbours[i, 0] is LA i itself, even for a county whose own spread (the diagonal of
+    the distance matrix) is wider than the distance to a town inside it (North Yorkshire and York)."""
+    import numpy as np
+    from rccsim.inputs.geography import load_geography
+
+    g = load_geography()
+    assert (g.neighbours[:, 0] == np.arange(g.n)).all()
+    i = list(g.las.la_name).index("North Yorkshire")
+    york = list(g.las.la_name).index("York")
+    assert g.distance[i, york] < g.distance[i, i]  # the case that broke the old sort

@@ -6,7 +6,10 @@ Each month (a SimPy process):
 * Recruitment. Each LA and each agency receives applications in proportion to its size; agencies
   recruit harder where their fee margin is wider. An application becomes an approved household
   after an assessment lag of several months (a SimPy timeout), with a number of approved places
-  and a skill level (which needs it can meet). New households live where their LA or agency is.
+  and a skill level (which needs it can meet). New households live near their LA or agency
+  (:func:`home_las`): in its own area or a neighbouring one, more often where homes are cheaper
+  and the neighbour is close, so that a small, dear London borough's carers mostly live outside it
+  and a large county's inside.
 * Leaving. Households leave (retirement, burnout, dissatisfaction) at a base rate that rises with
   the breakdowns they have had in the last year; a household with children placed leaves more
   rarely and the children move (reason CLOSE, resignation of the provision).
@@ -143,6 +146,46 @@ def approve_due(model, day: int) -> None:
         approve(model, who, day)
 
 
+LA_CARER_REACH = 7  # an LA's carers live in it or one of its six nearest neighbours
+
+
+def home_las(model, rng: np.random.Generator, anchor: np.ndarray, reach, scale) -> np.ndarray:
+    """Where new fostering households live: the LA ``anchor`` (the approving LA, or the agency's
+    office) or one of its ``reach`` - 1 nearest neighbours, chosen with weight
+
+        children (0-17) x (median house price / the LA's) ** ``carers.housing_elasticity``
+                        x exp(-miles between the LAs' centres / ``scale``)
+
+    (the anchor itself at 0 miles, a neighbour at least the mean distance between two points of
+    the anchor's area; ``scale``: ``carers.home_distance_scale_miles`` for an LA's
+    carers, ``carers.agency_distance_scale_miles`` for an agency's, which recruits over a wider
+    area). People who foster need a spare bedroom: they live where homes
+    are affordable, and near the service they foster for (an assumption, fitted to DfE's shares of
+    each LA's children placed outside its boundary). Where an LA's neighbours are near and cheaper
+    (an inner London borough) most of its carers live outside it; where they are far (a county),
+    few do."""
+    geo, p = model.geo, model.p.carers
+    anchor = np.asarray(anchor, dtype=np.int64)
+    n = len(anchor)
+    if n == 0:
+        return anchor
+    reach = np.broadcast_to(np.asarray(reach, dtype=np.int64), (n,))
+    scale = np.broadcast_to(np.asarray(scale, dtype=float), (n,))
+    k = int(reach.max())
+    near = geo.neighbours[anchor, :k]
+    cheap = (geo.house_price_median / geo.house_price) ** float(p.housing_elasticity)
+    # a neighbour is at least as far as two points of the anchor's own area are apart: a town
+    # inside a large county is not nearer than the county's own far side
+    within = np.diagonal(geo.distance)[anchor]
+    miles = np.maximum(geo.distance[anchor[:, None], near], within[:, None])
+    miles[:, 0] = 0.0  # the anchor itself
+    w = geo.population_0_17[near] * cheap[near] * np.exp(-miles / np.maximum(scale, 1e-6)[:, None])
+    w[np.arange(k)[None, :] >= reach[:, None]] = 0.0
+    cum = np.cumsum(w, axis=1)
+    pick = (rng.random(n)[:, None] * cum[:, -1:] > cum).sum(axis=1)
+    return near[np.arange(n), np.minimum(pick, reach - 1)]
+
+
 def approve(model, who: np.ndarray, day: int) -> np.ndarray:
     """New mainstream households for LAs (``who`` = -1 - LA index) or agencies (provider ids)."""
     p = model.p.carers
@@ -152,21 +195,13 @@ def approve(model, who: np.ndarray, day: int) -> np.ndarray:
     n = len(who)
     is_la = who < 0
     owner = np.where(is_la, -1 - who, -1)
-    # LA carers: in the LA or one of its nearest neighbours
-    own_la = np.maximum(owner, 0)
-    outside = rng.random(n) < p.la_carers_outside_share
-    nb = geo.neighbours[own_la, 1 + rng.integers(0, 5, n)]
-    la = np.where(outside, nb, own_la)
-    # agency carers: around the agency's office, weighted by population
+    # LA carers near their LA, agency carers near the agency's office
+    anchor = np.maximum(owner, 0)
     ag = np.flatnonzero(~is_la)
     if len(ag):
-        base = np.array([model.providers[w].base_la for w in who[ag]], dtype=np.int64)
-        k = int(p.agency_reach_las)
-        near = geo.neighbours[base, :k]
-        w = geo.population_0_17[near]
-        cum = np.cumsum(w, axis=1)
-        pick = (rng.random(len(ag))[:, None] * cum[:, -1:] > cum).sum(axis=1)
-        la[ag] = near[np.arange(len(ag)), np.minimum(pick, k - 1)]
+        anchor[ag] = [model.providers[w].base_la for w in who[ag]]
+    la = home_las(model, rng, anchor, np.where(is_la, LA_CARER_REACH, int(p.agency_reach_las)),
+                  np.where(is_la, p.home_distance_scale_miles, p.agency_distance_scale_miles))
     sector = np.full(n, Sector.LA, dtype=np.int64)
     if len(ag):
         sector[ag] = [model.providers[w].sector for w in who[ag]]

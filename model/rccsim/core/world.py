@@ -31,7 +31,7 @@ import numpy as np
 from rccsim.base.codes import FLAG_UASC, N_KINDS, Kind, Sector, UnitType
 from rccsim.core import children as ch
 from rccsim.core.agents import LocalAuthority, new_provider
-from rccsim.core.carers import recruitment_signals
+from rccsim.core.carers import LA_CARER_REACH, home_las, recruitment_signals
 from rccsim.core.providers import home_weekly_cost, seed_pipeline
 from rccsim.inputs.published import (
     fostering_agencies,
@@ -191,9 +191,9 @@ def _build_fostering(model, rng, year: int) -> None:
     n_la_hh = int(round(households * la_share))
     n_ifa_hh = households - n_la_hh
     cla = geo.las[f"cla_{year}"].to_numpy(float) + 1.0
-    # LA carers: in proportion to each LA's children in care; most live in the LA
+    # LA carers: in proportion to each LA's children in care, living in or near it (home_las)
     owner = rng.choice(geo.n, size=n_la_hh, p=cla / cla.sum())
-    la = _nearby(model, rng, owner, p.la_carers_outside_share, 6)
+    la = home_las(model, rng, owner, LA_CARER_REACH, p.home_distance_scale_miles)
     attrs = _draw_households(rng, n_la_hh, p)
     pc = geo.sample_points(la, rng.random(n_la_hh))
     model.units.append(
@@ -211,14 +211,7 @@ def _build_fostering(model, rng, year: int) -> None:
     ]
     provider = np.repeat(pids, counts)
     home = np.repeat(base, counts)
-    pop = geo.las.population_0_17.to_numpy(float)
-    k = int(p.agency_reach_las)
-    la = np.empty(len(home), dtype=np.int64)
-    near = geo.neighbours[home, :k]
-    w = pop[near]
-    cum = np.cumsum(w, axis=1)
-    pick = (rng.random(len(home))[:, None] * cum[:, -1:] > cum).sum(axis=1)
-    la = near[np.arange(len(home)), np.minimum(pick, k - 1)]
+    la = home_las(model, rng, home, int(p.agency_reach_las), p.agency_distance_scale_miles)
     attrs = _draw_households(rng, len(home), p)
     pc = geo.sample_points(la, rng.random(len(home)))
     sectors = np.array([model.providers[i].sector for i in provider], dtype=np.int64) if len(provider) else np.zeros(0)
@@ -226,14 +219,6 @@ def _build_fostering(model, rng, year: int) -> None:
         len(home), utype=UnitType.FOSTER, kind=Kind.FOSTER_IFA, sector=sectors, provider=provider, la=la, pc=pc,
         east=geo.pc_e[pc], north=geo.pc_n[pc], open=True, opened=-365 * 5, **attrs,
     )
-
-
-def _nearby(model, rng, la: np.ndarray, outside_share: float, k: int) -> np.ndarray:
-    """The LA itself, or with probability ``outside_share`` one of its ``k`` nearest neighbours."""
-    geo = model.geo
-    out = rng.random(len(la)) < outside_share
-    nb = geo.neighbours[la, 1 + rng.integers(0, k - 1, len(la))]
-    return np.where(out, nb, la)
 
 
 def _build_children(model, rng, year: int) -> None:

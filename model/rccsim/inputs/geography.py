@@ -181,7 +181,11 @@ class Geography:
         #: miles between LA centres; the diagonal is the mean distance between two points in the LA
         self.distance = dist
         #: for each LA, all LAs ordered by distance (itself first)
-        self.neighbours = np.argsort(dist + np.diag(np.full(self.n, -1.0)), axis=1, kind="stable")
+        # (itself first: the diagonal holds the LA's own spread, which for a large county is wider
+        # than the distance to a town inside it, so it is set below every distance for the sort)
+        order = dist.copy()
+        np.fill_diagonal(order, -1.0)
+        self.neighbours = np.argsort(order, axis=1, kind="stable")
 
         sample = pd.read_csv(der / "la_postcode_sample.csv")
         sample["la"] = sample.la_code.map(self.code_to_index)

@@ -1,0 +1,99 @@
+"""Where children are placed, LA by LA: the model against DfE's LA tables. Issue 20's check, printed.
+
+    python experiments/scripts/la_check.py                      # England from 31 March 2023, 1 year, seeds 1-2
+    python experiments/scripts/la_check.py --start 2022 --seeds 1 --csv la_check.csv
+
+Runs England from 31 March ``--start`` for one year and compares, for each LA with 100 or more
+children in care at the end, the share of its children placed outside its boundary at 31 March of
+the next year with DfE's (``la_cla_on_31_march_by_characteristics``, cla_group "Locality of
+placement": children placed outside the LA boundary over all placed, counts rounded by DfE to the
+nearest 10). Prints the rank correlation, the median absolute error in points, the LAs furthest
+off, and the same by kind of LA (London, metropolitan, unitary, county), so that an England
+average made of errors in opposite directions shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pandas as pd
+
+
+def dfe_outside_shares(year: int) -> pd.DataFrame:
+    """DfE's children placed outside the LA boundary at 31 March ``year``, by LA: code, name,
+    children in care (``total``) and the share outside (of those inside or outside)."""
+    from rccsim.base.paths import data_dir
+
+    raw = pd.read_csv(data_dir() / "published" / "dfe" / "la_cla_on_31_march_by_characteristics_2021_2024.csv", dtype=str)
+    sel = raw[(raw.time_period == str(year)) & (raw.geographic_level == "Local authority")
+              & (raw.cla_group == "Locality of placement")]
+    wide = sel.pivot_table(index=["new_la_code", "la_name"], columns="characteristic", values="number", aggfunc="first")
+    num = wide.apply(pd.to_numeric, errors="coerce")
+    out = pd.DataFrame({
+        "total": num["Total"],
+        "inside": num["Placed inside the local authority boundary"],
+        "outside": num["Placed outside the local authority boundary"],
+    }).reset_index().rename(columns={"new_la_code": "la_code"})
+    out["dfe_share_out"] = out.outside / (out.inside + out.outside)
+    return out.dropna(subset=["dfe_share_out"])
+
+
+def one(job):
+    start, seed, overrides = job
+    from rccsim import Simulation
+    from rccsim.inputs.params import ParamSet
+
+    params = ParamSet.defaults().updated(overrides) if overrides else None
+    r = Simulation(region="england", years=1, seed=seed, start_year=start, params=params).run()
+    by_la = r.record.metrics["by_la"]
+    return pd.DataFrame([{"la_code": k, "sim_children": v["children_in_care_end"],
+                          "sim_share_out": v["share_out_of_la"], "sim_over_20": v["share_over_20_miles"]}
+                         for k, v in by_la.items()])
+
+
+def kind_of_la(code: str) -> str:
+    return {"E09": "London", "E08": "metropolitan", "E06": "unitary", "E10": "county"}.get(code[:3], "other")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--start", type=int, default=2023, help="start year (31 March); compared with DfE a year on")
+    ap.add_argument("--seeds", default="1,2")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--csv", help="write the LA table here")
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="a parameter for this check only, e.g. carers.home_distance_scale_miles=12")
+    args = ap.parse_args()
+    from scipy.stats import spearmanr
+
+    seeds = [int(s) for s in args.seeds.split(",")]
+    overrides = {k: float(v) for k, v in (a.split("=", 1) for a in args.set)}
+    with ProcessPoolExecutor(args.jobs) as pool:
+        runs = list(pool.map(one, [(args.start, s, overrides) for s in seeds]))
+    sim = pd.concat(runs).groupby("la_code", as_index=False).mean()
+    dfe = dfe_outside_shares(args.start + 1)
+    t = dfe.merge(sim, on="la_code", how="inner")
+    t = t[t.total >= 100].copy()
+    t["error_pts"] = 100 * (t.sim_share_out - t.dfe_share_out)
+    t["kind"] = t.la_code.map(kind_of_la)
+    rho = spearmanr(t.dfe_share_out, t.sim_share_out).statistic
+    print(f"England from 31 March {args.start}, 1 year, seeds {seeds}{f', {overrides}' if overrides else ''}: {len(t)} LAs with 100+ children (DfE {args.start + 1})")
+    print(f"share placed outside the LA: rank correlation {rho:.2f} (target >= 0.8), "
+          f"median absolute error {t.error_pts.abs().median():.1f} points (target <= 5)")
+    print("\nby kind of LA: DfE mean, model mean, mean error (points)")
+    for kind, g in t.groupby("kind"):
+        print(f"  {kind:<13} {len(g):>3} LAs  DfE {g.dfe_share_out.mean():6.1%}  model {g.sim_share_out.mean():6.1%}  "
+              f"error {g.error_pts.mean():+5.1f}")
+    print("\nfurthest off:")
+    for r in t.reindex(t.error_pts.abs().sort_values(ascending=False).index).head(12).itertuples():
+        print(f"  {r.la_name:<32} DfE {r.dfe_share_out:6.1%}  model {r.sim_share_out:6.1%}  ({r.error_pts:+.0f})  "
+              f"over 20 miles {r.sim_over_20:6.1%}")
+    if args.csv:
+        t.to_csv(args.csv, index=False)
+        print(f"\nwrote {args.csv}")
+
+
+if __name__ == "__main__":
+    main()
