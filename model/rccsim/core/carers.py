@@ -154,7 +154,7 @@ def home_las(model, rng: np.random.Generator, anchor: np.ndarray, reach, scale) 
     office) or one of its ``reach`` - 1 nearest neighbours, chosen with weight
 
         children (0-17) x (median house price / the LA's) ** ``carers.housing_elasticity``
-                        x exp(-miles between the LAs' centres / ``scale``)
+                        x exp(-miles from the anchor's centre to the LA's edge / ``scale``)
 
     (the anchor itself at 0 miles, a neighbour at least the mean distance between two points of
     the anchor's area; ``scale``: ``carers.home_distance_scale_miles`` for an LA's
@@ -174,16 +174,33 @@ def home_las(model, rng: np.random.Generator, anchor: np.ndarray, reach, scale) 
     k = int(reach.max())
     near = geo.neighbours[anchor, :k]
     cheap = (geo.house_price_median / geo.house_price) ** float(p.housing_elasticity)
-    # a neighbour is at least as far as two points of the anchor's own area are apart: a town
-    # inside a large county is not nearer than the county's own far side
+    # how far a neighbour is: from the anchor's centre to the neighbour's nearest edge (a county
+    # around a city is close to it), but no nearer than two points of the anchor's own area are
+    # apart (a town inside a large county is not nearer than the county's own far side)
     within = np.diagonal(geo.distance)[anchor]
-    miles = np.maximum(geo.distance[anchor[:, None], near], within[:, None])
+    miles = np.maximum(geo.edge_miles[anchor[:, None], near], within[:, None])
     miles[:, 0] = 0.0  # the anchor itself
     w = geo.population_0_17[near] * cheap[near] * np.exp(-miles / np.maximum(scale, 1e-6)[:, None])
     w[np.arange(k)[None, :] >= reach[:, None]] = 0.0
     cum = np.cumsum(w, axis=1)
     pick = (rng.random(n)[:, None] * cum[:, -1:] > cum).sum(axis=1)
     return near[np.arange(n), np.minimum(pick, reach - 1)]
+
+
+def _agency_anchor(model, agencies: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """For each agency, the LA of one of its open households (by uniform ``u``), or its office's LA."""
+    units = model.units
+    n = units.n
+    mine = np.flatnonzero(units.open[:n] & (units.kind[:n] == Kind.FOSTER_IFA) & ~units.kinship[:n])
+    prov = units.provider[mine]
+    order = np.argsort(prov, kind="stable")
+    mine, prov = mine[order], prov[order]
+    lo = np.searchsorted(prov, agencies, side="left")
+    hi = np.searchsorted(prov, agencies, side="right")
+    count = hi - lo
+    base = np.array([model.providers[a].base_la for a in agencies], dtype=np.int64)
+    pick = lo + np.minimum((u * count).astype(np.int64), np.maximum(count - 1, 0))
+    return np.where(count > 0, units.la[mine[np.minimum(pick, max(len(mine) - 1, 0))]] if len(mine) else base, base)
 
 
 def approve(model, who: np.ndarray, day: int) -> np.ndarray:
@@ -195,11 +212,12 @@ def approve(model, who: np.ndarray, day: int) -> np.ndarray:
     n = len(who)
     is_la = who < 0
     owner = np.where(is_la, -1 - who, -1)
-    # LA carers near their LA, agency carers near the agency's office
+    # LA carers near their LA; agency carers where the agency's carers already live (word of
+    # mouth), or near its office if it has none
     anchor = np.maximum(owner, 0)
     ag = np.flatnonzero(~is_la)
     if len(ag):
-        anchor[ag] = [model.providers[w].base_la for w in who[ag]]
+        anchor[ag] = _agency_anchor(model, who[ag], rng.random(len(ag)))
     la = home_las(model, rng, anchor, np.where(is_la, LA_CARER_REACH, int(p.agency_reach_las)),
                   np.where(is_la, p.home_distance_scale_miles, p.agency_distance_scale_miles))
     sector = np.full(n, Sector.LA, dtype=np.int64)

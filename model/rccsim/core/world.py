@@ -200,18 +200,21 @@ def _build_fostering(model, rng, year: int) -> None:
         n_la_hh, utype=UnitType.FOSTER, kind=Kind.FOSTER_LA, sector=Sector.LA, owner_la=owner, la=la, pc=pc,
         east=geo.pc_e[pc], north=geo.pc_n[pc], open=True, opened=-365 * 5, **attrs,
     )
-    # agency carers: agencies sized log-normally, households around each agency's base
+    # agency carers: households live across England with the children in care, leaning to cheaper
+    # housing; each belongs to one of the agencies registered nearest it (Ofsted's register of
+    # offices), chosen by the agencies' sizes (log-normal)
     ifas = fostering_agencies()
     base = ifas.la_code.map(geo.code_to_index).to_numpy(np.int64)
     size = rng.lognormal(0.0, p.agency_size_sigma, len(ifas))
-    counts = rng.multinomial(n_ifa_hh, size / size.sum())
-    pids = [
+    pids = np.array([
         new_provider(model, str(r.owner), _sector_code(r.sector), UnitType.FOSTER, int(b))
         for r, b in zip(ifas.itertuples(), base)
-    ]
-    provider = np.repeat(pids, counts)
-    home = np.repeat(base, counts)
-    la = home_las(model, rng, home, int(p.agency_reach_las), p.agency_distance_scale_miles)
+    ], dtype=np.int64)
+    cheap = (geo.house_price_median / geo.house_price) ** float(p.housing_elasticity)
+    w = cla * cheap
+    la = rng.choice(geo.n, size=n_ifa_hh, p=w / w.sum())
+    provider = pids[_nearby_agency(geo, rng, la, base, size, int(p.agency_reach_las))]
+    home = la
     attrs = _draw_households(rng, len(home), p)
     pc = geo.sample_points(la, rng.random(len(home)))
     sectors = np.array([model.providers[i].sector for i in provider], dtype=np.int64) if len(provider) else np.zeros(0)
@@ -219,6 +222,27 @@ def _build_fostering(model, rng, year: int) -> None:
         len(home), utype=UnitType.FOSTER, kind=Kind.FOSTER_IFA, sector=sectors, provider=provider, la=la, pc=pc,
         east=geo.pc_e[pc], north=geo.pc_n[pc], open=True, opened=-365 * 5, **attrs,
     )
+
+
+def _nearby_agency(geo, rng, la: np.ndarray, base: np.ndarray, size: np.ndarray, reach: int) -> np.ndarray:
+    """For households in LAs ``la``, an agency (index into ``base``) whose office is in one of the
+    LA's ``reach`` nearest LAs (itself first), chosen by ``size``; failing that, one of the
+    agencies nearest the LA."""
+    out = np.empty(len(la), dtype=np.int64)
+    order = np.argsort(la, kind="stable")
+    bounds = np.searchsorted(la[order], np.arange(geo.n + 1))
+    for i in range(geo.n):
+        rows = order[bounds[i]:bounds[i + 1]]
+        if len(rows) == 0:
+            continue
+        near = geo.neighbours[i, :reach]
+        cand = np.flatnonzero(np.isin(base, near))
+        if len(cand) == 0:
+            d = geo.distance[i, base]
+            cand = np.flatnonzero(d <= d.min())
+        wt = size[cand]
+        out[rows] = cand[rng.choice(len(cand), size=len(rows), p=wt / wt.sum())]
+    return out
 
 
 def _build_children(model, rng, year: int) -> None:

@@ -196,6 +196,18 @@ class Geography:
         counts_per_la = np.bincount(sample.la.to_numpy(), minlength=self.n)
         self.pc_start = np.concatenate([[0], np.cumsum(counts_per_la)[:-1]])
         self.pc_count = counts_per_la
+        #: miles from each LA's centre to the nearest sampled postcode of each other LA (0 to
+        #: itself): how far its edge is, which for a city inside a county is much less than the
+        #: distance between their centres
+        edge = np.zeros((self.n, self.n))
+        for j in range(self.n):
+            lo, hi = self.pc_start[j], self.pc_start[j] + self.pc_count[j]
+            if hi > lo:
+                edge[:, j] = miles(e[:, None], nn[:, None], self.pc_e[None, lo:hi], self.pc_n[None, lo:hi]).min(axis=1)
+            else:
+                edge[:, j] = dist[:, j]
+        np.fill_diagonal(edge, 0.0)
+        self.edge_miles = edge
         self.region_names = sorted(self.las.region_name.unique())
 
     # -- points -------------------------------------------------------------------------------
