@@ -84,3 +84,27 @@ def test_each_la_is_first_among_its_neighbours():
     i = list(g.las.la_name).index("North Yorkshire")
     york = list(g.las.la_name).index("York")
     assert g.distance[i, york] < g.distance[i, i]  # the case that broke the old sort
+
+
+def test_carers_live_outside_a_small_dear_borough_and_inside_a_large_county():
+    """Where fostering households live (carers.home_las) follows from geography alone: most of an
+    inner London borough's carers live in a neighbouring borough, few of a large county's do."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    from rccsim.core.carers import LA_CARER_REACH, home_las
+    from rccsim.inputs.geography import load_geography
+    from rccsim.inputs.params import ParamSet
+
+    g = load_geography()
+    p = ParamSet.defaults()
+    model = SimpleNamespace(geo=g, p=p)
+    names = list(g.las.la_name)
+    rng = np.random.default_rng(1)
+    share_out = {}
+    for name in ("Kensington and Chelsea", "Lambeth", "North Yorkshire", "Cornwall"):
+        i = names.index(name)
+        la = home_las(model, rng, np.full(4000, i), LA_CARER_REACH, p.carers.home_distance_scale_miles)
+        share_out[name] = float((la != i).mean())
+    assert share_out["Kensington and Chelsea"] > 0.5 and share_out["Lambeth"] > 0.5, share_out
+    assert share_out["North Yorkshire"] < 0.2 and share_out["Cornwall"] < 0.2, share_out
