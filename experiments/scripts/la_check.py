@@ -9,7 +9,10 @@ the next year with DfE's (``la_cla_on_31_march_by_characteristics``, cla_group "
 placement": children placed outside the LA boundary over all placed, counts rounded by DfE to the
 nearest 10). Prints the rank correlation, the median absolute error in points, the LAs furthest
 off, and the same by kind of LA (London, metropolitan, unitary, county), so that an England
-average made of errors in opposite directions shows.
+average made of errors in opposite directions shows. Then, by placement type, England's share of
+children placed over 20 miles from home at 31 March (DfE's national distance table: over 20 miles
+of those whose distance is known) and the median duration of placements that ended in the year
+(DfE's durations table), where DfE publishes that year (2020-2023).
 """
 
 from __future__ import annotations
@@ -40,6 +43,33 @@ def dfe_outside_shares(year: int) -> pd.DataFrame:
     return out.dropna(subset=["dfe_share_out"])
 
 
+# the model's placement groups and DfE's names for them (national distance and durations tables)
+DFE_TYPES = {
+    "fostering": "Foster placements",
+    "residential": "Secure homes and children's homes",
+    "supported": "Independent and semi-independent living arrangements/ supported accommodation",
+}
+
+
+def dfe_by_type(year: int) -> pd.DataFrame | None:
+    """DfE's national share over 20 miles and median duration of placements ending, by type."""
+    from rccsim.base.paths import data_dir
+
+    dfe = data_dir() / "published" / "dfe"
+    dist = pd.read_csv(dfe / "national_cla_on_31_march_by_placement_distance_and_placement_locality_2020_2023.csv", dtype=str)
+    dur = pd.read_csv(dfe / "national_duration_of_placements_by_type_ceasing_during_the_year_2020_2023.csv", dtype=str)
+    dist, dur = dist[dist.time_period == str(year)], dur[dur.time_period == str(year)]
+    if dist.empty:
+        return None
+    rows = []
+    for group, name in DFE_TYPES.items():
+        d = dist[dist.cla_group == name].set_index("characteristic").number.astype(float)
+        med = dur[(dur.placement_group == name) & (dur.placement_duration == "Median duration (days)")].number
+        rows.append({"group": group, "dfe_over_20": d["2. Over 20 miles"] / (d["1. 20 miles or less"] + d["2. Over 20 miles"]),
+                     "dfe_median_days": float(med.iloc[0]) if len(med) else float("nan")})
+    return pd.DataFrame(rows)
+
+
 def one(job):
     start, seed, overrides = job
     from rccsim import Simulation
@@ -48,9 +78,12 @@ def one(job):
     params = ParamSet.defaults().updated(overrides) if overrides else None
     r = Simulation(region="england", years=1, seed=seed, start_year=start, params=params).run()
     by_la = r.record.metrics["by_la"]
-    return pd.DataFrame([{"la_code": k, "sim_children": v["children_in_care_end"],
-                          "sim_share_out": v["share_out_of_la"], "sim_over_20": v["share_over_20_miles"]}
-                         for k, v in by_la.items()])
+    las = pd.DataFrame([{"la_code": k, "sim_children": v["children_in_care_end"],
+                         "sim_share_out": v["share_out_of_la"], "sim_over_20": v["share_over_20_miles"]}
+                        for k, v in by_la.items()])
+    types = pd.DataFrame([{"group": g, "sim_over_20": v["share_over_20_miles"], "sim_median_days": v["median_duration_days"]}
+                          for g, v in r.record.metrics["by_placement_type"].items()])
+    return las, types
 
 
 def kind_of_la(code: str) -> str:
@@ -72,7 +105,8 @@ def main() -> None:
     overrides = {k: float(v) for k, v in (a.split("=", 1) for a in args.set)}
     with ProcessPoolExecutor(args.jobs) as pool:
         runs = list(pool.map(one, [(args.start, s, overrides) for s in seeds]))
-    sim = pd.concat(runs).groupby("la_code", as_index=False).mean()
+    sim = pd.concat([r[0] for r in runs]).groupby("la_code", as_index=False).mean()
+    types = pd.concat([r[1] for r in runs]).groupby("group", as_index=False).mean()
     dfe = dfe_outside_shares(args.start + 1)
     t = dfe.merge(sim, on="la_code", how="inner")
     t = t[t.total >= 100].copy()
@@ -90,6 +124,15 @@ def main() -> None:
     for r in t.reindex(t.error_pts.abs().sort_values(ascending=False).index).head(12).itertuples():
         print(f"  {r.la_name:<32} DfE {r.dfe_share_out:6.1%}  model {r.sim_share_out:6.1%}  ({r.error_pts:+.0f})  "
               f"over 20 miles {r.sim_over_20:6.1%}")
+    ref = dfe_by_type(args.start + 1)
+    if ref is None:
+        print(f"\nby placement type: DfE's national distance and durations tables stop at 2023 (start from 2022 or before)")
+    else:
+        print(f"\nby placement type, England at 31 March {args.start + 1}: over 20 miles (DfE, of those with a known distance) "
+              f"and median days of placements ending in the year")
+        for r in ref.merge(types, on="group").itertuples():
+            print(f"  {r.group:<12} over 20 miles DfE {r.dfe_over_20:6.1%}  model {r.sim_over_20:6.1%}  ({100 * (r.sim_over_20 - r.dfe_over_20):+.1f} pts)"
+                  f"   median days DfE {r.dfe_median_days:4.0f}  model {r.sim_median_days:4.0f}  ({r.sim_median_days / r.dfe_median_days - 1:+.0%})")
     if args.csv:
         t.to_csv(args.csv, index=False)
         print(f"\nwrote {args.csv}")

@@ -236,7 +236,9 @@ def compute(model) -> tuple[dict, list[dict]]:
     in_care_end = (entered <= d_end) & (exited_eff > d_end)
     open_end = (l_start <= d_end) & (l_end > d_end)
     by_group = {}
-    ended = (log.end[:m] < model.horizon) & (log.end[:m] >= 0) & ~l_initial
+    # placements that ended in the run's last year, those that began before the run included
+    # (their start back-dated: DfE counts every placement ceasing in the year)
+    ended = (log.end[:m] < model.horizon) & (log.end[:m] >= int(bounds[-2]))
     duration = (log.end[:m].astype(np.int64) - l_start)
     for g, name in enumerate(GROUPS):
         at_end = open_end & (GROUP_INDEX[l_kind] == g)
