@@ -96,6 +96,7 @@ def main() -> None:
     ap.add_argument("--seeds", default="1,2")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--csv", help="write the LA table here")
+    ap.add_argument("--png", help="draw the model against DfE for every LA here (a scatter, by kind of LA)")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="a parameter for this check only, e.g. carers.home_distance_scale_miles=12")
     args = ap.parse_args()
@@ -136,6 +137,34 @@ def main() -> None:
     if args.csv:
         t.to_csv(args.csv, index=False)
         print(f"\nwrote {args.csv}")
+    if args.png:
+        scatter(t, rho, args)
+        print(f"wrote {args.png}")
+
+
+def scatter(t: pd.DataFrame, rho: float, args) -> None:
+    """Each LA's share placed outside its boundary: DfE against the model, by kind of LA."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 6))
+    for kind, g in t.groupby("kind"):
+        ax.scatter(100 * g.dfe_share_out, 100 * g.sim_share_out, s=18, label=f"{kind} ({len(g)})")
+    ax.plot([0, 100], [0, 100], color="grey", lw=0.8)
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    ax.set_xlabel(f"DfE: % placed outside the LA, 31 March {args.start + 1}")
+    ax.set_ylabel("model: % placed outside the LA")
+    ax.set_title(f"Children placed outside their LA, {len(t)} LAs with 100+ children\n"
+                 f"rank correlation {rho:.2f}; median error {t.error_pts.abs().median():.1f} points", fontsize=10)
+    ax.legend(fontsize=8, loc="upper left")
+    fig.text(0.01, 0.01, f"rccsim, England from 31 March {args.start}, 1 year, seeds {args.seeds}; "
+             "DfE la_cla_on_31_march_by_characteristics", fontsize=7, color="grey")
+    fig.tight_layout()
+    fig.savefig(args.png, dpi=150)
+    plt.close(fig)
 
 
 if __name__ == "__main__":
