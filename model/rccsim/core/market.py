@@ -463,9 +463,13 @@ class Market:
         pool_type = self.pool_type[cand]
         quote0 = self.list_price[cand] * self.need_mult[pool_type, need[:, None]]
         is_own = self.policy.is_own(self, cand, child_la)
+        # distance weighs less in a search for a children's home: fewer homes will take the child
+        # (market.home_distance_factor)
+        per_mile = np.where(pool_type == PoolType.IND_HOME, p.distance_weight_gbp_per_mile * p.home_distance_factor,
+                            p.distance_weight_gbp_per_mile)
         score = (
             quote0
-            + p.distance_weight_gbp_per_mile * dist
+            + per_mile * dist
             + pen[np.arange(n)[:, None], pool_kind]
             - np.where(is_own, p.own_provision_bonus_gbp, 0.0)
         )
