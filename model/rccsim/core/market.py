@@ -50,6 +50,7 @@ RISK_FLAGS = FLAG_JUSTICE | FLAG_EXPLOITATION  # a home matches these against th
 from rccsim.base.tables import weighted_bincount
 from rccsim.core import children as ch
 from rccsim.core.placements import member, per_child
+from rccsim.inputs.geography import miles
 
 
 class PoolType:
@@ -379,7 +380,6 @@ class Market:
         near = self.geo.neighbours[:, :k]  # (n_la, k)
         cols = [self.pool_id(t, near) for t in MARKET_TYPES]
         self.near_pools = np.concatenate(cols, axis=1)
-        self.near_dist = np.concatenate([self.geo.distance[np.arange(self.n_la)[:, None], near]] * len(MARKET_TYPES), axis=1)
         every = np.arange(self.n_la)
         self.wide_pools = np.concatenate([self.pool_id(t, every) for t in MARKET_TYPES])
 
@@ -419,8 +419,12 @@ class Market:
         self._mix = None if initial else self._risk_mix()
         # first the nearest LAs' pools, then every pool with a free place for those left
         cand = np.concatenate([own, near], axis=1)
-        own_dist = self.geo.distance[la[:, None], self.pool_area[own]]
-        dist = np.concatenate([own_dist, self.near_dist[la]], axis=1)
+        # how far each pool is from the child's home: to the centre of the pool's LA (a child
+        # in the north of a large county is nearer its own county's centre than a town beyond
+        # its southern edge; the LA's own spread would make every neighbour look nearer)
+        home_e, home_n = c.home_e[ids], c.home_n[ids]
+        own_dist = self._pool_miles(home_e, home_n, own)
+        dist = np.concatenate([own_dist, self._pool_miles(home_e, home_n, near)], axis=1)
         now = int(day.max())
         left = self._rounds(ids, cand, dist, pen, now, initial, placed, skip)
         if len(left):
@@ -434,7 +438,7 @@ class Market:
             wide = np.broadcast_to(open_pools, (len(left), len(open_pools)))
             cand_w = np.concatenate([own_l, wide], axis=1)
             dist_w = np.concatenate(
-                [own_dist[keep], self.geo.distance[la_l][:, self.pool_area[open_pools]]],
+                [own_dist[keep], self._pool_miles(home_e[keep], home_n[keep], open_pools[None, :])],
                 axis=1,
             )
             skip_w = None
@@ -450,6 +454,12 @@ class Market:
             when = day[order[np.searchsorted(ids[order], who)]]
             model.placements.place(who, units, model.units.kind[units].astype(np.int64), price, when, initial=initial)
         return left
+
+    def _pool_miles(self, home_e: np.ndarray, home_n: np.ndarray, pools: np.ndarray) -> np.ndarray:
+        """Miles from each child's home (rows) to the centre of each pool's LA (``pools``: one
+        row per child, or one row for all)."""
+        area = self.pool_area[pools]
+        return miles(home_e[:, None], home_n[:, None], self.geo.centroid_e[area], self.geo.centroid_n[area])
 
     def _rounds(self, ids, cand, dist, pen, day, initial, placed, skip=None) -> np.ndarray:
         model = self.model
