@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 from rccsim.base.codes import Kind
 from rccsim.core.world import _elapsed_in_placement
 
@@ -49,3 +50,49 @@ def test_elapsed_time_follows_the_survival_curve():
     # the placement they entered care to
     half = _elapsed_in_placement(model, np.full(n, 0.5), np.full(n, 0.5), rng.random(n))
     assert abs((half == 0.5).mean() - np.exp(-0.25)) < 0.01
+
+
+# DfE's LA placement groups and the model's kinds that make them up
+_GROUPS = {
+    "Foster placements": (Kind.FOSTER_KIN, Kind.FOSTER_LA, Kind.FOSTER_IFA),
+    "Placed for adoption": (Kind.ADOPTION,),
+    "Placed with parents or other person with parental responsibility": (Kind.WITH_PARENTS,),
+    "Secure homes and children's homes": (Kind.HOME_LA, Kind.HOME_IND),
+    "Independent and semi-independent living arrangements/supported accommodation": (Kind.SUPPORTED,),
+}
+
+
+@pytest.mark.parametrize("year", [2021, 2024])
+def test_each_las_start_placement_mix_is_dfes(year):
+    # each LA's children at the start, once the market has placed them, are in DfE's placement
+    # groups for that LA within one point (LAs with 100 or more children; cells DfE publishes,
+    # not suppressed ones). The mix is drawn per LA, but the market places the children: a child
+    # no place of its kind can take falls back to another, so this can fail.
+    import pandas as pd
+    from rccsim.base.paths import data_dir
+    from rccsim.sim.simulation import StartState
+
+    model = StartState(region="england", years=1, seed=3, start_year=year).template
+    c = model.children
+    n = c.n
+    la, kind = c.la[:n][c.in_care[:n]], c.kind[:n][c.in_care[:n]]
+    per_la = np.bincount(la, minlength=model.geo.n)
+    d = pd.read_csv(data_dir() / "published" / "dfe" / "la_cla_on_31_march_by_characteristics_2021_2024.csv",
+                    dtype=str, encoding="utf-8-sig")
+    d = d[(d.geographic_level == "Local authority") & (d.cla_group == "Placement") & (d.time_period == str(year))]
+    checked, worst = 0, []
+    for group, kinds in _GROUPS.items():
+        rows = d[d.characteristic == group]
+        totals = d[d.characteristic == "Total"].set_index("new_la_code").number
+        model_n = np.bincount(la[np.isin(kind, kinds)], minlength=model.geo.n)
+        for code, number in zip(rows.new_la_code, rows.number):
+            i = model.geo.code_to_index[code]
+            if not number.isdigit() or not totals[code].isdigit() or int(totals[code]) < 100:
+                continue
+            dfe = 100 * int(number) / int(totals[code])
+            ours = 100 * model_n[i] / per_la[i]
+            checked += 1
+            if abs(ours - dfe) > 1.0:
+                worst.append((code, group[:20], round(ours, 1), round(dfe, 1)))
+    assert checked > 600, checked
+    assert not worst, worst[:5]

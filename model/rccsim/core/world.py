@@ -36,9 +36,11 @@ from rccsim.core.providers import home_weekly_cost, seed_pipeline
 from rccsim.inputs.published import (
     fostering_agencies,
     homes_at,
+    la_stock,
     mainstream_households_ratio,
     national_stock,
 )
+from rccsim.inputs.geography import split_whole
 
 KIND_PRIOR = {  # relative weight of each age band (<1, 1-4, 5-9, 10-15, 16-17) in each kind
     Kind.FOSTER_KIN: [1, 1, 1, 0.8, 0.5],
@@ -69,6 +71,52 @@ class World:
     def __init__(self, starts_per_year: np.ndarray, simulated: np.ndarray):
         self.starts_per_year = starts_per_year
         self.simulated = simulated
+
+
+def la_kinds(geo, year: int) -> np.ndarray:
+    """Each LA's children at 31 March ``year`` by model kind (LAs x kinds, summing to each LA's
+    count), from DfE's LA placement groups (:func:`la_stock`).
+
+    DfE's LA tables give foster care and children's homes whole: the split into kinship, LA and
+    agency foster care, and into LA and independent homes, is England's (:func:`national_stock`),
+    tilted by the LA's own use of private and voluntary providers (its odds of an independent
+    provider against England's, over all its placements, bounded by 4 either way). Unregistered
+    settings take England's count in proportion to each LA's "other placements"; the rest of
+    DfE's other placements, other residential settings and residential schools are ``other``.
+    """
+    stock, la = national_stock(year), la_stock(year)
+    k = stock["kinds"]
+    g = la["groups"]
+    prov = la["providers"]
+    independent = prov[:, 2] + prov[:, 3]
+    own = prov[:, 0] + prov[:, 1]
+    odds_nat = independent.sum() / max(own.sum(), 1e-12)
+    tilt = np.clip((independent + 0.5) / (own + 0.5) / odds_nat, 0.25, 4.0)
+
+    def split(share_ind: float) -> np.ndarray:
+        return share_ind * tilt / (1.0 - share_ind + share_ind * tilt)
+
+    kinds = np.zeros((geo.n, N_KINDS))
+    foster = g[:, 0]
+    kin = k[Kind.FOSTER_KIN] / max(k[Kind.FOSTER_KIN] + k[Kind.FOSTER_LA] + k[Kind.FOSTER_IFA], 1e-12)
+    ifa = split(k[Kind.FOSTER_IFA] / max(k[Kind.FOSTER_LA] + k[Kind.FOSTER_IFA], 1e-12))
+    kinds[:, Kind.FOSTER_KIN] = foster * kin
+    kinds[:, Kind.FOSTER_IFA] = foster * (1 - kin) * ifa
+    kinds[:, Kind.FOSTER_LA] = foster * (1 - kin) * (1 - ifa)
+    kinds[:, Kind.ADOPTION] = g[:, 1]
+    kinds[:, Kind.WITH_PARENTS] = g[:, 2]
+    ind = split(k[Kind.HOME_IND] / max(k[Kind.HOME_LA] + k[Kind.HOME_IND], 1e-12))
+    kinds[:, Kind.HOME_IND] = g[:, 3] * ind
+    kinds[:, Kind.HOME_LA] = g[:, 3] * (1 - ind)
+    kinds[:, Kind.SUPPORTED] = g[:, 4]
+    unreg = np.minimum(k[Kind.UNREGISTERED] * g[:, 5] / max(g[:, 5].sum(), 1e-12), g[:, 5])
+    kinds[:, Kind.UNREGISTERED] = unreg
+    kinds[:, Kind.OTHER] = g[:, 5:].sum(axis=1) - unreg
+    counts = geo.las[f"cla_{year}"].to_numpy(np.int64)
+    out = np.zeros_like(kinds)
+    for i in np.flatnonzero(counts > 0):
+        out[i] = split_whole(counts[i], kinds[i] + 1e-9)
+    return out
 
 
 def build(model) -> None:
@@ -154,7 +202,10 @@ def _build_supported(model, rng) -> None:
     n_units = int(round(beds_needed / size))
     # located with the older children in care, leaning to cheaper property (assumption)
     hp = geo.las.house_price.to_numpy(float)
-    weight = geo.las[f"cla_{model.start_year}"].to_numpy(float) * (np.median(hp) / hp) ** p.providers.supported_cheapness
+    # where each LA's children in supported accommodation are (DfE's LA table), leaning to cheaper
+    # property; one child's worth everywhere so no LA is without
+    here = la_kinds(geo, model.start_year)[:, Kind.SUPPORTED] + 1.0
+    weight = here * (np.median(hp) / hp) ** p.providers.supported_cheapness
     la = rng.choice(geo.n, size=n_units, p=weight / weight.sum())
     places = np.maximum(1, rng.poisson(size - 1, n_units) + 1)
     n_prov = max(1, int(n_units / p.providers.supported_units_per_provider))
@@ -191,8 +242,10 @@ def _build_fostering(model, rng, year: int) -> None:
     n_la_hh = int(round(households * la_share))
     n_ifa_hh = households - n_la_hh
     cla = geo.las[f"cla_{year}"].to_numpy(float) + 1.0
-    # LA carers: in proportion to each LA's children in care, living in or near it (home_las)
-    owner = rng.choice(geo.n, size=n_la_hh, p=cla / cla.sum())
+    # LA carers: in proportion to each LA's children with its own mainstream carers (DfE's LA
+    # placement table, see la_kinds), living in or near it (home_las)
+    own = la_kinds(geo, year)[:, Kind.FOSTER_LA] + 1.0
+    owner = rng.choice(geo.n, size=n_la_hh, p=own / own.sum())
     la = home_las(model, rng, owner, LA_CARER_REACH, p.home_distance_scale_miles)
     attrs = _draw_households(rng, n_la_hh, p)
     pc = geo.sample_points(la, rng.random(n_la_hh))
@@ -249,17 +302,32 @@ def _build_children(model, rng, year: int) -> None:
     """Children in care at 31 March of the start year, for the simulated LAs, and their placements."""
     geo, p = model.geo, model.p
     stock = national_stock(year)
-    joint = ipf(np.array([KIND_PRIOR[k] for k in range(N_KINDS)]).T, stock["age"], stock["kinds"])
-    joint_p = joint / joint.sum()
+    prior = ipf(np.array([KIND_PRIOR[k] for k in range(N_KINDS)]).T, stock["age"], stock["kinds"])
     sim = model.region.la_index
     counts = geo.las[f"cla_{year}"].to_numpy(np.int64)[sim]
     given = getattr(model, "start_population", None)  # from the LAs' own SSDA903 returns
     if given is not None:
         counts = np.where(np.isin(sim, given["la"].to_numpy()), 0, counts)
-    la = np.repeat(sim, counts)
+    # each LA's own placement mix exactly (DfE's LA table), its ages by fitting England's joint mix
+    # of age and kind to the LA's age groups
+    kinds = la_kinds(geo, year)[sim]
+    ages = la_stock(year)["age"][sim]
+    la_l, band_l, kind_l = [], [], []
+    for i, code in enumerate(sim):
+        if counts[i] == 0:
+            continue
+        col = kinds[i]
+        row = ages[i] / max(ages[i].sum(), 1e-12) * col.sum()
+        joint = ipf(prior, row, col, iters=50)
+        for k in np.flatnonzero(col > 0):
+            by_age = split_whole(col[k], joint[:, k] + 1e-9).astype(np.int64)
+            band_l.append(np.repeat(np.arange(len(by_age)), by_age))
+            kind_l.append(np.full(int(col[k]), k))
+            la_l.append(np.full(int(col[k]), code))
+    la = np.concatenate(la_l).astype(np.int64) if la_l else np.empty(0, np.int64)
+    band = np.concatenate(band_l).astype(np.int64) if band_l else np.empty(0, np.int64)
+    kind = np.concatenate(kind_l).astype(np.int64) if kind_l else np.empty(0, np.int64)
     n = len(la)
-    cell = rng.choice(joint_p.size, size=n, p=joint_p.ravel())
-    band, kind = np.divmod(cell, N_KINDS)
     edges = ch.AGE_EDGES
     age = edges[band] + rng.random(n) * (edges[band + 1] - edges[band])
     age = np.minimum(age, 18.0 - 2.0 / ch.DAYS_PER_YEAR)
@@ -285,6 +353,11 @@ def _build_children(model, rng, year: int) -> None:
     attrs["need"] = need.astype(np.int8)
     uasc_p = np.where(kind == Kind.SUPPORTED, q.uasc_share_supported,
                       np.where(foster & (age >= 16), q.uasc_share_foster_16, np.where(foster & (age >= 12), q.uasc_share_foster_12, 0.0)))
+    # each LA's unaccompanied children as DfE counts them (Kent's and the ports' many, most LAs' few):
+    # the kinds' shares scaled to the LA's count, at most 95% of a kind
+    expected = np.bincount(la, weights=uasc_p, minlength=geo.n)
+    scale = np.where(expected > 0, la_stock(year)["uasc"] / np.maximum(expected, 1e-12), 0.0)
+    uasc_p = np.minimum(uasc_p * scale[la], 0.95)
     uasc = rng.random(n) < uasc_p
     attrs["flags"] = np.where(uasc, attrs["flags"] | FLAG_UASC, attrs["flags"] & ~FLAG_UASC).astype(np.int16)
     tic = _time_in_care(model, age, rng.random(n))
@@ -328,8 +401,25 @@ def _build_children(model, rng, year: int) -> None:
         pen = np.full((len(sel), N_KINDS), np.inf)
         pen[:, k] = 0.0
         left = model.market.clear(sel, 0, pen=pen, initial=True)
+        while 0 < len(left) < len(sel):
+            # a search has a few rounds; another finds the places the first left free
+            sel = left
+            left = model.market.clear(sel, 0, pen=pen[:len(sel)], initial=True)
+        same = {Kind.HOME_LA: Kind.HOME_IND, Kind.HOME_IND: Kind.HOME_LA,
+                Kind.FOSTER_LA: Kind.FOSTER_IFA, Kind.FOSTER_IFA: Kind.FOSTER_LA}.get(k)
+        if len(left) and same is not None:
+            # no place of that kind left anywhere: the other provider of the same placement type
+            pen2 = np.full((len(left), N_KINDS), np.inf)
+            pen2[:, same] = 0.0
+            left = model.market.clear(left, 0, pen=pen2, initial=True)
+            pen2[:, k] = 0.0
+            while len(left) and (c.need[left] > 0).any():
+                # the start placement implies the need it meets: a child no such place can take
+                # at the need drawn has the highest need one of them meets
+                c.need[left] = np.maximum(c.need[left] - 1, 0)
+                left = model.market.clear(left, 0, pen=pen2[:len(left)], initial=True)
         if len(left):
-            # no place of that kind left anywhere: fall back to the care plan
+            # none of that type either: fall back to the care plan
             left = model.market.clear(left, 0, initial=True)
         unplaced.append(left)
     unplaced = np.concatenate(unplaced) if unplaced else np.empty(0, dtype=np.int64)

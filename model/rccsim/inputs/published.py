@@ -127,6 +127,92 @@ def national_stock(year: int) -> dict:
     return {"year": year, "total": total, "age": age, "kinds": kinds}
 
 
+#: DfE's LA placement groups (la_cla_on_31_march_by_characteristics, cla_group "Placement"), in the
+#: order of :func:`la_stock`'s ``groups``
+LA_GROUPS = ("Foster placements", "Placed for adoption", "Placed with parents or other person with parental responsibility",
+             "Secure homes and children's homes",
+             "Independent and semi-independent living arrangements/supported accommodation",
+             "Other placements", "Other residential settings", "Residential schools")
+LA_AGES = ("Under 1 year", "1 to 4 years", "5 to 9 years", "10 to 15 years", "16 years and over")
+_LA_FILE = "la_cla_on_31_march_by_characteristics_2021_2024.csv"
+
+
+@functools.lru_cache(maxsize=1)
+def _la_table() -> pd.DataFrame:
+    d = pd.read_csv(data_dir() / "published" / "dfe" / _LA_FILE, encoding="utf-8-sig", dtype=str)
+    d = d[d.geographic_level == "Local authority"]
+    return d.assign(year=d.time_period.astype(int), n=_number(d.number))
+
+
+@functools.lru_cache(maxsize=16)
+def _la_cube(group: str, items: tuple) -> tuple:
+    """One DfE group as arrays over (geography LA, year 2021-2024, item): counts (NaN where not
+    published), whether suppressed ("c"), and the LA's total."""
+    codes = list(load_geography().las.la_code)
+    d = _la_table()
+    d = d[d.cla_group == group]
+    years = np.arange(2021, 2025)
+    la = pd.Index(codes).get_indexer(d.new_la_code)
+    yr = d.year.to_numpy() - 2021
+    keep = (la >= 0) & (yr >= 0) & (yr < len(years))
+    cube = np.full((len(codes), len(years), len(items) + 1), np.nan)
+    hidden = np.zeros(cube.shape, bool)
+    col = pd.Index(list(items) + ["Total"]).get_indexer(d.characteristic)
+    keep &= col >= 0
+    cube[la[keep], yr[keep], col[keep]] = d.n.to_numpy(float)[keep]
+    hidden[la[keep], yr[keep], col[keep]] = d.number.str.strip().str.lower().eq("c").to_numpy()[keep]
+    return cube[..., :-1], hidden[..., :-1], cube[..., -1]
+
+
+def _la_counts(group: str, items: tuple, year: int, national: np.ndarray) -> np.ndarray:
+    """Counts of ``items`` of one DfE ``group`` for each LA of the geography, in ``year`` (or the
+    nearest year DfE publishes the LA in: Cumberland, Westmorland and Furness and the
+    Northamptonshires appear only after their creation, 2021 stands in for 2020). A suppressed cell
+    ("c", a few children) gets what the LA's total leaves over, split by ``national`` shares, and at
+    least one child; an LA DfE never publishes (the Isles of Scilly) takes ``national`` shares."""
+    cube, hidden, total = _la_cube(group, items)
+    n_la, n_year, _ = cube.shape
+    published = np.isfinite(total) & (total > 0)
+    # the nearest published year, the later one on a tie
+    gap = np.abs(np.arange(2021, 2021 + n_year) - year) - np.arange(n_year) * 1e-3
+    pick = np.argmin(np.where(published, gap[None, :], np.inf), axis=1)
+    rows = np.arange(n_la)
+    row = np.nan_to_num(cube[rows, pick])
+    hid = hidden[rows, pick]
+    left = np.maximum(np.nan_to_num(total[rows, pick]) - row.sum(axis=1), 0.0)
+    w = np.asarray(national, float) / max(float(np.sum(national)), 1e-12)
+    share = np.where(hid, w[None, :], 0.0)
+    share = np.where(hid & (share.sum(axis=1, keepdims=True) <= 0), 1.0, share)
+    fill = left[:, None] * share / np.maximum(share.sum(axis=1, keepdims=True), 1e-12)
+    row = row + np.where(hid, np.maximum(fill, 1.0), 0.0)
+    none = ~published.any(axis=1)
+    row[none] = w
+    return row
+
+
+@functools.lru_cache(maxsize=8)
+def la_stock(year: int) -> dict:
+    """Each LA's children at 31 March ``year`` (DfE, la_cla_on_31_march_by_characteristics,
+    2021-2024): counts by placement group (:data:`LA_GROUPS`), by age group (:data:`LA_AGES`), by
+    provider (LA's own or other LAs', private or voluntary) and UASC, as arrays over the geography's
+    LAs. See :func:`_la_counts` for years DfE does not publish an LA and for suppressed cells."""
+    d = _la_table()
+    nat = d[d.year == min(max(year, 2021), 2024)]
+
+    def national(group: str, items: tuple) -> np.ndarray:
+        rows = nat[nat.cla_group == group]
+        return np.array([rows[rows.characteristic == it].n.sum() for it in items], float)
+
+    provs = ("Own provision (by the LA)", "Other LA provision", "Private provision", "Voluntary/third sector provision")
+    return {
+        "groups": _la_counts("Placement", LA_GROUPS, year, national("Placement", LA_GROUPS)),
+        "age": _la_counts("Age group", LA_AGES, year, national("Age group", LA_AGES)),
+        "providers": _la_counts("Place providers", provs, year, national("Place providers", provs)),
+        "uasc": _la_counts("Unaccompanied asylum-seeking children", ("UASC", "Non-UASC"), year,
+                           national("Unaccompanied asylum-seeking children", ("UASC", "Non-UASC")))[:, 0],
+    }
+
+
 def _unregistered_children(year: int) -> float:
     """Children in unregistered children's homes (Ofsted via published_figures.csv)."""
     pf = published_figures()
