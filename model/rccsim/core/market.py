@@ -536,7 +536,9 @@ class Market:
             # independent price (they too decline children they cannot manage), and take the
             # children they accept in order of waiting time
             if initial:
-                margin = np.where(own_prop, np.inf, 1.0)
+                # the start state: a pool asked by more children than it has places keeps those in
+                # care longest (placed when fewer children were looking), not the ones listed first
+                margin = np.where(own_prop, np.inf, 1e6 + (day - c.entered[ids[prow]]))
             else:
                 cost = self.serve_cost[ptype, need[prow]] + p.risk_cost_gbp * risk[prow]
                 quote = np.where(own_prop, quote, self.policy.negotiate(self, quote, cost, pool, buyer[prow]))
