@@ -10,12 +10,14 @@ Built from published figures for 31 March of the start year:
   (Ofsted fostering statistics via ``published_figures.csv``). No published table gives
   households by LA, so they follow each LA's children in foster care (LA carers) and each agency's
   neighbourhood (agency carers): an assumption, stated in the parameters.
-* Supported accommodation: synthetic units sized to the national number of children placed
-  there; no provider-level table is bundled (assumption).
-* Children: each simulated LA's published count at 31 March, with the national joint mix of age
-  band and placement kind (iterative proportional fitting of the published age and placement
-  margins around a prior of which ages each kind serves). Children are then placed by the same
-  market that runs the simulation, so where they live at the start follows where the places are.
+* Supported accommodation: synthetic units of about two places sized to the national number of
+  children placed there, standing where each LA's children in supported accommodation are; no
+  provider-level table is bundled (assumption).
+* Children: each simulated LA's published count at 31 March, with the LA's own placement mix, ages
+  and unaccompanied children (DfE's LA table, :func:`la_kinds`); ages within each kind by iterative
+  proportional fitting of England's joint mix to the LA's age groups, around a prior of which ages
+  each kind serves. Children are then placed by the same market that runs the simulation, so where
+  they live at the start follows where the places are.
 
 In a regional run the rest of England's LAs are not simulated, but their children still fill
 places: free places left after the region's children are placed are filled at the national

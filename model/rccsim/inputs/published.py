@@ -2,7 +2,8 @@
 
 * DfE, "Children looked after in England including adoptions", November 2024 release, underlying
   data: children looked after at 31 March by age and by placement type and provider (national,
-  2020-2024).
+  2020-2024); and each LA's children at 31 March by placement, age, provider and UASC
+  (``la_cla_on_31_march_by_characteristics``, 2021-2024, DfE's 2025 release of the LA tables).
 * Ofsted, "Children's social care data in England 2023": every registered provider at 31 March 2023
   (children's homes with LA, sector, places, owner; fostering agencies with their LA) and the
   yearly joiners and leavers tables 2017-2023.
