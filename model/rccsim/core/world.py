@@ -31,6 +31,7 @@ import sys
 import numpy as np
 
 from rccsim.base.codes import FLAG_UASC, N_KINDS, Kind, Sector, UnitType
+from rccsim.base.tables import weighted_bincount
 from rccsim.core import children as ch
 from rccsim.core.agents import LocalAuthority, new_provider
 from rccsim.core.carers import LA_CARER_REACH, home_las, recruitment_signals
@@ -357,7 +358,7 @@ def _build_children(model, rng, year: int) -> None:
                       np.where(foster & (age >= 16), q.uasc_share_foster_16, np.where(foster & (age >= 12), q.uasc_share_foster_12, 0.0)))
     # each LA's unaccompanied children as DfE counts them (Kent's and the ports' many, most LAs' few):
     # the kinds' shares scaled to the LA's count, at most 95% of a kind
-    expected = np.bincount(la, weights=uasc_p, minlength=geo.n)
+    expected = weighted_bincount(la, uasc_p, minlength=geo.n)
     scale = np.where(expected > 0, la_stock(year)["uasc"] / np.maximum(expected, 1e-12), 0.0)
     uasc_p = np.minimum(uasc_p * scale[la], 0.95)
     uasc = rng.random(n) < uasc_p
