@@ -179,3 +179,44 @@ def test_out_naming_a_file_is_refused_before_the_fit(tmp_path):
         assert "Traceback" not in run.stderr
         assert run.stderr.strip().splitlines() == [f"rccsim: error: {expected}"], run.stderr[-2000:]
     assert existing.read_text() == "mine\n" and sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_per_la_targets_judge_each_la_against_dfe(tmp_path):
+    """The per-LA targets (rccsim.calibrate.by_la): read from the targets file, measured at the end
+    of a run, and reported LA by LA by `rccsim calibrate` (by_la.csv, by_la.png)."""
+    import pandas as pd
+    from rccsim.calibrate import by_la
+    from rccsim.cli import main
+
+    targets = cal.load_targets()
+    la = [t for t in targets if t.metric in by_la.LA_METRICS]
+    assert {t.metric for t in la} == set(by_la.LA_METRICS) and all(t.role == "fit" for t in la)
+    rank = next(t for t in la if t.metric == "la_outside_rank_correlation")
+    assert rank.tolerance == pytest.approx(0.2) and rank.value == 1.0  # within at 0.8 or more
+    # the summary: a perfect model, and one that has the LAs in reverse order
+    dfe = by_la.dfe_outside_shares(2024)
+    assert len(dfe) > 140 and dfe.dfe_share_out.between(0, 1).all()
+    exact = [{c: {"children_in_care_end": 200, "share_out_of_la": s, "share_over_20_miles": 0.1}
+              for c, s in zip(dfe.la_code, dfe.dfe_share_out)}]
+    s = by_la.outside_summary(by_la.outside_table(exact, 2024))
+    assert s["la_outside_rank_correlation"] == pytest.approx(1.0) and s["la_outside_median_error"] == pytest.approx(0.0)
+    flipped = [{c: dict(v, share_out_of_la=1 - v["share_out_of_la"]) for c, v in exact[0].items()}]
+    assert by_la.outside_summary(by_la.outside_table(flipped, 2024))["la_outside_rank_correlation"] == pytest.approx(-1.0)
+    # measured at the end of a run only
+    with pytest.raises(InputError, match="end of a run"):
+        early = cal.Target("r", "la_outside_rank_correlation", 2023, "England", 1.0, "rank", "la_rank", "fit", "x")
+        cal.simulate([early, next(t for t in targets if t.id == "cla_2024")], ParamSet.defaults(), [1], 2022)
+    # the report: every LA with 100+ children, the model against DfE, and the summary in fit.md
+    out = tmp_path / "cal"
+    assert main(["calibrate", "--quick", "--no-fit", "--quiet", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "by_la.csv")
+    assert len(table) >= 140 and {"la_code", "dfe_share_out", "sim_share_out", "error_pts", "kind"} <= set(table.columns)
+    assert (out / "by_la.png").stat().st_size > 10_000
+    assert "rank correlation" in (out / "fit.md").read_text()
+    fit = pd.read_csv(out / "fit.csv").set_index("id")
+    # one year of England from 2023: London's boroughs place more children outside than the counties,
+    # as DfE's do, so the ranks agree well (a model with one national share would score near 0)
+    assert fit.loc["la_outside_rank_2024", "simulated"] > 0.6
+    assert fit.loc["la_outside_error_2024", "simulated"] < 0.1
+    means = table.groupby("kind").sim_share_out.mean()
+    assert means["London"] > means["county"] + 0.15

@@ -18,3 +18,22 @@ def test_children_go_further_for_a_home_when_distance_weighs_less():
     homes are and who else wants them."""
     near, far = _home_share_over_20(1.0), _home_share_over_20(0.1)
     assert far > near + 0.02, (near, far)
+
+
+def test_each_las_entrants_have_its_own_ages_and_unaccompanied_children():
+    # DfE's starts in the year to 31 March 2024: Kent's are mostly unaccompanied 16-17-year-olds
+    # (2,175 of 2,741 UASC, 1,795 aged 16+), Hartlepool's almost never (7 of 131)
+    from rccsim.base.codes import FLAG_UASC
+    from rccsim.sim.simulation import Simulation
+
+    def entrants(code):
+        model = Simulation(region=code, years=1, seed=4, start_year=2023).run().model
+        c = model.children
+        new = ~c.initial[: c.n]
+        age = (c.entered[: c.n] - c.dob[: c.n])[new] / 365.25
+        return ((c.flags[: c.n][new] & FLAG_UASC) > 0).mean(), (age >= 16).mean(), int(new.sum())
+
+    uasc, older, n = entrants("E10000016")
+    assert n > 1000 and abs(uasc - 2175 / 2741) < 0.08 and older > 0.5, (uasc, older, n)
+    uasc, older, n = entrants("E06000001")
+    assert n > 50 and uasc < 0.15, (uasc, older, n)

@@ -20,28 +20,7 @@ from __future__ import annotations
 import argparse
 from concurrent.futures import ProcessPoolExecutor
 
-import numpy as np
 import pandas as pd
-
-
-def dfe_outside_shares(year: int) -> pd.DataFrame:
-    """DfE's children placed outside the LA boundary at 31 March ``year``, by LA: code, name,
-    children in care (``total``) and the share outside (of those inside or outside)."""
-    from rccsim.base.paths import data_dir
-
-    raw = pd.read_csv(data_dir() / "published" / "dfe" / "la_cla_on_31_march_by_characteristics_2021_2024.csv", dtype=str)
-    sel = raw[(raw.time_period == str(year)) & (raw.geographic_level == "Local authority")
-              & (raw.cla_group == "Locality of placement")]
-    wide = sel.pivot_table(index=["new_la_code", "la_name"], columns="characteristic", values="number", aggfunc="first")
-    num = wide.apply(pd.to_numeric, errors="coerce")
-    out = pd.DataFrame({
-        "total": num["Total"],
-        "inside": num["Placed inside the local authority boundary"],
-        "outside": num["Placed outside the local authority boundary"],
-    }).reset_index().rename(columns={"new_la_code": "la_code"})
-    out["dfe_share_out"] = out.outside / (out.inside + out.outside)
-    return out.dropna(subset=["dfe_share_out"])
-
 
 # the model's placement groups and DfE's names for them (national distance and durations tables)
 DFE_TYPES = {
@@ -77,17 +56,9 @@ def one(job):
 
     params = ParamSet.defaults().updated(overrides) if overrides else None
     r = Simulation(region="england", years=1, seed=seed, start_year=start, params=params).run()
-    by_la = r.record.metrics["by_la"]
-    las = pd.DataFrame([{"la_code": k, "sim_children": v["children_in_care_end"],
-                         "sim_share_out": v["share_out_of_la"], "sim_over_20": v["share_over_20_miles"]}
-                        for k, v in by_la.items()])
     types = pd.DataFrame([{"group": g, "sim_over_20": v["share_over_20_miles"], "sim_median_days": v["median_duration_days"]}
                           for g, v in r.record.metrics["by_placement_type"].items()])
-    return las, types
-
-
-def kind_of_la(code: str) -> str:
-    return {"E09": "London", "E08": "metropolitan", "E06": "unitary", "E10": "county"}.get(code[:3], "other")
+    return r.record.metrics["by_la"], types
 
 
 def main() -> None:
@@ -100,20 +71,16 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="a parameter for this check only, e.g. carers.home_distance_scale_miles=12")
     args = ap.parse_args()
-    from scipy.stats import spearmanr
+    from rccsim.calibrate.by_la import outside_summary, outside_table, scatter
 
     seeds = [int(s) for s in args.seeds.split(",")]
     overrides = {k: float(v) for k, v in (a.split("=", 1) for a in args.set)}
     with ProcessPoolExecutor(args.jobs) as pool:
         runs = list(pool.map(one, [(args.start, s, overrides) for s in seeds]))
-    sim = pd.concat([r[0] for r in runs]).groupby("la_code", as_index=False).mean()
     types = pd.concat([r[1] for r in runs]).groupby("group", as_index=False).mean()
-    dfe = dfe_outside_shares(args.start + 1)
-    t = dfe.merge(sim, on="la_code", how="inner")
-    t = t[t.total >= 100].copy()
-    t["error_pts"] = 100 * (t.sim_share_out - t.dfe_share_out)
-    t["kind"] = t.la_code.map(kind_of_la)
-    rho = spearmanr(t.dfe_share_out, t.sim_share_out).statistic
+    t = outside_table([r[0] for r in runs], args.start + 1)
+    summary = outside_summary(t)
+    rho = summary["la_outside_rank_correlation"]
     print(f"England from 31 March {args.start}, 1 year, seeds {seeds}{f', {overrides}' if overrides else ''}: {len(t)} LAs with 100+ children (DfE {args.start + 1})")
     print(f"share placed outside the LA: rank correlation {rho:.2f} (target >= 0.8), "
           f"median absolute error {t.error_pts.abs().median():.1f} points (target <= 5)")
@@ -127,7 +94,7 @@ def main() -> None:
               f"over 20 miles {r.sim_over_20:6.1%}")
     ref = dfe_by_type(args.start + 1)
     if ref is None:
-        print(f"\nby placement type: DfE's national distance and durations tables stop at 2023 (start from 2022 or before)")
+        print("\nby placement type: DfE's national distance and durations tables stop at 2023 (start from 2022 or before)")
     else:
         print(f"\nby placement type, England at 31 March {args.start + 1}: over 20 miles (DfE, of those with a known distance) "
               f"and median days of placements ending in the year")
@@ -138,33 +105,9 @@ def main() -> None:
         t.to_csv(args.csv, index=False)
         print(f"\nwrote {args.csv}")
     if args.png:
-        scatter(t, rho, args)
+        scatter(t, args.png, f"rccsim, England from 31 March {args.start}, 1 year, seeds {args.seeds}; "
+                             "DfE la_cla_on_31_march_by_characteristics")
         print(f"wrote {args.png}")
-
-
-def scatter(t: pd.DataFrame, rho: float, args) -> None:
-    """Each LA's share placed outside its boundary: DfE against the model, by kind of LA."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.5, 6))
-    for kind, g in t.groupby("kind"):
-        ax.scatter(100 * g.dfe_share_out, 100 * g.sim_share_out, s=18, label=f"{kind} ({len(g)})")
-    ax.plot([0, 100], [0, 100], color="grey", lw=0.8)
-    ax.set_xlim(0, 100)
-    ax.set_ylim(0, 100)
-    ax.set_xlabel(f"DfE: % placed outside the LA, 31 March {args.start + 1}")
-    ax.set_ylabel("model: % placed outside the LA")
-    ax.set_title(f"Children placed outside their LA, {len(t)} LAs with 100+ children\n"
-                 f"rank correlation {rho:.2f}; median error {t.error_pts.abs().median():.1f} points", fontsize=10)
-    ax.legend(fontsize=8, loc="upper left")
-    fig.text(0.01, 0.01, f"rccsim, England from 31 March {args.start}, 1 year, seeds {args.seeds}; "
-             "DfE la_cla_on_31_march_by_characteristics", fontsize=7, color="grey")
-    fig.tight_layout()
-    fig.savefig(args.png, dpi=150)
-    plt.close(fig)
 
 
 if __name__ == "__main__":

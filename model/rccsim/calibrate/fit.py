@@ -27,6 +27,7 @@ import yaml
 
 from rccsim.base.errors import InputError
 from rccsim.base.paths import data_dir
+from rccsim.calibrate.by_la import LA_METRICS, outside_summary, outside_table
 from rccsim.inputs.files import read_yaml_strict
 from rccsim.inputs.params import ParamSet
 from rccsim.studies.harness import RunSpec, run_one
@@ -39,7 +40,10 @@ KINDS = {"stock": ("rel", 0.05), "flow": ("rel", 0.05), "share": ("abs", 0.03), 
          # yearly growth rates: within 3 points a year (issue 19)
          "growth": ("abs", 0.03),
          # Ofsted's joiners, leavers and homes in the back-test: within 10% (issue 19)
-         "homes": ("rel", 0.10)}
+         "homes": ("rel", 0.10),
+         # per-LA comparisons with DfE's LA tables (rccsim.calibrate.by_la): issue 20's bounds, a rank
+         # correlation of at least 0.8 (target 1) and a median error of at most 5 points (target 0)
+         "la_rank": ("abs", 0.2), "la_error": ("abs", 0.05)}
 ROLES = ("fit", "validate", "backtest")
 COLUMNS = ("id", "metric", "year", "geography", "value", "unit", "kind", "role", "source")
 #: metrics a target can name: yearly metrics of ``metrics.by_year``
@@ -99,7 +103,7 @@ def load_targets(path: Path | str | None = None, roles: tuple[str, ...] | None =
             where = f"{path.name} row {row_no}"
             if not (row.get("source") or "").strip():
                 raise InputError(f"{where} ({row.get('id')}): target has no source")
-            if row["metric"] not in YEARLY:
+            if row["metric"] not in YEARLY and row["metric"] not in LA_METRICS:
                 raise InputError(f"{where}: unknown metric '{row['metric']}'")
             if row["kind"] not in KINDS:
                 raise InputError(f"{where}: unknown kind '{row['kind']}' (use {', '.join(KINDS)})")
@@ -140,12 +144,22 @@ def simulate(targets: list[Target], params: ParamSet, seeds: list[int], start: i
     years = max(t.year for t in targets) - start
     if years < 1 or min(t.year for t in targets) <= start:
         raise InputError(f"targets must lie after the start year {start}")
+    late = [t.id for t in targets if t.metric in LA_METRICS and t.year != start + years]
+    if late:
+        raise InputError(f"per-LA targets ({', '.join(late)}) are measured at the end of a run: they must name the "
+                         f"last year of their geography's targets ({start + years})")
     out = np.empty((len(seeds), len(targets)))
     for i, seed in enumerate(seeds):
         run = run_one(RunSpec(region=region, scenario="baseline", years=years, seed=int(seed), start_year=start, params=params))
         by_year = run.result.by_year
+        la = None
         for j, t in enumerate(targets):
-            out[i, j] = by_year[t.year - start - 1][t.metric]
+            if t.metric in LA_METRICS:
+                if la is None:
+                    la = outside_summary(outside_table([run.result.metrics["by_la"]], t.year))
+                out[i, j] = la[t.metric]
+            else:
+                out[i, j] = by_year[t.year - start - 1][t.metric]
     return out
 
 

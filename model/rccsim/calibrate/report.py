@@ -8,6 +8,9 @@ Writes into the report folder (default ``results/calibration/``):
   last published value, so that drift over a scenario's horizon shows; not counted as targets);
 * ``fit.png``: the same as a figure, errors in units of each target's tolerance;
 * ``fit.md``: the tables, the worst misfits named, and the commands that produced them;
+* ``by_la.csv`` and ``by_la.png``: each LA's share of children placed outside its boundary against
+  DfE's (LAs with 100+ children), in the fit region's last target year, when the targets include the
+  per-LA ones (:mod:`rccsim.calibrate.by_la`);
 * ``fitted.yaml``: the fitted values with the date, the targets used and the code version
   (``--install`` also copies it to ``calibration/fitted.yaml``, which makes it the default).
 """
@@ -58,6 +61,44 @@ def _rows_for(targets, params, seeds, start, say, label, jobs=1):
         sim = cal.simulate_many(ts, [params], seeds, start, jobs=jobs)[0]
         rows += cal.compare(ts, sim)
     return rows
+
+
+def _by_la_seed(job: tuple) -> dict:
+    """Worker: one seed's per-LA metrics at the end of an England run."""
+    from rccsim.studies.harness import RunSpec, run_one
+
+    params, seed, start, years = job
+    return run_one(RunSpec(region="england", scenario="baseline", years=years, seed=int(seed), start_year=start,
+                           params=params)).result.metrics["by_la"]
+
+
+def _by_la(params, seeds, start, year, out: Path, say, jobs=1) -> list[str]:
+    """Write ``by_la.csv`` and ``by_la.png`` (England from ``start`` to 31 March ``year``, each
+    seed) and return the report's lines on them."""
+    from rccsim.calibrate import by_la
+    from rccsim.studies.pool import worker_pool
+
+    say(f"by LA: England from {start} to {year}, {len(seeds)} seed(s)")
+    work = [(params, s, start, year - start) for s in seeds]
+    if jobs <= 1 or len(work) <= 1:
+        runs = [_by_la_seed(w) for w in work]
+    else:
+        with worker_pool(min(jobs, len(work))) as pool:
+            runs = list(pool.map(_by_la_seed, work))
+    table = by_la.outside_table(runs, year)
+    write_text_atomic(out / "by_la.csv", csv_text(table))
+    by_la.scatter(table, out / "by_la.png", f"rccsim, England from 31 March {start} to {year}, seeds {list(seeds)}; "
+                                           f"DfE la_cla_on_31_march_by_characteristics {year}")
+    s = by_la.outside_summary(table)
+    lines = [f"- by LA (by_la.csv, by_la.png): {s['n_las']} LAs with {by_la.MIN_CHILDREN}+ children at 31 March {year}, "
+             f"share placed outside the LA: rank correlation {s['la_outside_rank_correlation']:.2f}, median absolute error "
+             f"{100 * s['la_outside_median_error']:.1f} points"]
+    for kind, g in table.groupby("kind"):
+        lines.append(f"  - {kind}: {len(g)} LAs, DfE mean {g.dfe_share_out.mean():.1%}, model {g.sim_share_out.mean():.1%} "
+                     f"({g.error_pts.mean():+.1f} points)")
+    worst = table.reindex(table.error_pts.abs().sort_values(ascending=False).index).head(5)
+    lines.append("  - furthest off: " + "; ".join(f"{r.la_name} {r.error_pts:+.0f}" for r in worst.itertuples()))
+    return lines
 
 
 def decade_targets(targets) -> tuple[int, list]:
@@ -263,6 +304,9 @@ def cmd_calibrate(args) -> int:
                       f"indicators lie beyond their tolerance of the last published value"
                       + (f" ({', '.join(r['metric'] for r in drift)})" if drift else "")
                       + (f"; earlier in the decade also {', '.join(early)}" if early else ""))
+    la_targets = [t for t in fit_targets if t.metric in cal.LA_METRICS]
+    if la_targets:
+        header += _by_la(params, spec.seeds, spec.start, max(t.year for t in la_targets), out, say, jobs)
     (out / "fit.md").write_text(_markdown(rows, header))
     say(f"{within} of {len(counted)} targets within tolerance; report in {out}/fit.md ({time.perf_counter() - t0:.0f}s)")
     print((out / "fit.md").read_text())

@@ -34,6 +34,7 @@ from rccsim.base.codes import (
     REASON,
     Kind,
 )
+from rccsim.inputs.published import la_starts
 
 DAYS_PER_YEAR = 365.25
 AGE_EDGES = np.array([0.0, 1.0, 5.0, 10.0, 16.0, 18.0])  # DfE age bands: <1, 1-4, 5-9, 10-15, 16-17
@@ -86,13 +87,14 @@ def create_entrants(model, las: np.ndarray, days: np.ndarray) -> np.ndarray:
     rng = model.streams["entry_attributes"]
     n = len(las)
     days = np.asarray(days, dtype=np.int64)
-    band = rng.choice(5, size=n, p=np.asarray(p.age_shares) / np.sum(p.age_shares))
+    year_ending = model.start_year + model.year_of_day(int(days.min())) if n else None
+    cum, uasc_scale = entry_mix(model, year_ending if n else model.start_year)
+    band = (rng.random(n)[:, None] > cum[las]).sum(axis=1).clip(0, 4)
     within = rng.random(n)
     within = np.where(band == 0, within ** p.infant_age_skew, within)  # many babies enter at birth
     age = AGE_EDGES[band] + within * (AGE_EDGES[band + 1] - AGE_EDGES[band])
     age = np.minimum(age, 18.0 - 7.0 / DAYS_PER_YEAR)  # under 18 by the calendar too (DfE rule 352)
-    year_ending = model.start_year + model.year_of_day(int(days.min())) if n else None
-    attrs = draw_attributes(model, rng, band, age, n, year_ending=year_ending)
+    attrs = draw_attributes(model, rng, band, age, n, year_ending=year_ending, uasc_scale=uasc_scale[las])
     pc = model.geo.sample_points(las, rng.random(n))
     ids = model.children.append(
         n,
@@ -124,13 +126,52 @@ def complexity_factor(model, year_ending: int) -> float:
     return float((1.0 + model.p.entries.complexity_trend_per_year) ** (year_ending - COMPLEXITY_BASE_YEAR))
 
 
+def entry_mix(model, year_ending: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each LA's entrants in the year to 31 March ``year_ending``: the cumulative shares of the five
+    age bands (LAs x bands) and the factor on ``entries.uasc_share_by_band`` for its unaccompanied
+    children (per LA), from DfE's LA starts table (:func:`rccsim.inputs.published.la_starts`).
+
+    An LA's age shares are ``entries.age_shares`` tilted by the LA's own shares over England's
+    (Kent's starts are two-thirds 16-17-year-olds, most of them unaccompanied; a shire's are
+    younger). The factor makes the LA's expected unaccompanied entrants its published count, each
+    band's share at most 95%."""
+    cache = model.__dict__.setdefault("_entry_mix", {})
+    if year_ending in cache:
+        return cache[year_ending]
+    p = model.p.entries
+    st = la_starts(int(year_ending))
+    nat = st["national_age"] / max(st["national_age"].sum(), 1e-12)
+    own = st["age"] / np.maximum(st["age"].sum(axis=1, keepdims=True), 1e-12)
+    w = np.asarray(p.age_shares, float)[None, :] / np.sum(p.age_shares) * own / np.maximum(nat, 1e-12)[None, :]
+    w = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-12)
+    cum = np.cumsum(w, axis=1)
+    cum[:, -1] = 1.0
+    # the factor: expected unaccompanied entrants over the LA's published count, solved in a few steps
+    # because each band's share is capped
+    base = np.asarray(p.uasc_share_by_band, float)[None, :]
+    national_share = st["national_uasc"] / max(st["national_age"].sum(), 1e-12)
+    expected_national = float((base[0] * nat).sum())
+    target = st["uasc"] / np.maximum(st["age"].sum(axis=1), 1e-12) * (expected_national / max(national_share, 1e-12))
+    f = np.ones(len(w))
+    for _ in range(20):
+        got = (np.minimum(base * f[:, None], 0.95) * w).sum(axis=1)
+        f = np.where(got > 0, f * target / np.maximum(got, 1e-12), f)
+        f = np.clip(f, 0.0, 50.0)
+    cache[year_ending] = (cum, f)
+    return cum, f
+
+
 def draw_attributes(model, rng: np.random.Generator, band: np.ndarray, age: np.ndarray, n: int,
-                    year_ending: int | None = None) -> dict:
+                    year_ending: int | None = None, uasc_scale: np.ndarray | None = None) -> dict:
     """Sex, need level, risk flags and legal status for new children of the given ages (entering
-    care in the year to 31 March ``year_ending``: complex and intensive needs follow its trend)."""
+    care in the year to 31 March ``year_ending``: complex and intensive needs follow its trend;
+    ``uasc_scale``: a factor per child on the share of unaccompanied children, see :func:`entry_mix`)."""
     p = model.p.entries
     male = rng.random(n) < p.male_share
-    uasc = rng.random(n) < np.asarray(p.uasc_share_by_band)[band]
+    uasc_p = np.asarray(p.uasc_share_by_band)[band]
+    if uasc_scale is not None:
+        uasc_p = np.minimum(uasc_p * uasc_scale, 0.95)
+    uasc = rng.random(n) < uasc_p
     male |= uasc & (rng.random(n) < 0.9)  # nine in ten UASC are boys (first guess)
     u = rng.random(n)
     need1, need2 = np.asarray(p.need1_by_band)[band], np.asarray(p.need2_by_band)[band]

@@ -36,6 +36,7 @@ from rccsim.core import children as ch
 from rccsim.core.agents import LocalAuthority, new_provider
 from rccsim.core.carers import LA_CARER_REACH, home_las, recruitment_signals
 from rccsim.core.providers import home_weekly_cost, seed_pipeline
+from rccsim.inputs.geography import split_whole
 from rccsim.inputs.published import (
     fostering_agencies,
     homes_at,
@@ -43,7 +44,6 @@ from rccsim.inputs.published import (
     mainstream_households_ratio,
     national_stock,
 )
-from rccsim.inputs.geography import split_whole
 
 KIND_PRIOR = {  # relative weight of each age band (<1, 1-4, 5-9, 10-15, 16-17) in each kind
     Kind.FOSTER_KIN: [1, 1, 1, 0.8, 0.5],

@@ -136,21 +136,23 @@ LA_GROUPS = ("Foster placements", "Placed for adoption", "Placed with parents or
              "Other placements", "Other residential settings", "Residential schools")
 LA_AGES = ("Under 1 year", "1 to 4 years", "5 to 9 years", "10 to 15 years", "16 years and over")
 _LA_FILE = "la_cla_on_31_march_by_characteristics_2021_2024.csv"
+_LA_STARTS_FILE = "la_cla_started_during_year_2021_2024.csv"
+LA_START_AGES = ("Under 1 year", "1 to 4 years", "5 to 9 years", "10 to 15 years", "16 years and over")
 
 
-@functools.lru_cache(maxsize=1)
-def _la_table() -> pd.DataFrame:
-    d = pd.read_csv(data_dir() / "published" / "dfe" / _LA_FILE, encoding="utf-8-sig", dtype=str)
+@functools.lru_cache(maxsize=2)
+def _la_table(name: str = _LA_FILE) -> pd.DataFrame:
+    d = pd.read_csv(data_dir() / "published" / "dfe" / name, encoding="utf-8-sig", dtype=str)
     d = d[d.geographic_level == "Local authority"]
     return d.assign(year=d.time_period.astype(int), n=_number(d.number))
 
 
 @functools.lru_cache(maxsize=16)
-def _la_cube(group: str, items: tuple) -> tuple:
-    """One DfE group as arrays over (geography LA, year 2021-2024, item): counts (NaN where not
-    published), whether suppressed ("c"), and the LA's total."""
+def _la_cube(group: str, items: tuple, name: str = _LA_FILE) -> tuple:
+    """One DfE group of the LA table ``name`` as arrays over (geography LA, year 2021-2024, item):
+    counts (NaN where not published), whether suppressed ("c"), and the LA's total."""
     codes = list(load_geography().las.la_code)
-    d = _la_table()
+    d = _la_table(name)
     d = d[d.cla_group == group]
     years = np.arange(2021, 2025)
     la = pd.Index(codes).get_indexer(d.new_la_code)
@@ -165,13 +167,13 @@ def _la_cube(group: str, items: tuple) -> tuple:
     return cube[..., :-1], hidden[..., :-1], cube[..., -1]
 
 
-def _la_counts(group: str, items: tuple, year: int, national: np.ndarray) -> np.ndarray:
+def _la_counts(group: str, items: tuple, year: int, national: np.ndarray, name: str = _LA_FILE) -> np.ndarray:
     """Counts of ``items`` of one DfE ``group`` for each LA of the geography, in ``year`` (or the
     nearest year DfE publishes the LA in: Cumberland, Westmorland and Furness and the
     Northamptonshires appear only after their creation, 2021 stands in for 2020). A suppressed cell
     ("c", a few children) gets what the LA's total leaves over, split by ``national`` shares, and at
     least one child; an LA DfE never publishes (the Isles of Scilly) takes ``national`` shares."""
-    cube, hidden, total = _la_cube(group, items)
+    cube, hidden, total = _la_cube(group, items, name)
     n_la, n_year, _ = cube.shape
     published = np.isfinite(total) & (total > 0)
     # the nearest published year, the later one on a tie
@@ -211,6 +213,30 @@ def la_stock(year: int) -> dict:
         "providers": _la_counts("Place providers", provs, year, national("Place providers", provs)),
         "uasc": _la_counts("Unaccompanied asylum-seeking children", ("UASC", "Non-UASC"), year,
                            national("Unaccompanied asylum-seeking children", ("UASC", "Non-UASC")))[:, 0],
+    }
+
+
+@functools.lru_cache(maxsize=8)
+def la_starts(year: int) -> dict:
+    """Each LA's children starting to be looked after in the year to 31 March ``year`` (DfE,
+    la_cla_started_during_year, 2021-2024; the nearest year outside them): counts by age on
+    starting (:data:`LA_START_AGES`) and of unaccompanied asylum-seeking children, as arrays over
+    the geography's LAs (suppressed cells and missing years as in :func:`_la_counts`)."""
+    d = _la_table(_LA_STARTS_FILE)
+    nat = d[d.year == min(max(year, 2021), 2024)]
+
+    def national(group: str, items: tuple) -> np.ndarray:
+        rows = nat[nat.cla_group == group]
+        return np.array([rows[rows.characteristic == it].n.sum() for it in items], float)
+
+    uasc = ("Unaccompanied asylum-seeking children", "Children excluding unaccompanied asylum-seeking children")
+    return {
+        "age": _la_counts("Age on starting", LA_START_AGES, year, national("Age on starting", LA_START_AGES),
+                          _LA_STARTS_FILE),
+        "uasc": _la_counts("Unaccompanied asylum-seeking children", uasc, year,
+                           national("Unaccompanied asylum-seeking children", uasc), _LA_STARTS_FILE)[:, 0],
+        "national_age": national("Age on starting", LA_START_AGES),
+        "national_uasc": float(national("Unaccompanied asylum-seeking children", uasc)[0]),
     }
 
 
