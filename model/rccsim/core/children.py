@@ -206,12 +206,13 @@ def hazard_table(model) -> np.ndarray:
     return table
 
 
-def schedule_exits(model, ids: np.ndarray, day: int | np.ndarray) -> None:
+def schedule_exits(model, ids: np.ndarray, day: int | np.ndarray, placed_for_adoption: np.ndarray | None = None) -> None:
     """Draw when and how each child leaves care (competing piecewise-constant hazards).
 
     Children in care since ``entered`` are followed from their age and time in care on ``day``
     (one day for all, or one per child). Draws are keyed to the child id, so they are common
-    across scenarios.
+    across scenarios. ``placed_for_adoption``: for the start state, which children start placed
+    for adoption (the others' moves to adopters spread from the start, see below).
     """
     if len(ids) == 0:
         return
@@ -281,6 +282,14 @@ def schedule_exits(model, ids: np.ndarray, day: int | np.ndarray) -> None:
         if short.any():
             v = model.streams.keyed_uniform("adoption_move_short", ai)
             room = np.maximum(exit_day[adopt] - soonest - ADOPTION_MIN_DAYS, 0)
+            # a child of the start state not yet placed for adoption whose move would come before
+            # the start would already have moved (DfE counts those children placed for adoption,
+            # and so does the start state): its move spreads over the lead from the start, and the
+            # order follows, rather than every such child moving in the first weeks
+            start = c.initial[ai] & (today <= 0)
+            if placed_for_adoption is not None:
+                start &= ~np.asarray(placed_for_adoption, dtype=bool)[adopt]
+            room = np.where(start, np.round(lead * DAYS_PER_YEAR / 12).astype(np.int64), room)
             move = np.where(short, soonest + np.floor(v * room).astype(np.int64), move)
             exit_day[adopt] = np.where(short, np.maximum(exit_day[adopt], move + ADOPTION_MIN_DAYS), exit_day[adopt])
     exit_day = model.calendar.schedule("exit", exit_day, ids)

@@ -389,7 +389,7 @@ def _build_children(model, rng, year: int) -> None:
     c.plan_kin[ids] = kind == Kind.FOSTER_KIN
     u_in_place = rng.random(n)  # how long each has been in the current placement (set once placed)
     c.n_placements[ids] = 0
-    ch.schedule_exits(model, ids, 0)
+    ch.schedule_exits(model, ids, 0, placed_for_adoption=kind == Kind.ADOPTION)
 
     # direct placements (no market): kinship, with parents, adoption, other, unregistered
     model.placements.place_direct(ids, kind, 0, initial=True)
