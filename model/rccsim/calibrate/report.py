@@ -28,10 +28,13 @@ import numpy as np
 from rccsim.base.errors import InputError
 from rccsim.base.files import csv_text, write_text_atomic
 from rccsim.base.version import code_version
+from rccsim.calibrate import by_la
 from rccsim.calibrate import fit as cal
 from rccsim.calibrate import sensitivity as sa
 from rccsim.inputs.geography import load_geography
 from rccsim.inputs.params import ParamSet
+from rccsim.studies.harness import RunSpec, run_one
+from rccsim.studies.pool import worker_pool
 
 VALIDATE_START = 2022
 BACKTEST_START = 2020
@@ -65,8 +68,6 @@ def _rows_for(targets, params, seeds, start, say, label, jobs=1):
 
 def _by_la_seed(job: tuple) -> dict:
     """Worker: one seed's per-LA metrics at the end of an England run."""
-    from rccsim.studies.harness import RunSpec, run_one
-
     params, seed, start, years = job
     return run_one(RunSpec(region="england", scenario="baseline", years=years, seed=int(seed), start_year=start,
                            params=params)).result.metrics["by_la"]
@@ -75,9 +76,6 @@ def _by_la_seed(job: tuple) -> dict:
 def _by_la(params, seeds, start, year, out: Path, say, jobs=1) -> list[str]:
     """Write ``by_la.csv`` and ``by_la.png`` (England from ``start`` to 31 March ``year``, each
     seed) and return the report's lines on them."""
-    from rccsim.calibrate import by_la
-    from rccsim.studies.pool import worker_pool
-
     say(f"by LA: England from {start} to {year}, {len(seeds)} seed(s)")
     work = [(params, s, start, year - start) for s in seeds]
     if jobs <= 1 or len(work) <= 1:
