@@ -440,7 +440,11 @@ def rematch_hazard(model, ids: np.ndarray) -> np.ndarray:
     c = model.children
     kind = c.kind[ids]
     market = (kind >= Kind.FOSTER_LA) & (kind <= Kind.SUPPORTED)
-    return np.where(market & (c.distance[ids] > p.rematch_miles), p.rematch_rate, 0.0)
+    # a children's home was chosen weighing distance less (market.home_distance_factor): a move
+    # nearer home is worth as much less against the match it would give up
+    rate = np.where(np.isin(kind, (Kind.HOME_LA, Kind.HOME_IND)), p.rematch_rate * model.p.market.home_distance_factor,
+                    p.rematch_rate)
+    return np.where(market & (c.distance[ids] > p.rematch_miles), rate, 0.0)
 
 
 def placement_hazards(model, ids: np.ndarray, day) -> tuple[np.ndarray, np.ndarray]:
