@@ -43,7 +43,9 @@ KINDS = {"stock": ("rel", 0.05), "flow": ("rel", 0.05), "share": ("abs", 0.03), 
          "homes": ("rel", 0.10),
          # per-LA comparisons with DfE's LA tables (rccsim.calibrate.by_la): issue 20's bounds, a rank
          # correlation of at least 0.8 (target 1) and a median error of at most 5 points (target 0)
-         "la_rank": ("abs", 0.2), "la_error": ("abs", 0.05)}
+         "la_rank": ("abs", 0.2), "la_error": ("abs", 0.05),
+         # DfE's median duration of placements ending, by type: within 20% (issue 20)
+         "duration": ("rel", 0.20)}
 ROLES = ("fit", "validate", "backtest")
 COLUMNS = ("id", "metric", "year", "geography", "value", "unit", "kind", "role", "source")
 #: metrics a target can name: yearly metrics of ``metrics.by_year``
@@ -61,6 +63,7 @@ YEARLY = {
     "children_unregistered_in_year", "children_unregistered_4w_in_year", "placements_10k_plus_in_year",
     "workforce_vacancy_rate", "workforce_turnover", "workforce_agency_share", "manager_vacancy_rate",
     "price_home_ind_growth", "children_residential_end",
+    *(f"{m}_{g}" for m in ("share_over_20_miles", "median_days_ending") for g in ("fostering", "residential", "supported")),
 }
 
 

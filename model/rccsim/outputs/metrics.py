@@ -55,6 +55,8 @@ MOVE_BANDS = ("0", "1", "2", "3", "4+")
 AGE_BAND_EDGES = np.array([1.0, 5.0, 10.0, 16.0])  # upper edges of DfE's age bands but the last
 AGE_BAND_LABELS = ("under_1", "1_4", "5_9", "10_15", "16_17")
 GROUP_INDEX = np.array([GROUPS.index(GROUP_OF_KIND[k]) for k in range(N_KINDS)])
+# the placement groups for which DfE publishes distance and durations nationally, year by year
+TYPE_GROUPS = ("fostering", "residential", "supported")
 
 
 def _margin(sums: dict, year: int | None) -> float:
@@ -123,6 +125,18 @@ def compute(model) -> tuple[dict, list[dict]]:
         by_kind = np.bincount(kinds_at, minlength=N_KINDS)
         dist = l_dist[open_rows]
         out_la = l_place_la[open_rows] != la[l_child[open_rows]]
+        # by placement type, DfE's national tables: over 20 miles at 31 March, and the median
+        # duration of placements that ended in the year (those begun before the run included)
+        group_at = GROUP_INDEX[kinds_at]
+        ended_year = (log.end[:m] >= y0) & (log.end[:m] < y1) & (log.end[:m] < model.horizon)
+        group_ended = GROUP_INDEX[l_kind[ended_year]]
+        days_ended = log.end[:m][ended_year].astype(np.int64) - l_start[ended_year]
+        by_type = {}
+        for g in TYPE_GROUPS:
+            gi = GROUPS.index(g)
+            here, done = group_at == gi, group_ended == gi
+            by_type[f"share_over_20_miles_{g}"] = _safe((dist[here] > 20.0).sum(), here.sum())
+            by_type[f"median_days_ending_{g}"] = float(np.median(days_ended[done])) if done.any() else 0.0
         # placements during the year, per child in care at 31 March
         during = (l_start <= d) & (np.minimum(log.end[:m].astype(np.int64), NEVER) > y0)
         per_child = np.bincount(l_child[during], minlength=n)
@@ -187,6 +201,7 @@ def compute(model) -> tuple[dict, list[dict]]:
                 "mean_distance_miles": float(dist.mean()) if len(dist) else 0.0,
                 "share_over_20_miles": _safe((dist > 20.0).sum(), len(dist)),
                 "share_out_of_la": _safe(out_la.sum(), len(dist)),
+                **by_type,
                 "moves_per_child_year": _safe(moves, child_days / 365.25),
                 "share_3plus_placements": _safe(three_plus, stock),
                 "share_long_term_stable": _safe(stable.sum(), long_term.sum()),
