@@ -471,7 +471,7 @@ def placement_hazards(model, ids: np.ndarray, day) -> tuple[np.ndarray, np.ndarr
         * (1.0 + p.breakdown_history * np.minimum(c.n_breakdowns[ids], 5))
         * np.where(~misfit & (skill > need), p.skill_protection, 1.0)
     )
-    rate_u = base_u * mult
+    rate_u = base_u * mult * np.where((kind == Kind.HOME_LA) | (kind == Kind.HOME_IND), p.home_breakdown_factor, 1.0)
     # 16-17-year-olds in family or residential care may move on to supported accommodation
     movable = (kind == Kind.FOSTER_LA) | (kind == Kind.FOSTER_IFA) | (kind == Kind.HOME_LA) | (kind == Kind.HOME_IND)
     rate_p = base_p + np.where((age >= 16) & movable, p.move_on_rate_16, 0.0)

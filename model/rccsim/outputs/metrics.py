@@ -137,6 +137,7 @@ def compute(model) -> tuple[dict, list[dict]]:
             here, done = group_at == gi, group_ended == gi
             by_type[f"share_over_20_miles_{g}"] = _safe((dist[here] > 20.0).sum(), here.sum())
             by_type[f"median_days_ending_{g}"] = float(np.median(days_ended[done])) if done.any() else 0.0
+            by_type[f"placements_ending_{g}"] = int(done.sum())
         # placements during the year, per child in care at 31 March
         during = (l_start <= d) & (np.minimum(log.end[:m].astype(np.int64), NEVER) > y0)
         per_child = np.bincount(l_child[during], minlength=n)
