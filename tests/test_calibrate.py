@@ -190,18 +190,26 @@ def test_per_la_targets_judge_each_la_against_dfe(tmp_path):
 
     targets = cal.load_targets()
     la = [t for t in targets if t.metric in by_la.LA_METRICS]
-    assert {t.metric for t in la} == set(by_la.LA_METRICS) and all(t.role == "fit" for t in la)
+    assert {t.metric for t in la} == set(by_la.LA_METRICS)
+    assert {t.metric for t in la if t.role == "fit"} == {"la_outside_rank_correlation", "la_outside_median_error"}
+    assert {t.metric for t in la if t.role == "validate"} == {"la_hosted_rank_correlation", "la_hosted_median_error"}
     rank = next(t for t in la if t.metric == "la_outside_rank_correlation")
     assert rank.tolerance == pytest.approx(0.2) and rank.value == 1.0  # within at 0.8 or more
     # the summary: a perfect model, and one that has the LAs in reverse order
     dfe = by_la.dfe_outside_shares(2024)
     assert len(dfe) > 140 and dfe.dfe_share_out.between(0, 1).all()
-    exact = [{c: {"children_in_care_end": 200, "share_out_of_la": s, "share_over_20_miles": 0.1}
-              for c, s in zip(dfe.la_code, dfe.dfe_share_out)}]
+    assert dfe.dfe_hosted.notna().sum() > 140 and dfe.dfe_hosted.dropna().between(0, 1).all()
+    # Kent hosts many other LAs' children (1,165 of the 2,738 placed within its boundary in 2024)
+    assert dfe.set_index("la_name").loc["Kent", "dfe_hosted"] == pytest.approx(1165 / 2738)
+    exact = [{c: {"children_in_care_end": 200, "share_out_of_la": s, "share_over_20_miles": 0.1, "share_hosted_from_other_las": h}
+              for c, s, h in zip(dfe.la_code, dfe.dfe_share_out, dfe.dfe_hosted)}]
     s = by_la.outside_summary(by_la.outside_table(exact, 2024))
     assert s["la_outside_rank_correlation"] == pytest.approx(1.0) and s["la_outside_median_error"] == pytest.approx(0.0)
-    flipped = [{c: dict(v, share_out_of_la=1 - v["share_out_of_la"]) for c, v in exact[0].items()}]
-    assert by_la.outside_summary(by_la.outside_table(flipped, 2024))["la_outside_rank_correlation"] == pytest.approx(-1.0)
+    assert s["la_hosted_rank_correlation"] == pytest.approx(1.0) and s["la_hosted_median_error"] == pytest.approx(0.0)
+    flipped = [{c: dict(v, share_out_of_la=1 - v["share_out_of_la"], share_hosted_from_other_las=1 - v["share_hosted_from_other_las"])
+                for c, v in exact[0].items()}]
+    s = by_la.outside_summary(by_la.outside_table(flipped, 2024))
+    assert s["la_outside_rank_correlation"] == pytest.approx(-1.0) and s["la_hosted_rank_correlation"] == pytest.approx(-1.0)
     # measured at the end of a run only
     with pytest.raises(InputError, match="end of a run"):
         early = cal.Target("r", "la_outside_rank_correlation", 2023, "England", 1.0, "rank", "la_rank", "fit", "x")
@@ -212,7 +220,7 @@ def test_per_la_targets_judge_each_la_against_dfe(tmp_path):
     table = pd.read_csv(out / "by_la.csv")
     assert len(table) >= 140 and {"la_code", "dfe_share_out", "sim_share_out", "error_pts", "kind"} <= set(table.columns)
     assert (out / "by_la.png").stat().st_size > 10_000
-    assert "rank correlation" in (out / "fit.md").read_text()
+    assert "rank correlation" in (out / "fit.md").read_text() and "other LAs'" in (out / "fit.md").read_text()
     fit = pd.read_csv(out / "fit.csv").set_index("id")
     # one year of England from 2023: London's boroughs place more children outside than the counties,
     # as DfE's do, so the ranks agree well (a model with one national share would score near 0)

@@ -84,10 +84,12 @@ def main() -> None:
     print(f"England from 31 March {args.start}, 1 year, seeds {seeds}{f', {overrides}' if overrides else ''}: {len(t)} LAs with 100+ children (DfE {args.start + 1})")
     print(f"share placed outside the LA: rank correlation {rho:.2f} (target >= 0.8), "
           f"median absolute error {t.error_pts.abs().median():.1f} points (target <= 5)")
+    print(f"of the children placed within each LA's boundary, the share who are other LAs': rank correlation "
+          f"{summary['la_hosted_rank_correlation']:.2f}, median absolute error {t.hosted_error_pts.abs().median():.1f} points")
     print("\nby kind of LA: DfE mean, model mean, mean error (points)")
     for kind, g in t.groupby("kind"):
         print(f"  {kind:<13} {len(g):>3} LAs  DfE {g.dfe_share_out.mean():6.1%}  model {g.sim_share_out.mean():6.1%}  "
-              f"error {g.error_pts.mean():+5.1f}")
+              f"error {g.error_pts.mean():+5.1f}   hosted: DfE {g.dfe_hosted.mean():6.1%}  model {g.sim_hosted.mean():6.1%}")
     print("\nfurthest off:")
     for r in t.reindex(t.error_pts.abs().sort_values(ascending=False).index).head(12).itertuples():
         print(f"  {r.la_name:<32} DfE {r.dfe_share_out:6.1%}  model {r.sim_share_out:6.1%}  ({r.error_pts:+.0f})  "

@@ -9,6 +9,12 @@ two numbers sum the comparison up:
 * ``la_outside_rank_correlation``: Spearman's rank correlation of the model's shares with DfE's;
 * ``la_outside_median_error``: the median absolute difference, as a fraction (0.05 = 5 points).
 
+Where the places are is checked the same way, from the other side of the boundary: of the children
+placed within each LA's boundary, the share who are other LAs' children (cla_group "LA of
+placement": own LA's children placed internally, other LAs' children placed within the boundary),
+in ``la_hosted_rank_correlation`` and ``la_hosted_median_error``. A county ringed by London's
+placements hosts many; a city whose carers live in its county hosts few.
+
 Both are measured at the end of a run (its ``by_la`` metrics), so a target on them names the run's
 last year.
 """
@@ -23,7 +29,8 @@ import pandas as pd
 from rccsim.base.paths import data_dir
 
 #: the per-LA metrics a target can name (see the module docstring)
-LA_METRICS = ("la_outside_rank_correlation", "la_outside_median_error")
+LA_METRICS = ("la_outside_rank_correlation", "la_outside_median_error", "la_hosted_rank_correlation",
+              "la_hosted_median_error")
 MIN_CHILDREN = 100  # LAs with fewer children at 31 March (DfE's total) are left out: their shares are noise
 KIND_OF_CODE = {"E09": "London", "E08": "metropolitan", "E06": "unitary", "E10": "county"}
 
@@ -38,7 +45,7 @@ def dfe_outside_shares(year: int) -> pd.DataFrame:
     sel = raw[(raw.time_period == str(year)) & (raw.geographic_level == "Local authority")
               & (raw.cla_group == "Locality of placement")]
     if sel.empty:
-        return pd.DataFrame(columns=["la_code", "la_name", "total", "inside", "outside", "dfe_share_out"])
+        return pd.DataFrame(columns=["la_code", "la_name", "total", "inside", "outside", "dfe_share_out", "dfe_hosted"])
     wide = sel.pivot_table(index=["new_la_code", "la_name"], columns="characteristic", values="number", aggfunc="first")
     num = wide.apply(pd.to_numeric, errors="coerce")
     out = pd.DataFrame({
@@ -47,6 +54,13 @@ def dfe_outside_shares(year: int) -> pd.DataFrame:
         "outside": num["Placed outside the local authority boundary"],
     }).reset_index().rename(columns={"new_la_code": "la_code"})
     out["dfe_share_out"] = out.outside / (out.inside + out.outside)
+    hosted = raw[(raw.time_period == str(year)) & (raw.geographic_level == "Local authority")
+                 & (raw.cla_group == "LA of placement")]
+    h = hosted.pivot_table(index="new_la_code", columns="characteristic", values="number", aggfunc="first")
+    h = h.apply(pd.to_numeric, errors="coerce")
+    own = h.filter(like="Own LA children placed internally").iloc[:, 0]
+    other = h.filter(like="Other LA children externally placed").iloc[:, 0]
+    out["dfe_hosted"] = out.la_code.map(other / (own + other))
     return out.dropna(subset=["dfe_share_out"])
 
 
@@ -54,13 +68,15 @@ def outside_table(by_la: list[dict], year: int) -> pd.DataFrame:
     """Model against DfE for each LA with :data:`MIN_CHILDREN` or more children at 31 March
     ``year``: ``by_la`` is one run's (or several seeds') ``metrics["by_la"]``, averaged here."""
     rows = [{"la_code": code, "sim_children": v["children_in_care_end"], "sim_share_out": v["share_out_of_la"],
-             "sim_over_20": v["share_over_20_miles"]} for one in by_la for code, v in one.items()]
+             "sim_over_20": v["share_over_20_miles"], "sim_hosted": v.get("share_hosted_from_other_las", np.nan)}
+            for one in by_la for code, v in one.items()]
     if not rows:
         return pd.DataFrame()
     sim = pd.DataFrame(rows).groupby("la_code", as_index=False).mean()
     t = dfe_outside_shares(year).merge(sim, on="la_code", how="inner")
     t = t[t.total >= MIN_CHILDREN].copy()
     t["error_pts"] = 100 * (t.sim_share_out - t.dfe_share_out)
+    t["hosted_error_pts"] = 100 * (t.sim_hosted - t.dfe_hosted)
     t["kind"] = t.la_code.str[:3].map(KIND_OF_CODE).fillna("other")
     return t.reset_index(drop=True)
 
@@ -69,13 +85,15 @@ def outside_summary(table: pd.DataFrame) -> dict:
     """The two per-LA metrics (:data:`LA_METRICS`) of an :func:`outside_table`, and how many LAs."""
     from scipy.stats import spearmanr
 
-    if len(table) < 3:
-        return {"la_outside_rank_correlation": float("nan"), "la_outside_median_error": float("nan"), "n_las": len(table)}
-    return {
-        "la_outside_rank_correlation": float(spearmanr(table.dfe_share_out, table.sim_share_out).statistic),
-        "la_outside_median_error": float(np.median(np.abs(table.sim_share_out - table.dfe_share_out))),
-        "n_las": len(table),
-    }
+    out = {"n_las": len(table)}
+    for name, dfe, sim in (("outside", "dfe_share_out", "sim_share_out"), ("hosted", "dfe_hosted", "sim_hosted")):
+        t = table.dropna(subset=[dfe, sim]) if len(table) else table
+        if len(t) < 3:
+            out[f"la_{name}_rank_correlation"] = out[f"la_{name}_median_error"] = float("nan")
+            continue
+        out[f"la_{name}_rank_correlation"] = float(spearmanr(t[dfe], t[sim]).statistic)
+        out[f"la_{name}_median_error"] = float(np.median(np.abs(t[sim] - t[dfe])))
+    return out
 
 
 def scatter(table: pd.DataFrame, path, caption: str) -> None:

@@ -96,6 +96,9 @@ def _by_la(params, seeds, start, year, out: Path, say, jobs=1) -> list[str]:
                      f"({g.error_pts.mean():+.1f} points)")
     worst = table.reindex(table.error_pts.abs().sort_values(ascending=False).index).head(5)
     lines.append("  - furthest off: " + "; ".join(f"{r.la_name} {r.error_pts:+.0f}" for r in worst.itertuples()))
+    lines.append(f"  - of the children placed within each LA's boundary, the share who are other LAs' (held out): rank "
+                 f"correlation {s['la_hosted_rank_correlation']:.2f}, median absolute error "
+                 f"{100 * s['la_hosted_median_error']:.1f} points")
     return lines
 
 

@@ -276,6 +276,9 @@ def compute(model) -> tuple[dict, list[dict]]:
     out_la = weighted_bincount(rows_la, weights=(l_place_la[open_end] != rows_la), minlength=model.geo.n)
     far_la = weighted_bincount(rows_la, weights=(l_dist[open_end] > 20.0), minlength=model.geo.n)
     placed_la = np.bincount(rows_la, minlength=model.geo.n)
+    # children placed within each LA's boundary, and those of them other LAs' (DfE's "LA of placement")
+    inside_la = np.bincount(l_place_la[open_end][l_place_la[open_end] >= 0], minlength=model.geo.n)
+    hosted_la = inside_la - weighted_bincount(rows_la, weights=(l_place_la[open_end] == rows_la), minlength=model.geo.n)
     y0 = int(bounds[-2])
     during = (l_start <= d_end) & (np.minimum(log.end[:m].astype(np.int64), NEVER) > y0)
     per_child = np.bincount(l_child[during], minlength=n)
@@ -288,6 +291,9 @@ def compute(model) -> tuple[dict, list[dict]]:
             "share_out_of_la": _safe(out_la[i], placed_la[i]),
             "share_over_20_miles": _safe(far_la[i], placed_la[i]),
             "share_3plus_placements": _safe(three_la[i], stock_la[i]),
+            # of the run's children placed within the LA's boundary at the end, the share who are
+            # other LAs' (meaningful in an England run: a regional run leaves out the background's)
+            "share_hosted_from_other_las": _safe(hosted_la[i], inside_la[i]),
         }
     # distributions for the report: distance from home at the end, moves per child over the run
     dist_end = l_dist[open_end & (l_dist >= 0)]
