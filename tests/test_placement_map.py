@@ -37,3 +37,33 @@ def test_each_las_entrants_have_its_own_ages_and_unaccompanied_children():
     assert n > 1000 and abs(uasc - 2175 / 2741) < 0.08 and older > 0.5, (uasc, older, n)
     uasc, older, n = entrants("E06000001")
     assert n > 50 and uasc < 0.15, (uasc, older, n)
+
+
+def test_an_entry_la_over_the_threshold_transfers_its_new_unaccompanied_children():
+    """The National Transfer Scheme (rccsim.core.children.national_transfer): Kent looks after more
+    unaccompanied children than 0.1% of its child population, so its new arrivals leave its care
+    for another LA's (DfE's reason E3) within exits.nts_transfer_days; with a threshold no LA
+    reaches, none do, and unaccompanied children never take the other transfer route."""
+    import numpy as np
+
+    from rccsim.base.codes import EXIT_CODES, FLAG_UASC
+
+    def run(threshold):
+        params = ParamSet.defaults().updated({"exits.nts_threshold_share": threshold})
+        model = Simulation(region="E10000016", years=1, seed=2, start_year=2023, params=params).run().model
+        c = model.children
+        n = c.n
+        uasc = (c.flags[:n] & FLAG_UASC) > 0
+        left = c.exited[:n] >= 0
+        code = np.array(EXIT_CODES)[np.maximum(c.exit_route[:n], 0)]
+        moved = left & uasc & (code == "E3")
+        stay = (c.exited[:n] - c.entered[:n])[moved]
+        return int(moved.sum()), stay, int((c.in_care[:n] & uasc).sum()), int((~c.initial[:n] & uasc).sum())
+
+    moved, stay, held, arrived = run(0.001)
+    assert moved > 0.4 * arrived and arrived > 1000, (moved, arrived)
+    lo, hi = ParamSet.defaults()["exits.nts_transfer_days"]
+    assert stay.min() >= 1 and stay.max() <= hi + 7, (stay.min(), stay.max())
+    none, _, held_without, _ = run(1.0)
+    assert none == 0
+    assert held < 0.7 * held_without, (held, held_without)

@@ -120,6 +120,42 @@ def create_entrants(model, las: np.ndarray, days: np.ndarray) -> np.ndarray:
     return ids
 
 
+def national_transfer(model, ids: np.ndarray, days: np.ndarray) -> None:
+    """The National Transfer Scheme: an LA already looking after more unaccompanied asylum-seeking
+    children than ``exits.nts_threshold_share`` of its child population refers its new arrivals,
+    whose care passes to another LA ``exits.nts_transfer_days`` after they arrive (they leave this
+    LA's care with DfE's reason E3, care taken by another LA). Arrivals that bring an LA up to the
+    threshold stay. The receiving LAs' share of them is in their own published starts, so no child
+    is created for them here. ``ids`` came into care this tick, on ``days``."""
+    c = model.children
+    new_uasc = (c.flags[ids] & FLAG_UASC) > 0
+    if not new_uasc.any():
+        return
+    p = model.p.exits
+    arrivals, arrival_days = ids[new_uasc], np.asarray(days)[new_uasc]
+    n_la = model.geo.n
+    held = np.bincount(c.la[: c.n][c.in_care[: c.n] & ((c.flags[: c.n] & FLAG_UASC) > 0)], minlength=n_la)
+    la = c.la[arrivals].astype(np.int64)
+    before = held - np.bincount(la, minlength=n_la)  # the LA's unaccompanied children before these arrived
+    room = np.maximum(np.floor(p.nts_threshold_share * model.geo.population_0_17) - before, 0)
+    order = np.lexsort((arrivals, la))  # within each LA, by id (the order they were created)
+    rank = np.empty(len(la), dtype=np.int64)
+    starts = np.searchsorted(la[order], np.arange(n_la))
+    rank[order] = np.arange(len(la)) - starts[la[order]]
+    go = rank >= room[la]
+    if not go.any():
+        return
+    who, when = arrivals[go], arrival_days[go]
+    lo, hi = p.nts_transfer_days
+    u = model.streams.keyed_uniform("nts_transfer", who)
+    day = when + np.maximum(np.round(lo + u * (hi - lo)).astype(np.int64), 1)
+    sooner = day < c.exit_day[who]
+    who, day = who[sooner], day[sooner]
+    if len(who):
+        c.exit_day[who] = model.calendar.schedule("exit", day, who)
+        c.exit_route[who] = EXIT_ROUTES.index("transfer")
+
+
 def complexity_factor(model, year_ending: int) -> float:
     """How much commoner complex and intensive needs are among children starting care in the year
     to 31 March ``year_ending`` than in 2023-24 (``entries.complexity_trend_per_year``)."""
@@ -218,8 +254,10 @@ def schedule_exits(model, ids: np.ndarray, day: int | np.ndarray, placed_for_ado
         return
     c = model.children
     table = model.exit_hazards
-    family_mult = np.where((c.flags[ids] & FLAG_UASC) > 0, model.p.exits.uasc_family_multiplier, 1.0)
+    uasc = (c.flags[ids] & FLAG_UASC) > 0
+    family_mult = np.where(uasc, model.p.exits.uasc_family_multiplier, 1.0)
     route_is_family = np.isin(np.arange(len(EXIT_ROUTES)), [EXIT_ROUTES.index(r) for r in FAMILY_ROUTES])
+    transfer = EXIT_ROUTES.index("transfer")  # unaccompanied children transfer through the NTS instead
 
     age = (day - c.dob[ids]) / DAYS_PER_YEAR
     tic = (day - c.entered[ids]) / DAYS_PER_YEAR
@@ -238,6 +276,7 @@ def schedule_exits(model, ids: np.ndarray, day: int | np.ndarray, placed_for_ado
         length = np.maximum(np.minimum(to_age, to_phase), 1e-9)
         h = table[:, band, phase].T.copy()  # (n, routes)
         h[:, route_is_family] *= family_mult[a, None]
+        h[uasc[a], transfer] = 0.0
         h *= model.exit_multiplier[c.la[ids[a]], band][:, None]  # 1 unless estimated from a return
         total = h.sum(axis=1)
         u = model.streams.keyed_uniform("exit_time", ids[a], piece)

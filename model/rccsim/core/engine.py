@@ -338,6 +338,7 @@ class CareMarket(mesa.Model):
             new = np.concatenate([ids for _, ids in entrants])
             days = np.concatenate([np.full(len(ids), d, dtype=np.int64) for d, ids in entrants])
             c.in_care[new] = True
+            ch.national_transfer(self, new, days)
             direct = np.select(
                 [c.plan_parents[new], c.plan_kin[new], c.plan_other[new]],
                 [Kind.WITH_PARENTS, Kind.FOSTER_KIN, Kind.OTHER],
