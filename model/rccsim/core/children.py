@@ -449,6 +449,16 @@ def schedule_placement_end(model, ids: np.ndarray, day: int, elapsed: np.ndarray
         t_p = np.minimum(t_p, t_r)
     else:
         rematch = np.zeros(len(ids), dtype=bool)
+    # a short-term first placement: a child coming into care is often placed with foster carers
+    # for days or weeks until a longer-term placement is found (a planned move)
+    bridge = (c.n_placements[ids] == 1) & (elapsed == 0) & ~c.initial[ids] & (p.bridging_share > 0)
+    bridge &= (c.kind[ids] == Kind.FOSTER_LA) | (c.kind[ids] == Kind.FOSTER_IFA)
+    if bridge.any():
+        ub, ud = model.streams.keyed_uniforms(("bridging", "bridging_days"), ids, counter)
+        bridge &= ub < p.bridging_share
+        t_b = -np.log(ud) * p.bridging_days / DAYS_PER_YEAR
+        t_p = np.where(bridge, np.minimum(t_p, t_b), t_p)
+        rematch &= ~bridge | (t_b > t_p)
     t = np.minimum(t_u, t_p)  # years from now (the waits already start ``elapsed`` years in)
     finite = np.isfinite(t)
     end = np.full(len(ids), NEVER, dtype=np.int64)

@@ -607,7 +607,8 @@ class Market:
         """Pick a unit for each accepted referral; referrals with no suitable unit are refused.
 
         The unit is the nearest to the child's home among the first ``unit_scan`` suitable units
-        with a free place in the pool's list for the child's need level. When the start state is
+        with a free place in the pool's list for the child's need level, other than the one the
+        child has just left (a placement change is a move to another carer or home). When the start state is
         built, the emptiest of those units is taken instead, so that the children already in care
         are spread over the homes that hold them (as they are: most homes are partly full).
         """
@@ -621,6 +622,7 @@ class Market:
         children = ids[prow]
         ce_all, cn_all = c.home_e[children].tolist(), c.home_n[children].tolist()
         need_l = need[prow].tolist()
+        left_l = c.last_unit[children].tolist() if not initial else [-1] * len(children)
         freelist = self.freelist
         inf = float("inf")
         mix = None if initial else getattr(self, "_mix", None)
@@ -635,6 +637,7 @@ class Market:
             lst = freelist[pl][need_l[j]]
             ce, cn = ce_all[j], cn_all[j]
             matched = mix is not None and risky_l[j]
+            left = left_l[j]
             best, bestd, seen, i, n = -1, inf, 0, 0, len(lst)
             while i < n:
                 unit = lst[i]
@@ -644,6 +647,9 @@ class Market:
                     lst[i] = lst[n]
                     lst.pop()
                     listed[unit] = False
+                    continue
+                if unit == left:
+                    i += 1
                     continue
                 if matched and is_home[unit] and mix[unit] >= limit:
                     seen += 1  # looked at, and the mix does not fit

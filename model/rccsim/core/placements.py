@@ -172,6 +172,7 @@ class Placements:
                 u.closed[uu[kin]] = day[has][kin]
             model.market.touch(uu)
         model.recorder.end(ids, day, reason)
+        c.last_unit[ids] = units
         c.kind[ids] = -1
         c.unit[ids] = -1
         c.end_day[ids] = NEVER
@@ -218,6 +219,7 @@ class Placements:
                 years = model.streams["staying_put"].exponential(model.p.exits.staying_put_years, len(su))
                 model.calendar.schedule("staying_put_end", day[stay][mainstream] + np.round(years * 365.25).astype(np.int64), su)
         self.end_current(ids, day, -2)
+        c.last_unit[ids] = -1
         c.in_care[ids] = False
         c.exited[ids] = day
         c.exit_route[ids] = code

@@ -48,6 +48,7 @@ class Children(Table):
         "n_breakdowns": ("int32", 0),  # unplanned endings in this period of care
         "waiting_since": ("int32", -1),  # day the current search began (-1: not searching)
         "last_place_start": ("int32", 0),  # start of the placement before the current one
+        "last_unit": ("int32", -1),  # unit of the placement before, in this period of care (a move goes elsewhere)
     }
 
 
