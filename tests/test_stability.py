@@ -57,3 +57,50 @@ def test_no_rate_no_moves_nearer_home(pair):
     c0, c1 = model0.children, model1.children
     assert not c0.end_rematch[: c0.n].any()
     assert c1.end_rematch[: c1.n].any()
+
+
+def _first_foster_placements(share: float):
+    """Placements that were a child's first in a period of care begun in the run, with LA or
+    agency foster carers, and how many days each lasted (ended ones), in a small world."""
+    import numpy as np
+
+    from rccsim.base.codes import Kind
+
+    scenario = Scenario(name=f"bridging_{share}", parameters={"stability.bridging_share": share})
+    sim = Simulation(region=REGION, years=1, seed=SEED, scenario=scenario)
+    sim.run()
+    log = sim.model.recorder.placements
+    n = log.n
+    sel = log.first[:n] & ~log.initial[:n] & np.isin(log.kind[:n], (Kind.FOSTER_LA, Kind.FOSTER_IFA))
+    ended = sel & (log.end[:n] < sim.model.horizon)
+    days = (log.end[:n] - log.start[:n])[ended]
+    planned = log.end_reason[:n][ended] == REASON["CARPL"]
+    return int(sel.sum()), days, planned
+
+
+def test_short_term_first_placements_end_in_planned_moves_within_weeks():
+    """stability.bridging_share: that share of children coming into care with foster carers are
+    in a short-term placement (mean stability.bridging_days) that ends in a planned move; without
+    it, first foster placements rarely end within a month."""
+    n0, days0, _ = _first_foster_placements(0.0)
+    n1, days1, planned1 = _first_foster_placements(0.55)
+    short0, short1 = (days0 <= 31).sum() / n0, (days1 <= 31).sum() / n1
+    assert short1 > short0 + 0.3, (short0, short1)
+    assert planned1[days1 <= 31].mean() > 0.8  # mostly planned moves (a few breakdowns and exits)
+
+
+def test_a_move_never_goes_back_to_the_unit_just_left():
+    """A placement change goes to another carer or home (children.last_unit): consecutive
+    placements of a child in one period of care never share a unit."""
+    import numpy as np
+
+    sim = Simulation(region=REGION, years=YEARS, seed=SEED)
+    sim.run()
+    log = sim.model.recorder.placements
+    n = log.n
+    child, start, unit, first = log.child[:n], log.start[:n], log.unit[:n], log.first[:n]
+    order = np.lexsort((start, child))
+    child, unit, first = child[order], unit[order], first[order]
+    move = (child[1:] == child[:-1]) & ~first[1:]  # the next placement in the same period of care
+    again = move & (unit[1:] == unit[:-1]) & (unit[1:] >= 0)
+    assert move.sum() > 1000 and not again.any()
