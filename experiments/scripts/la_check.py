@@ -86,6 +86,10 @@ def main() -> None:
           f"median absolute error {t.error_pts.abs().median():.1f} points (target <= 5)")
     print(f"of the children placed within each LA's boundary, the share who are other LAs': rank correlation "
           f"{summary['la_hosted_rank_correlation']:.2f}, median absolute error {t.hosted_error_pts.abs().median():.1f} points")
+    stock = (t.sim_children / t.total - 1).abs()
+    worst = t.loc[stock.sort_values(ascending=False).index[:3]]
+    print(f"children in care at 31 March: median absolute error {stock.median():.1%} of DfE's count (furthest: "
+          + ", ".join(f"{r.la_name} {r.sim_children:.0f} against {r.total:.0f}" for r in worst.itertuples()) + ")")
     print("\nby kind of LA: DfE mean, model mean, mean error (points)")
     for kind, g in t.groupby("kind"):
         print(f"  {kind:<13} {len(g):>3} LAs  DfE {g.dfe_share_out.mean():6.1%}  model {g.sim_share_out.mean():6.1%}  "
