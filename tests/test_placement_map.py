@@ -48,9 +48,9 @@ def test_an_entry_la_over_the_threshold_transfers_its_new_unaccompanied_children
 
     from rccsim.base.codes import EXIT_CODES, FLAG_UASC
 
-    def run(threshold):
+    def run(threshold, start=2023):
         params = ParamSet.defaults().updated({"exits.nts_threshold_share": threshold})
-        model = Simulation(region="E10000016", years=1, seed=2, start_year=2023, params=params).run().model
+        model = Simulation(region="E10000016", years=1, seed=2, start_year=start, params=params).run().model
         c = model.children
         n = c.n
         uasc = (c.flags[:n] & FLAG_UASC) > 0
@@ -60,10 +60,32 @@ def test_an_entry_la_over_the_threshold_transfers_its_new_unaccompanied_children
         stay = (c.exited[:n] - c.entered[:n])[moved]
         return int(moved.sum()), stay, int((c.in_care[:n] & uasc).sum()), int((~c.initial[:n] & uasc).sum())
 
-    moved, stay, held, arrived = run(0.001)
+    moved, stay, held, arrived = run([0.001, 0.001])
     assert moved > 0.4 * arrived and arrived > 1000, (moved, arrived)
     lo, hi = ParamSet.defaults()["exits.nts_transfer_days"]
     assert stay.min() >= 1 and stay.max() <= hi + 7, (stay.min(), stay.max())
-    none, _, held_without, _ = run(1.0)
+    none, _, held_without, _ = run([1.0, 1.0])
     assert none == 0
     assert held < 0.7 * held_without, (held, held_without)
+
+
+def test_the_transfer_threshold_follows_the_date_it_was_raised():
+    """The NTS threshold is exits.nts_threshold_share's first value before 24 August 2022 and its
+    second from then: with the second out of reach, Kent from 2022 refers only children who
+    arrived before that day."""
+    import datetime as dt
+
+    import numpy as np
+
+    from rccsim.base.codes import EXIT_CODES, FLAG_UASC
+
+    params = ParamSet.defaults().updated({"exits.nts_threshold_share": [0.001, 1.0]})
+    model = Simulation(region="E10000016", years=1, seed=1, start_year=2022, params=params).run().model
+    c = model.children
+    n = c.n
+    code = np.array(EXIT_CODES)[np.maximum(c.exit_route[:n], 0)]
+    moved = (c.exited[:n] >= 0) & ((c.flags[:n] & FLAG_UASC) > 0) & (code == "E3")
+    raised = (dt.date(2022, 8, 24) - model.start_date).days
+    arrived = c.entered[:n][moved]
+    assert moved.sum() > 100, moved.sum()
+    assert arrived.max() < raised, (arrived.max(), raised)

@@ -276,10 +276,7 @@ def test_estimated_rates_recover_the_model_that_wrote_the_return(tmp_path):
 
     base = ParamSet.defaults()
     published = 0.0
-    # the National Transfer Scheme moves new unaccompanied arrivals out of an LA over its threshold,
-    # an exit the national hazards do not hold: off here, so the return shows the hazards alone
-    overrides = {"demand.entry_multiplier": 1.3 * base["demand.entry_multiplier"],
-                 "exits.nts_threshold_share": 1.0}
+    overrides = {"demand.entry_multiplier": 1.3 * base["demand.entry_multiplier"]}
     for route in EXIT_ROUTES:
         overrides[f"exits.rate.{route}"] = [1.5 * x for x in base[f"exits.rate.{route}"]]
     scen = tmp_path / "faster.yaml"

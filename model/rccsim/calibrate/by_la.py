@@ -58,9 +58,13 @@ def dfe_outside_shares(year: int) -> pd.DataFrame:
                  & (raw.cla_group == "LA of placement")]
     h = hosted.pivot_table(index="new_la_code", columns="characteristic", values="number", aggfunc="first")
     h = h.apply(pd.to_numeric, errors="coerce")
-    own = h.filter(like="Own LA children placed internally").iloc[:, 0]
-    other = h.filter(like="Other LA children externally placed").iloc[:, 0]
-    out["dfe_hosted"] = out.la_code.map(other / (own + other))
+    own = h.filter(like="Own LA children placed internally")
+    other = h.filter(like="Other LA children externally placed")
+    if own.shape[1] and other.shape[1]:
+        own, other = own.iloc[:, 0], other.iloc[:, 0]
+        out["dfe_hosted"] = out.la_code.map(other / (own + other))
+    else:  # a year without DfE's 'LA of placement' rows: nothing to compare, not an error
+        out["dfe_hosted"] = np.nan
     return out.dropna(subset=["dfe_share_out"])
 
 

@@ -22,6 +22,8 @@ planned move (change of care plan). Every ending carries an SSDA903 REASON_PLACE
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 
 from rccsim.base.codes import (
@@ -48,6 +50,9 @@ FAMILY_ROUTES = ("return_home", "relatives", "adoption", "special_guardianship",
 LEGAL_CODES = ("V2", "C1", "C2", "L1", "J1", "E1")  # s20, interim care order, care order, police protection, remand (J1), placement order
 UNPLANNED_REASONS = ("CREQB", "CREQO", "CHILD", "ALLEG", "STAND", "LAREQ")
 NEVER = 2**31 - 1
+# the NTS threshold rose from 0.07% to 0.1% of the child population on this day (Home Office; CYP Now,
+# "Asylum transfer reforms prompt questions over commissioning", 2022)
+NTS_THRESHOLD_RAISED = dt.date(2022, 8, 24)
 COMPLEXITY_BASE_YEAR = 2024  # entries.need*_by_band describe the starts of the year to 31 March 2024
 
 
@@ -122,7 +127,8 @@ def create_entrants(model, las: np.ndarray, days: np.ndarray) -> np.ndarray:
 
 def national_transfer(model, ids: np.ndarray, days: np.ndarray) -> None:
     """The National Transfer Scheme: an LA already looking after more unaccompanied asylum-seeking
-    children than ``exits.nts_threshold_share`` of its child population refers its new arrivals,
+    children than ``exits.nts_threshold_share`` of its child population (the first value before
+    24 August 2022, the second from then: 0.07% and 0.1%) refers its new arrivals,
     whose care passes to another LA ``exits.nts_transfer_days`` after they arrive (they leave this
     LA's care with DfE's reason E3, care taken by another LA). Arrivals that bring an LA up to the
     threshold stay. The receiving LAs' share of them is in their own published starts, so no child
@@ -137,7 +143,9 @@ def national_transfer(model, ids: np.ndarray, days: np.ndarray) -> None:
     held = np.bincount(c.la[: c.n][c.in_care[: c.n] & ((c.flags[: c.n] & FLAG_UASC) > 0)], minlength=n_la)
     la = c.la[arrivals].astype(np.int64)
     before = held - np.bincount(la, minlength=n_la)  # the LA's unaccompanied children before these arrived
-    room = np.maximum(np.floor(p.nts_threshold_share * model.geo.population_0_17) - before, 0)
+    today = model.date_of_day(int(np.max(days)))
+    share = p.nts_threshold_share[0] if today < NTS_THRESHOLD_RAISED else p.nts_threshold_share[1]
+    room = np.maximum(np.floor(share * model.geo.population_0_17) - before, 0)
     order = np.lexsort((arrivals, la))  # within each LA, by id (the order they were created)
     rank = np.empty(len(la), dtype=np.int64)
     starts = np.searchsorted(la[order], np.arange(n_la))
@@ -154,6 +162,7 @@ def national_transfer(model, ids: np.ndarray, days: np.ndarray) -> None:
     if len(who):
         c.exit_day[who] = model.calendar.schedule("exit", day, who)
         c.exit_route[who] = EXIT_ROUTES.index("transfer")
+        c.adopt_move_day[who] = NEVER  # leaving by transfer, no move to adopters first
 
 
 def complexity_factor(model, year_ending: int) -> float:

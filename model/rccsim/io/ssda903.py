@@ -40,7 +40,7 @@ import pandas as pd
 
 from rccsim.base.codes import EXIT_CODES, REASON_CODES, Kind, Sector
 from rccsim.base.errors import InputError
-from rccsim.core.children import AGE_EDGES, LEGAL_CODES, PHASE_EDGES
+from rccsim.core.children import AGE_EDGES, EXIT_ROUTES, LEGAL_CODES, PHASE_EDGES, ROUTE_CODE
 from rccsim.inputs.geography import load_geography, miles
 
 HEADER_COLUMNS = ("CHILD", "SEX", "DOB")
@@ -755,7 +755,10 @@ def estimate_rates(ret: Return, date: dt.date, hazard_table: np.ndarray, geo=Non
     (RNE S) over its length. Exits: for every episode, the child-time in the window is weighed by the
     model's own total exit hazard at the child's age band and time in care (``hazard_table``,
     [route, age band, care phase] per year, as :func:`children.hazard_table`), giving the exits the
-    model would expect; the multiplier of an age band is observed over expected ceases, shrunk
+    model would expect. Transfers to another LA's care (E3) are left out of both: the model moves
+    children between LAs itself (the National Transfer Scheme), so an entry LA's return would
+    otherwise raise its hazards on every route and the model transfer the same children again.
+    The multiplier of an age band is observed over expected ceases, shrunk
     towards the LA's overall ratio with ``prior_weight`` expected exits (a band with few children
     leans on the LA's figure). Multipliers are kept within [0.1, 10].
     """
@@ -784,7 +787,8 @@ def estimate_rates(ret: Return, date: dt.date, hazard_table: np.ndarray, geo=Non
     b = np.minimum(ep["DEC"].fillna(end).to_numpy(), np.datetime64(end))
     la = ep["_LA"].to_numpy(np.int64)
     n_la = geo.n
-    total_h = hazard_table.sum(axis=0)  # [age band, phase]
+    transfer = EXIT_ROUTES.index("transfer")
+    total_h = hazard_table.sum(axis=0) - hazard_table[transfer]  # [age band, phase], all but transfers
     expected = np.zeros((n_la, 5))
     day = np.timedelta64(1, "D")
     live = b > a
@@ -801,10 +805,11 @@ def estimate_rates(ret: Return, date: dt.date, hazard_table: np.ndarray, geo=Non
         np.add.at(expected, (la[live], band[live]), (total_h[band, phase] * dt_years)[live])
         t = t_next
         live = b > t
-    # observed: periods of care that ended in the window (REC other than X1), by age at ceasing;
+    # observed: periods of care that ended in the window (REC other than X1 and E3), by age at ceasing;
     # leaving at 18 is not a hazard (the model ends care on the 18th birthday): not counted
     age_dec = (ep["DEC"].fillna(end).to_numpy() - dob) / day / 365.25
-    out = (ep["DEC"].notna() & (ep["REC"] != "X1") & (ep["DEC"] > w0) & (ep["DEC"] <= end)).to_numpy().copy()
+    out = (ep["DEC"].notna() & ~ep["REC"].isin(("X1", ROUTE_CODE["transfer"])) & (ep["DEC"] > w0)
+           & (ep["DEC"] <= end)).to_numpy().copy()
     out &= age_dec < 18.0 - 7 / 365.25
     band_out = np.clip(np.searchsorted(AGE_EDGES, age_dec[out], side="right") - 1, 0, 4)
     observed = np.zeros((n_la, 5))
