@@ -89,3 +89,27 @@ def test_the_transfer_threshold_follows_the_date_it_was_raised():
     arrived = c.entered[:n][moved]
     assert moved.sum() > 100, moved.sum()
     assert arrived.max() < raised, (arrived.max(), raised)
+
+
+def test_fostered_children_go_further_when_fewer_free_places_suit_them():
+    """market.foster_suitability: a fostering household takes only the children its approval and
+    family suit, so with a low chance a pool with few free places often has none for a child, who
+    is placed further from home, and more often with an agency than with the LA's own carers."""
+    import numpy as np
+
+    from rccsim.base.codes import Kind
+
+    def new_foster(q):
+        params = ParamSet.defaults().updated({"market.foster_suitability": q})
+        model = Simulation(region="GM", years=1, seed=1, start_year=2023, params=params).run().model
+        log = model.recorder.placements
+        n = log.n
+        kind = log.kind[:n]
+        new = ~log.initial[:n] & np.isin(kind, (Kind.FOSTER_LA, Kind.FOSTER_IFA))
+        return float(np.mean(log.distance[:n][new])), float(np.mean(kind[new] == Kind.FOSTER_IFA)), int(new.sum())
+
+    near, ifa_all, n_all = new_foster(1.0)
+    far, ifa_few, n_few = new_foster(0.03)
+    assert n_all > 500 and n_few > 500, (n_all, n_few)
+    assert far > 1.2 * near, (near, far)
+    assert ifa_few > ifa_all, (ifa_all, ifa_few)

@@ -554,6 +554,14 @@ class Market:
                 home_first = np.where(self.pool_owner[pool] == child_la[prow], 1e9, 0.0)
                 margin = np.where(own_prop & (margin > 0), 1e9 + home_first + priority, margin)
             refused = margin <= 0
+            if not initial and p.foster_suitability < 1.0:
+                # a fostering household takes only the children its approval and its own family
+                # suit (age, sex, needs, brothers and sisters): a pool with few free places may
+                # have none for this child, and the child looks further (market.foster_suitability)
+                foster = (ptype == PoolType.LA_FOSTER) | (ptype == PoolType.IFA_FOSTER)
+                if foster.any():
+                    suits = 1.0 - (1.0 - p.foster_suitability) ** np.maximum(free, 0)
+                    refused |= foster & (noise_rng.random(len(prow)) >= suits)
             score[prow[refused], pcol[refused]] = np.inf
             keep = ~refused
             prow, pcol, pool, quote, margin = prow[keep], pcol[keep], pool[keep], quote[keep], margin[keep]
