@@ -52,7 +52,7 @@ _HPI_MERGED = {
     "Westmorland and Furness": ["Barrow-in-Furness", "Eden", "South Lakeland"],
 }
 
-PATHFINDERS = {"GM": "Greater Manchester RCC pathfinder (10 LAs)", "SE": "South East RCC pathfinder (18 LAs)"}
+PATHFINDERS = {"GM": "Greater Manchester RCC pathfinder (10 LAs)", "SE": "South East RCC pathfinder (19 LAs)"}
 
 
 def _house_prices(names: pd.Series, path: Path) -> np.ndarray:
@@ -221,7 +221,8 @@ class Geography:
     def resolve_region(self, spec: str) -> Region:
         """Turn a ``--region`` value into a set of LAs.
 
-        Accepts ``GM`` and ``SE`` (the RCC pathfinders), ``england``, an English region name
+        Accepts ``GM`` and ``SE`` (the RCC pathfinders' regions), ``GM members`` and ``SE members``
+        (the LAs that belong to each co-operative in 2025), ``england``, an English region name
         (e.g. ``"North West"`` or ``north-west``), or a comma-separated list of LA codes (ONS
         E-codes, DfE three-digit codes) or names.
         """
@@ -233,6 +234,13 @@ class Geography:
         if key.upper() in PATHFINDERS:
             idx = np.flatnonzero(las.rcc_pathfinder.fillna("").to_numpy() == key.upper())
             return Region(key.upper(), idx)
+        members = {f"{k.lower()} members": k for k in PATHFINDERS}
+        members["home and future"] = "SE"
+        if key in members and "rcc_member_2025" in las:
+            # the LAs that belong to the co-operative itself (rcc_member_2025): in the South East,
+            # Hampshire, Kent and Slough are in the pathfinder's region but not members
+            k = members[key]
+            return Region(f"{k} members", np.flatnonzero(las.rcc_member_2025.fillna("").to_numpy() == k))
         if key == "england":
             return Region("england", np.arange(self.n))
         regions = {re.sub(r"[\s_-]+", " ", r).lower(): r for r in self.region_names}
