@@ -627,6 +627,10 @@ class Market:
         listed = self._listed
         placed_rows, placed_units, placed_price = [], [], []
         scan = int(self.model.p.market.unit_scan)
+        # a placement team compares fewer foster carers than homes: it takes one of the first that
+        # can have the child (market.foster_unit_scan), not the nearest of all with a free place
+        scan_f = scan if initial else int(self.model.p.market.foster_unit_scan)
+        foster_pool = np.isin(self.pool_type[pool], (PoolType.LA_FOSTER, PoolType.IFA_FOSTER)).tolist()
         children = ids[prow]
         ce_all, cn_all = c.home_e[children].tolist(), c.home_n[children].tolist()
         need_l = need[prow].tolist()
@@ -646,6 +650,7 @@ class Market:
             ce, cn = ce_all[j], cn_all[j]
             matched = mix is not None and risky_l[j]
             left = left_l[j]
+            lim = scan_f if foster_pool[j] else scan
             best, bestd, seen, i, n = -1, inf, 0, 0, len(lst)
             while i < n:
                 unit = lst[i]
@@ -661,7 +666,7 @@ class Market:
                     continue
                 if matched and is_home[unit] and mix[unit] >= limit:
                     seen += 1  # looked at, and the mix does not fit
-                    if seen >= scan:
+                    if seen >= lim:
                         break
                     i += 1
                     continue
@@ -674,7 +679,7 @@ class Market:
                 if d < bestd:
                     best, bestd = unit, d
                 seen += 1
-                if seen >= scan:
+                if seen >= lim:
                     break
                 i += 1
             if best < 0:
