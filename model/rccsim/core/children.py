@@ -441,13 +441,20 @@ def schedule_placement_end(model, ids: np.ndarray, day: int, elapsed: np.ndarray
     p = model.p.stability
     c = model.children
     elapsed = np.zeros(len(ids)) if elapsed is None else np.asarray(elapsed, dtype=float)
-    rate_u, rate_p = placement_hazards(model, ids, day)
+    rate_u, rate_p = placement_hazards(model, ids, day, move_on=False)
     counter = c.n_placements[ids]
-    u1, u2, u3, u4 = model.streams.keyed_uniforms(("breakdown", "planned_move", "end_reason", "rematch"), ids, counter)
+    u1, u2, u3, u4, u5 = model.streams.keyed_uniforms(
+        ("breakdown", "planned_move", "end_reason", "rematch", "move_on"), ids, counter)
     e1 = -np.log(u1)
     e2 = -np.log(u2)
     t_u = _piecewise_wait(e1, rate_u, elapsed, p.settle_years, p.settled_multiplier)
     t_p = _piecewise_wait(e2, rate_p, elapsed, p.settle_years, p.settled_multiplier)
+    # moving on at 16-17 (to supported accommodation, or home) is a stage of life, not a sign of
+    # an unsettled placement: it starts at the 16th birthday, however long the placement has lasted
+    rate_m = move_on_rate(model, ids)
+    with np.errstate(divide="ignore"):
+        t_m = np.maximum(16.0 - ages(model, ids, day), 0.0) + np.where(rate_m > 0, -np.log(u5) / np.where(rate_m > 0, rate_m, 1.0), np.inf)
+    t_p = np.minimum(t_p, t_m)
     rate_r = rematch_hazard(model, ids)
     if rate_r.any():
         # a placement far from home is planned to end when a nearer one can be found, until it
@@ -505,12 +512,20 @@ def rematch_hazard(model, ids: np.ndarray) -> np.ndarray:
     return np.where(market & (c.distance[ids] > p.rematch_miles), rate, 0.0)
 
 
-def placement_hazards(model, ids: np.ndarray, day) -> tuple[np.ndarray, np.ndarray]:
+def move_on_rate(model, ids: np.ndarray) -> np.ndarray:
+    """Planned moves per year, from the 16th birthday, out of family or residential care."""
+    kind = model.children.kind[ids]
+    movable = (kind == Kind.FOSTER_LA) | (kind == Kind.FOSTER_IFA) | (kind == Kind.HOME_LA) | (kind == Kind.HOME_IND)
+    return np.where(movable, model.p.stability.move_on_rate_16, 0.0)
+
+
+def placement_hazards(model, ids: np.ndarray, day, move_on: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Breakdown and planned-move hazards (per year, before settling) of each child's placement.
 
     Breakdowns rise with age (from 11), a misfit between the child's needs and the placement's
     skill, distance from home and a history of breakdowns, and fall when the placement's skill
-    exceeds the child's needs.
+    exceeds the child's needs. With ``move_on``, the planned moves include moving on for the
+    16-17-year-olds (:func:`move_on_rate`) at today's age (the start state's back-dating).
     """
     p = model.p.stability
     c = model.children
@@ -529,10 +544,10 @@ def placement_hazards(model, ids: np.ndarray, day) -> tuple[np.ndarray, np.ndarr
         * (1.0 + p.breakdown_history * np.minimum(c.n_breakdowns[ids], 5))
         * np.where(~misfit & (skill > need), p.skill_protection, 1.0)
     )
-    rate_u = base_u * mult * np.where((kind == Kind.HOME_LA) | (kind == Kind.HOME_IND), p.home_breakdown_factor, 1.0)
+    rate_u = base_u * mult * np.where((kind == Kind.HOME_LA) | (kind == Kind.HOME_IND), p.home_breakdown_factor,
+                                      np.where(kind == Kind.SUPPORTED, p.supported_breakdown_factor, 1.0))
     # 16-17-year-olds in family or residential care may move on to supported accommodation
-    movable = (kind == Kind.FOSTER_LA) | (kind == Kind.FOSTER_IFA) | (kind == Kind.HOME_LA) | (kind == Kind.HOME_IND)
-    rate_p = base_p + np.where((age >= 16) & movable, p.move_on_rate_16, 0.0)
+    rate_p = base_p + np.where(age >= 16, move_on_rate(model, ids), 0.0) if move_on else base_p
     return rate_u, rate_p
 
 
