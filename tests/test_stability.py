@@ -104,3 +104,32 @@ def test_a_move_never_goes_back_to_the_unit_just_left():
     move = (child[1:] == child[:-1]) & ~first[1:]  # the next placement in the same period of care
     again = move & (unit[1:] == unit[:-1]) & (unit[1:] >= 0)
     assert move.sum() > 1000 and not again.any()
+
+
+def test_moving_on_starts_at_the_sixteenth_birthday_and_does_not_settle():
+    """stability.move_on_rate_16: with no other way for a placement to end, a foster or residential
+    placement ends in a planned move only after the child's 16th birthday, whatever the age it
+    began at; a child placed at 14-15 moves on too (the hazard used to be drawn at the age the
+    placement began, so such a child never moved on)."""
+    import numpy as np
+
+    from rccsim.base.codes import Kind
+
+    zero10 = [0.0] * 10
+    scenario = Scenario(name="move_on_only", parameters={
+        "stability.unplanned_rate": zero10, "stability.planned_rate": zero10, "stability.rematch_rate": 0.0,
+        "stability.bridging_share": 0.0, "stability.move_on_rate_16": 2.0})
+    sim = Simulation(region=REGION, years=2, seed=SEED, scenario=scenario)
+    sim.run()
+    model = sim.model
+    log = model.recorder.placements
+    n = log.n
+    kinds = (Kind.FOSTER_LA, Kind.FOSTER_IFA, Kind.HOME_LA, Kind.HOME_IND)
+    ended = np.isin(log.kind[:n], kinds) & (log.end[:n] < model.horizon) & (log.end_reason[:n] == REASON["CARPL"])
+    dob = model.children.dob[log.child[:n]]
+    age_end = (log.end[:n][ended] - dob[ended]) / 365.25
+    age_start = (log.start[:n][ended] - dob[ended]) / 365.25
+    teen = age_start >= 11  # younger children also move on to adoption
+    assert teen.sum() > 100, teen.sum()
+    assert (age_end[teen] >= 16.0 - 7 / 365.25).all(), np.sort(age_end[teen])[:5]  # ends fall on a weekly tick
+    assert (teen & (age_start < 15.5)).sum() > 20, (teen & (age_start < 15.5)).sum()  # begun before 16, moved on after

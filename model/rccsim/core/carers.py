@@ -149,7 +149,7 @@ def approve_due(model, day: int) -> None:
 LA_CARER_REACH = 7  # an LA's carers live in it or one of its six nearest neighbours
 
 
-def home_las(model, rng: np.random.Generator, anchor: np.ndarray, reach, scale) -> np.ndarray:
+def home_las(model, rng: np.random.Generator, anchor: np.ndarray, reach, scale, inside=1.0) -> np.ndarray:
     """Where new fostering households live: the LA ``anchor`` (the approving LA, or the agency's
     office) or one of its ``reach`` - 1 nearest neighbours, chosen with weight
 
@@ -163,7 +163,9 @@ def home_las(model, rng: np.random.Generator, anchor: np.ndarray, reach, scale) 
     are affordable, and near the service they foster for (an assumption, fitted to DfE's shares of
     each LA's children placed outside its boundary). Where an LA's neighbours are near and cheaper
     (an inner London borough) most of its carers live outside it; where they are far (a county),
-    few do."""
+    few do. ``inside`` multiplies the anchor's own weight: for an LA's carers, the LA's fitted
+    weight (``Geography.carer_inside``, raised to ``carers.la_inside_exponent``), which the
+    gravity rule's few parameters cannot give every LA."""
     geo, p = model.geo, model.p.carers
     anchor = np.asarray(anchor, dtype=np.int64)
     n = len(anchor)
@@ -181,10 +183,16 @@ def home_las(model, rng: np.random.Generator, anchor: np.ndarray, reach, scale) 
     miles = np.maximum(geo.edge_miles[anchor[:, None], near], within[:, None])
     miles[:, 0] = 0.0  # the anchor itself
     w = geo.population_0_17[near] * cheap[near] * np.exp(-miles / np.maximum(scale, 1e-6)[:, None])
+    w[:, 0] *= np.broadcast_to(np.asarray(inside, dtype=float), (n,))
     w[np.arange(k)[None, :] >= reach[:, None]] = 0.0
     cum = np.cumsum(w, axis=1)
     pick = (rng.random(n)[:, None] * cum[:, -1:] > cum).sum(axis=1)
     return near[np.arange(n), np.minimum(pick, reach - 1)]
+
+
+def la_inside_weight(model, la: np.ndarray) -> np.ndarray:
+    """Weight on an LA's own carers living inside its boundary (see :func:`home_las`)."""
+    return model.geo.carer_inside[np.asarray(la, dtype=np.int64)] ** float(model.p.carers.la_inside_exponent)
 
 
 def _agency_anchor(model, agencies: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -219,7 +227,8 @@ def approve(model, who: np.ndarray, day: int) -> np.ndarray:
     if len(ag):
         anchor[ag] = _agency_anchor(model, who[ag], rng.random(len(ag)))
     la = home_las(model, rng, anchor, np.where(is_la, LA_CARER_REACH, int(p.agency_reach_las)),
-                  np.where(is_la, p.home_distance_scale_miles, p.agency_distance_scale_miles))
+                  np.where(is_la, p.home_distance_scale_miles, p.agency_distance_scale_miles),
+                  np.where(is_la, la_inside_weight(model, anchor), 1.0))
     sector = np.full(n, Sector.LA, dtype=np.int64)
     if len(ag):
         sector[ag] = [model.providers[w].sector for w in who[ag]]

@@ -417,7 +417,7 @@ def care_plan(model, ids: np.ndarray, day: int) -> np.ndarray:
 # Placement endings
 # --------------------------------------------------------------------------------------------
 
-def _piecewise_wait(e: np.ndarray, rate: np.ndarray, elapsed: np.ndarray, settle: float, mult: float) -> np.ndarray:
+def _piecewise_wait(e: np.ndarray, rate: np.ndarray, elapsed: np.ndarray, settle: float, mult) -> np.ndarray:
     """Years until an event with unit-exponential draw ``e``, for a hazard that is ``rate`` until
     the placement is ``settle`` years old and ``rate * mult`` after, starting ``elapsed`` years in."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -447,8 +447,9 @@ def schedule_placement_end(model, ids: np.ndarray, day: int, elapsed: np.ndarray
         ("breakdown", "planned_move", "end_reason", "rematch", "move_on"), ids, counter)
     e1 = -np.log(u1)
     e2 = -np.log(u2)
-    t_u = _piecewise_wait(e1, rate_u, elapsed, p.settle_years, p.settled_multiplier)
-    t_p = _piecewise_wait(e2, rate_p, elapsed, p.settle_years, p.settled_multiplier)
+    settled = settled_multiplier(model, ids)
+    t_u = _piecewise_wait(e1, rate_u, elapsed, p.settle_years, settled)
+    t_p = _piecewise_wait(e2, rate_p, elapsed, p.settle_years, settled)
     # moving on at 16-17 (to supported accommodation, or home) is a stage of life, not a sign of
     # an unsettled placement: it starts at the 16th birthday, however long the placement has lasted
     rate_m = move_on_rate(model, ids)
@@ -510,6 +511,15 @@ def rematch_hazard(model, ids: np.ndarray) -> np.ndarray:
     rate = np.where(np.isin(kind, (Kind.HOME_LA, Kind.HOME_IND)), p.rematch_rate * model.p.market.home_distance_factor,
                     p.rematch_rate)
     return np.where(market & (c.distance[ids] > p.rematch_miles), rate, 0.0)
+
+
+def settled_multiplier(model, ids: np.ndarray) -> np.ndarray:
+    """Multiplier on each placement's breakdown and planned-move hazards once it has settled:
+    ``stability.settled_multiplier``, and for a children's home ``stability.home_settled_multiplier``."""
+    p = model.p.stability
+    kind = model.children.kind[ids]
+    home = (kind == Kind.HOME_LA) | (kind == Kind.HOME_IND)
+    return np.where(home, p.home_settled_multiplier, p.settled_multiplier)
 
 
 def move_on_rate(model, ids: np.ndarray) -> np.ndarray:

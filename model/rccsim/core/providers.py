@@ -240,11 +240,17 @@ def _plan_openings(model, day: int, utype: int, seeding: bool = False) -> None:
     hurdle = p.hurdle_margin
     excess = np.clip((margin - hurdle) / max(p.reference_margin - hurdle, 1e-6), 0.0, p.max_opening_response)
     excess = np.nan_to_num(excess, nan=0.0)
-    # demand: children in care of the LA's neighbourhood, relative to the national mean
-    cla = geo.las[f"cla_{model.start_year}"].to_numpy(float)
-    k = int(model.p.prices.price_neighbourhood_las)
-    demand = cla[geo.neighbours[:, :k]].sum(axis=1)
-    demand = demand / demand.mean()
+    # demand: for a children's home, children in care of the LA's neighbourhood, relative to the
+    # national mean; for supported accommodation, the young people each LA places there (DfE's LA
+    # table at the start, leaning to cheaper property: where the first units were), since those
+    # who need it (unaccompanied children, 16-17-year-olds) are not spread as all children are
+    if utype == UnitType.SUPPORTED and getattr(model, "supported_demand", None) is not None:
+        demand = model.supported_demand
+    else:
+        cla = geo.las[f"cla_{model.start_year}"].to_numpy(float)
+        k = int(model.p.prices.price_neighbourhood_las)
+        demand = cla[geo.neighbours[:, :k]].sum(axis=1)
+        demand = demand / demand.mean()
     rate = p.home_openings_per_year if utype == UnitType.HOME else p.supported_openings_per_year
     lam = rate / 4.0 * excess * demand / geo.n
     counts = rng.poisson(lam)

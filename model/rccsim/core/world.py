@@ -34,7 +34,7 @@ from rccsim.base.codes import FLAG_UASC, N_KINDS, Kind, Sector, UnitType
 from rccsim.base.tables import weighted_bincount
 from rccsim.core import children as ch
 from rccsim.core.agents import LocalAuthority, new_provider
-from rccsim.core.carers import LA_CARER_REACH, home_las, recruitment_signals
+from rccsim.core.carers import LA_CARER_REACH, home_las, la_inside_weight, recruitment_signals
 from rccsim.core.providers import home_weekly_cost, seed_pipeline
 from rccsim.inputs.geography import split_whole
 from rccsim.inputs.published import (
@@ -209,6 +209,8 @@ def _build_supported(model, rng) -> None:
     # property; one child's worth everywhere so no LA is without
     here = la_kinds(geo, model.start_year)[:, Kind.SUPPORTED] + 1.0
     weight = here * (np.median(hp) / hp) ** p.providers.supported_cheapness
+    # new supported accommodation opens where it is used, as the first was (providers._plan_openings)
+    model.supported_demand = weight / weight.mean()
     la = rng.choice(geo.n, size=n_units, p=weight / weight.sum())
     places = np.maximum(1, rng.poisson(size - 1, n_units) + 1)
     n_prov = max(1, int(n_units / p.providers.supported_units_per_provider))
@@ -249,7 +251,7 @@ def _build_fostering(model, rng, year: int) -> None:
     # placement table, see la_kinds), living in or near it (home_las)
     own = la_kinds(geo, year)[:, Kind.FOSTER_LA] + 1.0
     owner = rng.choice(geo.n, size=n_la_hh, p=own / own.sum())
-    la = home_las(model, rng, owner, LA_CARER_REACH, p.home_distance_scale_miles)
+    la = home_las(model, rng, owner, LA_CARER_REACH, p.home_distance_scale_miles, la_inside_weight(model, owner))
     attrs = _draw_households(rng, n_la_hh, p)
     pc = geo.sample_points(la, rng.random(n_la_hh))
     model.units.append(
@@ -439,7 +441,7 @@ def _build_children(model, rng, year: int) -> None:
     # supported accommodation is for 16-17-year-olds (the care plan): it began at 16 or later
     sup = c.kind[placed] == Kind.SUPPORTED
     limit[sup] = np.minimum(limit[sup], np.maximum(ch.ages(model, placed[sup], 0) - 16.0 - 1.0 / ch.DAYS_PER_YEAR, 0.0))
-    lasted = _elapsed_in_placement(model, rate_u + rate_p, limit, u_in_place[at])
+    lasted = _elapsed_in_placement(model, rate_u + rate_p, limit, u_in_place[at], ch.settled_multiplier(model, placed))
     if real.any():
         from_return = real[at]
         years = given["years_in_placement"].to_numpy(float)[at[from_return] - n_synthetic]
@@ -457,7 +459,7 @@ def _build_children(model, rng, year: int) -> None:
     ch.schedule_placement_end(model, scheduled, 0, elapsed=lasted[c.kind[placed] != Kind.UNREGISTERED])
 
 
-def _elapsed_in_placement(model, rate: np.ndarray, tic: np.ndarray, u: np.ndarray) -> np.ndarray:
+def _elapsed_in_placement(model, rate: np.ndarray, tic: np.ndarray, u: np.ndarray, settled: np.ndarray) -> np.ndarray:
     """Years each child at the start has already spent in the current placement.
 
     A child in care for ``tic`` years is still in the placement it entered care to with the chance
@@ -471,7 +473,7 @@ def _elapsed_in_placement(model, rate: np.ndarray, tic: np.ndarray, u: np.ndarra
     """
     p = model.p.stability
     r = np.asarray(rate, dtype=float)
-    s, m = float(p.settle_years), float(p.settled_multiplier)
+    s, m = float(p.settle_years), np.asarray(settled, dtype=float)  # m: each placement's settled multiplier
     tic = np.maximum(np.asarray(tic, dtype=float), 0.0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         pos = r > 0

@@ -148,6 +148,20 @@ class Region:
     la_index: np.ndarray  # indices into Geography.las
 
 
+def _carer_inside(path: Path, code_to_index: dict, n: int) -> np.ndarray:
+    """Each LA's fitted weight on its own carers living inside it (ones without the file)."""
+    out = np.ones(n)
+    if not path.exists():
+        return out
+    t = pd.read_csv(path)
+    known = t.la_code.map(code_to_index)
+    w = pd.to_numeric(t.inside_weight, errors="coerce").to_numpy(float)
+    if known.isna().any() or not (np.isfinite(w) & (w > 0)).all():
+        raise RuntimeError(f"{path.name}: every row needs a known la_code and a positive inside_weight")
+    out[known.to_numpy(np.int64)] = w
+    return out
+
+
 class Geography:
     """The LA table, distances between LAs and a sample of postcodes in each LA."""
 
@@ -209,6 +223,11 @@ class Geography:
         np.fill_diagonal(edge, 0.0)
         self.edge_miles = edge
         self.region_names = sorted(self.las.region_name.unique())
+        #: how much more (or less) an LA's own foster carers live inside its boundary than the
+        #: gravity rule alone gives (``rccsim.core.carers.home_las``): fitted to DfE's share of each
+        #: LA's children placed outside it (``calibration/scripts/fit_la_carers.py``); 1 where
+        #: the file has no row
+        self.carer_inside = _carer_inside(der / "la_carer_inside.csv", self.code_to_index, self.n)
 
     # -- points -------------------------------------------------------------------------------
     def sample_points(self, la: np.ndarray, u: np.ndarray) -> np.ndarray:

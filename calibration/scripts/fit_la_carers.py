@@ -1,0 +1,87 @@
+"""Fit each LA's weight on its own foster carers living inside its boundary.
+
+    python calibration/scripts/fit_la_carers.py [--rounds 5] [--jobs 2]
+
+Where each LA's foster carers live is not published. The gravity rule of
+``rccsim.core.carers.home_las`` (children, cheaper housing, distance to a neighbour's edge) has a
+few parameters for all of England, and gives every LA much the same picture: it placed too many of
+a large county's children outside it and too few of an inner London borough's or a small
+unitary's. This script gives each LA a weight on its own carers living inside it, fitted to DfE's
+share of the LA's children placed outside the LA (``la_cla_on_31_march_by_characteristics``,
+cla_group "Locality of placement", LAs with 100+ children), and writes
+``calibration/data/derived/la_carer_inside.csv``.
+
+Each round runs England for one year from 31 March 2021 and from 31 March 2023 (seed 1, the
+installed parameters) and compares each LA's share placed outside at the end with DfE's for 2022
+and 2024: the year between (2023, from a 2022 start) is left for ``experiments/scripts/la_check.py``
+to check. The weight moves by the gap in log-odds (a child placed with the LA's own carers is one
+of several kinds of placement, so the step is damped) and is kept within [1/50, 50]. An LA with
+fewer than 100 children keeps 1.
+
+Re-run it after a change to where carers, homes or supported accommodation are, then regenerate
+the regression baseline and the England index (see ``calibration/README.md``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+OUT = Path(__file__).resolve().parents[1] / "data" / "derived" / "la_carer_inside.csv"
+STARTS = (2021, 2023)  # one-year runs, compared with DfE a year on (2022 and 2024)
+STEP = 0.8  # damping of the log-odds step
+LIMIT = np.log(50.0)
+
+
+def one(start: int):
+    from rccsim import Simulation
+    from rccsim.calibrate.by_la import outside_table
+
+    r = Simulation(region="england", years=1, seed=1, start_year=start).run()
+    return outside_table([r.record.metrics["by_la"]], start + 1)
+
+
+def logit(p):
+    p = np.clip(np.asarray(p, dtype=float), 0.02, 0.98)
+    return np.log(p / (1 - p))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args()
+    from rccsim.inputs.geography import load_geography
+
+    geo = load_geography()
+    codes = geo.las.la_code.to_numpy(str)
+    log_w = np.log(geo.carer_inside.copy())
+    for k in range(args.rounds):
+        pd.DataFrame({"la_code": codes, "la_name": geo.las.la_name, "inside_weight": np.round(np.exp(log_w), 4)}).to_csv(OUT, index=False)
+        # fresh processes read the file just written
+        with ProcessPoolExecutor(args.jobs) as pool:
+            tables = list(pool.map(one, STARTS))
+        gap = np.zeros(len(codes))
+        seen = np.zeros(len(codes))
+        errors = []
+        for t in tables:
+            at = t.la_code.map(geo.code_to_index).to_numpy(np.int64)
+            np.add.at(gap, at, logit(t.sim_share_out) - logit(t.dfe_share_out))
+            np.add.at(seen, at, 1.0)
+            errors.append(float(t.error_pts.abs().median()))
+            rho = t[["dfe_share_out", "sim_share_out"]].corr("spearman").iloc[0, 1]
+            errors.append(float(rho))
+        print(f"round {k + 1}: median absolute error {errors[0]:.1f} and {errors[2]:.1f} points, "
+              f"rank correlation {errors[1]:.2f} and {errors[3]:.2f} (DfE {STARTS[0] + 1} and {STARTS[1] + 1})", flush=True)
+        # too many outside: more of the LA's carers live inside it
+        log_w = np.clip(log_w + STEP * np.where(seen > 0, gap / np.maximum(seen, 1), 0.0), -LIMIT, LIMIT)
+    pd.DataFrame({"la_code": codes, "la_name": geo.las.la_name, "inside_weight": np.round(np.exp(log_w), 4)}).to_csv(OUT, index=False)
+    print(f"wrote {OUT}: weights from {np.exp(log_w).min():.3g} to {np.exp(log_w).max():.3g} (median {np.exp(np.median(log_w)):.3g})")
+
+
+if __name__ == "__main__":
+    main()
