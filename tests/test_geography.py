@@ -115,3 +115,28 @@ def test_carers_live_outside_a_small_dear_borough_and_inside_a_large_county():
         share_out[name] = float((la != i).mean())
     assert share_out["Kensington and Chelsea"] > 0.5 and share_out["Lambeth"] > 0.5, share_out
     assert share_out["North Yorkshire"] < 0.2 and share_out["Cornwall"] < 0.2, share_out
+
+
+def test_an_las_fitted_inside_weight_moves_its_carers_in_or_out():
+    """carers.home_las's ``inside``: each LA's fitted weight on its own carers living inside it
+    (Geography.carer_inside, raised to carers.la_inside_exponent) moves them across the
+    boundary; a weight of 1 is the gravity rule alone. Every LA's weight is positive and finite."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    from rccsim.core.carers import LA_CARER_REACH, home_las, la_inside_weight
+    from rccsim.inputs.geography import load_geography
+    from rccsim.inputs.params import ParamSet
+
+    g = load_geography()
+    assert g.carer_inside.shape == (g.n,) and np.isfinite(g.carer_inside).all() and (g.carer_inside > 0).all()
+    p = ParamSet.defaults()
+    i = list(g.las.la_name).index("Lambeth")
+    share_in = {}
+    for w in (0.2, 1.0, 5.0):
+        la = home_las(SimpleNamespace(geo=g, p=p), np.random.default_rng(1), np.full(4000, i), LA_CARER_REACH,
+                      p.carers.home_distance_scale_miles, w)
+        share_in[w] = float((la == i).mean())
+    assert share_in[0.2] < share_in[1.0] - 0.05 and share_in[5.0] > share_in[1.0] + 0.1, share_in
+    off = SimpleNamespace(geo=g, p=p.updated({"carers.la_inside_exponent": 0.0}))
+    assert (la_inside_weight(off, np.arange(g.n)) == 1.0).all()

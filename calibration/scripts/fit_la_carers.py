@@ -16,7 +16,8 @@ installed parameters) and compares each LA's share placed outside at the end wit
 and 2024: the year between (2023, from a 2022 start) is left for ``experiments/scripts/la_check.py``
 to check. The weight moves by the gap in log-odds (a child placed with the LA's own carers is one
 of several kinds of placement, so the step is damped) and is kept within [1/50, 50]. An LA with
-fewer than 100 children keeps 1.
+fewer than 100 children keeps 1. A run starts from the weights in the file (1 where there is none),
+so a re-run after a change refines the installed weights.
 
 Re-run it after a change to where carers, homes or supported accommodation are, then regenerate
 the regression baseline and the England index (see ``calibration/README.md``).
@@ -25,6 +26,7 @@ the regression baseline and the England index (see ``calibration/README.md``).
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -62,8 +64,8 @@ def main() -> None:
     log_w = np.log(geo.carer_inside.copy())
     for k in range(args.rounds):
         pd.DataFrame({"la_code": codes, "la_name": geo.las.la_name, "inside_weight": np.round(np.exp(log_w), 4)}).to_csv(OUT, index=False)
-        # fresh processes read the file just written
-        with ProcessPoolExecutor(args.jobs) as pool:
+        # fresh processes (spawned, not forked from this one's cached geography) read the file
+        with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             tables = list(pool.map(one, STARTS))
         gap = np.zeros(len(codes))
         seen = np.zeros(len(codes))

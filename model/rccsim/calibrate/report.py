@@ -41,7 +41,9 @@ BACKTEST_START = 2020
 DECADE_YEARS = 10
 DECADE_METRICS = ("share_3plus_placements", "share_long_term_stable", "share_residential_end", "share_fostering_end",
                   "share_over_20_miles", "share_out_of_la", "children_in_care_end", "foster_households_end",
-                  "children_homes_end", "provider_margin_home")
+                  "children_homes_end", "provider_margin_home",
+                  # issue 20: over 20 miles by placement type, still near DfE's after ten years
+                  "share_over_20_miles_fostering", "share_over_20_miles_residential", "share_over_20_miles_supported")
 
 
 def _say(quiet: bool):
