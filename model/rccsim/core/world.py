@@ -459,7 +459,7 @@ def _build_children(model, rng, year: int) -> None:
     ch.schedule_placement_end(model, scheduled, 0, elapsed=lasted[c.kind[placed] != Kind.UNREGISTERED])
 
 
-def _elapsed_in_placement(model, rate: np.ndarray, tic: np.ndarray, u: np.ndarray, settled: np.ndarray) -> np.ndarray:
+def _elapsed_in_placement(model, rate: np.ndarray, tic: np.ndarray, u: np.ndarray, settled=None) -> np.ndarray:
     """Years each child at the start has already spent in the current placement.
 
     A child in care for ``tic`` years is still in the placement it entered care to with the chance
@@ -473,7 +473,8 @@ def _elapsed_in_placement(model, rate: np.ndarray, tic: np.ndarray, u: np.ndarra
     """
     p = model.p.stability
     r = np.asarray(rate, dtype=float)
-    s, m = float(p.settle_years), np.asarray(settled, dtype=float)  # m: each placement's settled multiplier
+    # m: each placement's settled multiplier (children.settled_multiplier), or the one for all
+    s, m = float(p.settle_years), np.asarray(p.settled_multiplier if settled is None else settled, dtype=float)
     tic = np.maximum(np.asarray(tic, dtype=float), 0.0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         pos = r > 0
