@@ -553,6 +553,9 @@ class Market:
                 # other members' children have what is left), each group in order of waiting time
                 home_first = np.where(self.pool_owner[pool] == child_la[prow], 1e9, 0.0)
                 margin = np.where(own_prop & (margin > 0), 1e9 + home_first + priority, margin)
+                # supported accommodation works locally (as in the start state): of the referrals
+                # that pay, a provider takes the nearest first
+                margin = np.where((ptype == PoolType.SUPPORTED) & (margin > 0), 2e6 - dist[prow, pcol], margin)
             refused = margin <= 0
             if not initial and p.foster_suitability < 1.0:
                 # a fostering household takes only the children its approval and its own family
