@@ -138,5 +138,8 @@ def test_an_las_fitted_inside_weight_moves_its_carers_in_or_out():
                       p.carers.home_distance_scale_miles, w)
         share_in[w] = float((la == i).mean())
     assert share_in[0.2] < share_in[1.0] - 0.05 and share_in[5.0] > share_in[1.0] + 0.1, share_in
-    off = SimpleNamespace(geo=g, p=p.updated({"carers.la_inside_exponent": 0.0}))
-    assert (la_inside_weight(off, np.arange(g.n)) == 1.0).all()
+    # the fitted weights are installed (not all 1), and the exponent scales them (0: the rule alone)
+    assert (np.abs(np.log(g.carer_inside)) > 0.1).sum() > 50
+    half = SimpleNamespace(geo=g, p=p.updated({"carers.la_inside_exponent": 0.5}))
+    assert np.allclose(la_inside_weight(half, np.arange(g.n)), np.sqrt(g.carer_inside))
+    assert np.allclose(la_inside_weight(SimpleNamespace(geo=g, p=p), np.arange(g.n)), g.carer_inside)

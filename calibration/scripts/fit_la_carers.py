@@ -16,8 +16,9 @@ installed parameters) and compares each LA's share placed outside at the end wit
 and 2024: the year between (2023, from a 2022 start) is left for ``experiments/scripts/la_check.py``
 to check. The weight moves by the gap in log-odds (a child placed with the LA's own carers is one
 of several kinds of placement, so the step is damped) and is kept within [1/50, 50]. An LA with
-fewer than 100 children keeps 1. A run starts from the weights in the file (1 where there is none),
-so a re-run after a change refines the installed weights.
+fewer than 100 children keeps 1. A run starts from weights of 1 (``--warm`` starts from the
+weights in the file, to refine them after a small change). The runs read the file, so each round
+writes it; a fit that stops early puts the installed weights back.
 
 Re-run it after a change to where carers, homes or supported accommodation are, then regenerate
 the regression baseline and the England index (see ``calibration/README.md``).
@@ -33,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-OUT = Path(__file__).resolve().parents[1] / "data" / "derived" / "la_carer_inside.csv"
+OUT_NAME = "la_carer_inside.csv"  # in the data folder the model reads (rccsim.base.paths.data_dir)
 STARTS = (2021, 2023)  # one-year runs, compared with DfE a year on (2022 and 2024)
 STEP = 0.8  # damping of the log-odds step
 LIMIT = np.log(50.0)
@@ -56,33 +57,55 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--warm", action="store_true", help="start from the weights in the file, not from 1")
     args = ap.parse_args()
+    from rccsim.base.paths import data_dir
     from rccsim.inputs.geography import load_geography
 
+    out = data_dir() / "derived" / OUT_NAME
     geo = load_geography()
     codes = geo.las.la_code.to_numpy(str)
-    log_w = np.log(geo.carer_inside.copy())
-    for k in range(args.rounds):
-        pd.DataFrame({"la_code": codes, "la_name": geo.las.la_name, "inside_weight": np.round(np.exp(log_w), 4)}).to_csv(OUT, index=False)
-        # fresh processes (spawned, not forked from this one's cached geography) read the file
-        with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            tables = list(pool.map(one, STARTS))
-        gap = np.zeros(len(codes))
-        seen = np.zeros(len(codes))
-        errors = []
-        for t in tables:
-            at = t.la_code.map(geo.code_to_index).to_numpy(np.int64)
-            np.add.at(gap, at, logit(t.sim_share_out) - logit(t.dfe_share_out))
-            np.add.at(seen, at, 1.0)
-            errors.append(float(t.error_pts.abs().median()))
-            rho = t[["dfe_share_out", "sim_share_out"]].corr("spearman").iloc[0, 1]
-            errors.append(float(rho))
-        print(f"round {k + 1}: median absolute error {errors[0]:.1f} and {errors[2]:.1f} points, "
-              f"rank correlation {errors[1]:.2f} and {errors[3]:.2f} (DfE {STARTS[0] + 1} and {STARTS[1] + 1})", flush=True)
-        # too many outside: more of the LA's carers live inside it
-        log_w = np.clip(log_w + STEP * np.where(seen > 0, gap / np.maximum(seen, 1), 0.0), -LIMIT, LIMIT)
-    pd.DataFrame({"la_code": codes, "la_name": geo.las.la_name, "inside_weight": np.round(np.exp(log_w), 4)}).to_csv(OUT, index=False)
-    print(f"wrote {OUT}: weights from {np.exp(log_w).min():.3g} to {np.exp(log_w).max():.3g} (median {np.exp(np.median(log_w)):.3g})")
+    log_w = np.log(geo.carer_inside.copy()) if args.warm else np.zeros(geo.n)
+    installed = out.read_bytes() if out.exists() else None
+    try:
+        for k in range(args.rounds):
+            _write(out, codes, geo, log_w)
+            log_w = _round(k, args, geo, codes, log_w)
+    except BaseException:
+        # a fit that did not finish leaves the installed weights as they were
+        if installed is None:
+            out.unlink(missing_ok=True)
+        else:
+            out.write_bytes(installed)
+        raise
+    _write(out, codes, geo, log_w)
+    print(f"wrote {out}: weights from {np.exp(log_w).min():.3g} to {np.exp(log_w).max():.3g} "
+          f"(median {np.exp(np.median(log_w)):.3g}), {args.rounds} rounds from {'the installed weights' if args.warm else '1'}")
+
+
+def _write(out, codes, geo, log_w) -> None:
+    pd.DataFrame({"la_code": codes, "la_name": geo.las.la_name, "inside_weight": np.round(np.exp(log_w), 4)}).to_csv(out, index=False)
+
+
+def _round(k, args, geo, codes, log_w):
+    """One round: run, compare each LA with DfE, move its weight by the gap in log-odds."""
+    # fresh processes (spawned, not forked from this one's cached geography) read the file
+    with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        tables = list(pool.map(one, STARTS))
+    gap = np.zeros(len(codes))
+    seen = np.zeros(len(codes))
+    errors = []
+    for t in tables:
+        at = t.la_code.map(geo.code_to_index).to_numpy(np.int64)
+        np.add.at(gap, at, logit(t.sim_share_out) - logit(t.dfe_share_out))
+        np.add.at(seen, at, 1.0)
+        errors.append(float(t.error_pts.abs().median()))
+        rho = t[["dfe_share_out", "sim_share_out"]].corr("spearman").iloc[0, 1]
+        errors.append(float(rho))
+    print(f"round {k + 1}: median absolute error {errors[0]:.1f} and {errors[2]:.1f} points, "
+          f"rank correlation {errors[1]:.2f} and {errors[3]:.2f} (DfE {STARTS[0] + 1} and {STARTS[1] + 1})", flush=True)
+    # too many outside: more of the LA's carers live inside it
+    return np.clip(log_w + STEP * np.where(seen > 0, gap / np.maximum(seen, 1), 0.0), -LIMIT, LIMIT)
 
 
 if __name__ == "__main__":

@@ -433,7 +433,9 @@ def schedule_placement_end(model, ids: np.ndarray, day: int, elapsed: np.ndarray
     """Draw the end of each child's placement: breakdown or planned move, with its reason.
 
     Both hazards fall once a placement has lasted ``stability.settle_years`` (placements that
-    survive the first year are the stable ones). ``elapsed`` is how long the placement has already
+    survive the first year are the stable ones), by :func:`settled_multiplier` (children's homes
+    have their own). Moving on at 16-17 (:func:`move_on_rate`) is a third wait, from the 16th
+    birthday, that does not settle. ``elapsed`` is how long the placement has already
     lasted (years; the start state's placements began before the run).
     """
     if len(ids) == 0:

@@ -467,7 +467,9 @@ def _elapsed_in_placement(model, rate: np.ndarray, tic: np.ndarray, u: np.ndarra
     since the last move (the backward recurrence time of the moves) has density proportional to
     S(a) below ``tic``. S comes from the same hazards that end placements during the run
     (``rate``: each placement's breakdown plus planned-move hazard,
-    :func:`children.placement_hazards`, lower once settled), so that the start state holds as
+    :func:`children.placement_hazards`, lower once settled; for a 16-17-year-old the hazard
+    includes moving on over the whole placement and settles with it, an approximation of the run,
+    where moving on starts at the 16th birthday and does not settle), so that the start state holds as
     many long-settled placements as the run's own dynamics would and the stability measures do
     not start with a transient.
     """

@@ -156,8 +156,8 @@ def _carer_inside(path: Path, code_to_index: dict, n: int) -> np.ndarray:
     t = pd.read_csv(path)
     known = t.la_code.map(code_to_index)
     w = pd.to_numeric(t.inside_weight, errors="coerce").to_numpy(float)
-    if known.isna().any() or not (np.isfinite(w) & (w > 0)).all():
-        raise RuntimeError(f"{path.name}: every row needs a known la_code and a positive inside_weight")
+    if known.isna().any() or t.la_code.duplicated().any() or not (np.isfinite(w) & (w > 0)).all():
+        raise RuntimeError(f"{path.name}: every row needs a known la_code, once, and a positive inside_weight")
     out[known.to_numpy(np.int64)] = w
     return out
 
