@@ -92,18 +92,19 @@ def _round(k, args, geo, codes, log_w):
     # fresh processes (spawned, not forked from this one's cached geography) read the file
     with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         tables = list(pool.map(one, STARTS))
+    from rccsim.calibrate.by_la import outside_summary
+
     gap = np.zeros(len(codes))
     seen = np.zeros(len(codes))
-    errors = []
     for t in tables:
         at = t.la_code.map(geo.code_to_index).to_numpy(np.int64)
         np.add.at(gap, at, logit(t.sim_share_out) - logit(t.dfe_share_out))
         np.add.at(seen, at, 1.0)
-        errors.append(float(t.error_pts.abs().median()))
-        rho = t[["dfe_share_out", "sim_share_out"]].corr("spearman").iloc[0, 1]
-        errors.append(float(rho))
-    print(f"round {k + 1}: median absolute error {errors[0]:.1f} and {errors[2]:.1f} points, "
-          f"rank correlation {errors[1]:.2f} and {errors[3]:.2f} (DfE {STARTS[0] + 1} and {STARTS[1] + 1})", flush=True)
+    sums = [outside_summary(t) for t in tables]
+    print(f"round {k + 1}: median absolute error "
+          + " and ".join(f"{100 * m['la_outside_median_error']:.1f}" for m in sums) + " points, rank correlation "
+          + " and ".join(f"{m['la_outside_rank_correlation']:.2f}" for m in sums)
+          + f" (DfE {STARTS[0] + 1} and {STARTS[1] + 1})", flush=True)
     # too many outside: more of the LA's carers live inside it
     return np.clip(log_w + STEP * np.where(seen > 0, gap / np.maximum(seen, 1), 0.0), -LIMIT, LIMIT)
 

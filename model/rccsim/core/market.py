@@ -539,9 +539,6 @@ class Market:
                 # the start state: a pool asked by more children than it has places keeps those in
                 # care longest (placed when fewer children were looking), not the ones listed first
                 margin = np.where(own_prop, np.inf, 1e6 + (day - c.entered[ids[prow]]))
-                # most supported accommodation works locally (Ofsted's survey of LAs, 2022: 66% of
-                # providers in one LA, 92% of young people in their home region): the nearest first
-                margin = np.where(ptype == PoolType.SUPPORTED, 2e6 - dist[prow, pcol], margin)
             else:
                 cost = self.serve_cost[ptype, need[prow]] + p.risk_cost_gbp * risk[prow]
                 quote = np.where(own_prop, quote, self.policy.negotiate(self, quote, cost, pool, buyer[prow]))
@@ -553,9 +550,10 @@ class Market:
                 # other members' children have what is left), each group in order of waiting time
                 home_first = np.where(self.pool_owner[pool] == child_la[prow], 1e9, 0.0)
                 margin = np.where(own_prop & (margin > 0), 1e9 + home_first + priority, margin)
-                # supported accommodation works locally (as in the start state): of the referrals
-                # that pay, a provider takes the nearest first
-                margin = np.where((ptype == PoolType.SUPPORTED) & (margin > 0), 2e6 - dist[prow, pcol], margin)
+            # most supported accommodation works locally (Ofsted's survey of LAs, 2022: 66% of
+            # providers in one LA, 92% of young people in their home region): of the referrals
+            # that pay, a provider takes the nearest first, at the start and during the run
+            margin = np.where((ptype == PoolType.SUPPORTED) & (margin > 0), 2e6 - dist[prow, pcol], margin)
             refused = margin <= 0
             if not initial and p.foster_suitability < 1.0:
                 # a fostering household takes only the children its approval and its own family
