@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from rccsim.base.codes import GROUP_OF_KIND
+
 
 def test_children_are_conserved(small_run):
     model, result, _ = small_run
@@ -103,3 +105,22 @@ def test_a_finished_run_can_be_freed():
     del sim
     gc.collect()
     assert ref() is None
+
+
+def test_first_placements_are_the_entrants_first_placements(small_run):
+    """``first_placements_<type>`` counts each entrant of the year once, by the kind of its first
+    placement: recounted here from the placement log and the children's entry days."""
+    model, result, _ = small_run
+    log = model.recorder.placements
+    m = log.n
+    first = log.first[:m] & ~log.initial[:m]
+    for k, y in enumerate(result.by_year):
+        y0, y1 = int(model.year_bounds[k]), int(model.year_bounds[k + 1])
+        rows = first & (log.start[:m] >= y0) & (log.start[:m] < y1)
+        # one first placement per child who entered in the year and was placed on entering
+        assert len(np.unique(log.child[:m][rows])) == int(rows.sum()) <= y["entries_per_year"]
+        groups = np.array([GROUP_OF_KIND[int(k_)] for k_ in log.kind[:m][rows]])
+        for g in ("fostering", "residential", "supported"):
+            assert y[f"first_placements_{g}"] == int((groups == g).sum())
+        assert y["first_placements_fostering"] > 0
+    assert sum(y["first_placements_fostering"] for y in result.by_year) < sum(y["entries_per_year"] for y in result.by_year)
