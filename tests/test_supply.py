@@ -165,3 +165,27 @@ def test_new_homes_are_registered_for_the_needs_that_pay():
         margin = [(inc[level == k].sum() - cost[level == k].sum()) / max(inc[level == k].sum(), 1.0) for k in range(3)]
         assert np.argmax(appeal) == int(np.argmax(margin)) and np.argmin(appeal) == int(np.argmin(margin))
         assert appeal.max() > 1 > appeal.min()
+
+
+def test_supported_accommodation_opens_where_it_is_used():
+    """New supported units are planned in proportion to ``model.supported_demand`` (where DfE's LA
+    table puts the young people in supported accommodation, leaning to cheaper property), not where
+    children in care are in general, as children's homes are."""
+    model = Simulation(region=REGION, years=1, seed=5).model
+    p = model.p.providers
+    model.provision.pending = []
+    # every LA's providers expect the margin that opens the most units
+    model.provider_expectations = {UnitType.SUPPORTED: np.full(model.geo.n, p.reference_margin + 10.0)}
+    for quarter in range(60):
+        pv._plan_openings(model, 91 * quarter, UnitType.SUPPORTED)
+    las = np.array([o[3] for o in model.provision.pending if o[2] == UnitType.SUPPORTED])
+    counts = np.bincount(las, minlength=model.geo.n).astype(float)
+    assert counts.sum() > 1000
+    use = model.supported_demand
+    cla = model.geo.las[f"cla_{model.start_year}"].to_numpy(float)
+    assert np.corrcoef(counts, use)[0, 1] > 0.9
+    assert np.corrcoef(counts, use)[0, 1] > np.corrcoef(counts, cla)[0, 1] + 0.05
+    # the LAs that use it most get their share of the new units, within sampling error
+    top = use >= np.quantile(use, 0.9)
+    expected = use[top].sum() / use.sum()
+    assert abs(counts[top].sum() / counts.sum() - expected) < 4 * np.sqrt(expected * (1 - expected) / counts.sum())
