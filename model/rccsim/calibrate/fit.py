@@ -63,7 +63,8 @@ YEARLY = {
     "children_unregistered_in_year", "children_unregistered_4w_in_year", "placements_10k_plus_in_year",
     "workforce_vacancy_rate", "workforce_turnover", "workforce_agency_share", "manager_vacancy_rate",
     "price_home_ind_growth", "children_residential_end",
-    *(f"{m}_{g}" for m in ("share_over_20_miles", "median_days_ending", "placements_ending", "first_placements") for g in ("fostering", "residential", "supported")),
+    *(f"{m}_{g}" for m in ("share_over_20_miles", "median_days_ending", "placements_ending", "first_placements",
+                            "share_ending_under_1y") for g in ("fostering", "residential", "supported")),
 }
 
 

@@ -139,6 +139,7 @@ def compute(model) -> tuple[dict, list[dict]]:
             by_type[f"share_over_20_miles_{g}"] = _safe((dist[here] > 20.0).sum(), here.sum())
             by_type[f"median_days_ending_{g}"] = float(np.median(days_ended[done])) if done.any() else 0.0
             by_type[f"placements_ending_{g}"] = int(done.sum())
+            by_type[f"share_ending_under_1y_{g}"] = _safe((days_ended[done] < 365).sum(), done.sum())
             # children whose period of care began in the year with a placement of this type (DfE's
             # national starts table, "placement on starting")
             by_type[f"first_placements_{g}"] = int((first_start & (GROUP_INDEX[l_kind] == gi)).sum())
