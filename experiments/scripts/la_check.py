@@ -30,6 +30,11 @@ DFE_TYPES = {
 }
 
 
+# DfE's duration bands under a year (its 2023 medians disagree with its own 2023 bands, so both are shown)
+UNDER_1Y = ("1 to 7 days", "From 8 days to under 1 month", "From 1 month to under 3 months",
+            "From 3 months to under 6 months", "From 6 months to under 1 year")
+
+
 def dfe_by_type(year: int) -> pd.DataFrame | None:
     """DfE's national share over 20 miles and median duration of placements ending, by type."""
     from rccsim.base.paths import data_dir
@@ -43,9 +48,11 @@ def dfe_by_type(year: int) -> pd.DataFrame | None:
     rows = []
     for group, name in DFE_TYPES.items():
         d = dist[dist.cla_group == name].set_index("characteristic").number.astype(float)
-        med = dur[(dur.placement_group == name) & (dur.placement_duration == "Median duration (days)")].number
+        t = dur[dur.placement_group == name].set_index("placement_duration").number
+        med = pd.to_numeric(t.get("Median duration (days)"), errors="coerce")
+        under = sum(float(t[b]) for b in UNDER_1Y) / float(t["All placements"]) if len(t) else float("nan")
         rows.append({"group": group, "dfe_over_20": d["2. Over 20 miles"] / (d["1. 20 miles or less"] + d["2. Over 20 miles"]),
-                     "dfe_median_days": float(med.iloc[0]) if len(med) else float("nan")})
+                     "dfe_median_days": float(med) if med is not None else float("nan"), "dfe_under_1y": under})
     return pd.DataFrame(rows)
 
 
@@ -56,7 +63,9 @@ def one(job):
 
     params = ParamSet.defaults().updated(overrides) if overrides else None
     r = Simulation(region="england", years=1, seed=seed, start_year=start, params=params).run()
-    types = pd.DataFrame([{"group": g, "sim_over_20": v["share_over_20_miles"], "sim_median_days": v["median_duration_days"]}
+    last = r.record.by_year[-1]
+    types = pd.DataFrame([{"group": g, "sim_over_20": v["share_over_20_miles"], "sim_median_days": v["median_duration_days"],
+                           "sim_under_1y": last[f"share_ending_under_1y_{g}"]}
                           for g, v in r.record.metrics["by_placement_type"].items()])
     return r.record.metrics["by_la"], types
 
@@ -103,10 +112,11 @@ def main() -> None:
         print("\nby placement type: DfE's national distance and durations tables stop at 2023 (start from 2022 or before)")
     else:
         print(f"\nby placement type, England at 31 March {args.start + 1}: over 20 miles (DfE, of those with a known distance) "
-              f"and median days of placements ending in the year")
+              f"and median days of placements ending in the year, and the share of them that lasted under a year")
         for r in ref.merge(types, on="group").itertuples():
             print(f"  {r.group:<12} over 20 miles DfE {r.dfe_over_20:6.1%}  model {r.sim_over_20:6.1%}  ({100 * (r.sim_over_20 - r.dfe_over_20):+.1f} pts)"
-                  f"   median days DfE {r.dfe_median_days:4.0f}  model {r.sim_median_days:4.0f}  ({r.sim_median_days / r.dfe_median_days - 1:+.0%})")
+                  f"   median days DfE {r.dfe_median_days:4.0f}  model {r.sim_median_days:4.0f}  ({r.sim_median_days / r.dfe_median_days - 1:+.0%})"
+                  f"   ending under a year DfE {r.dfe_under_1y:6.1%}  model {r.sim_under_1y:6.1%}")
     if args.csv:
         t.to_csv(args.csv, index=False)
         print(f"\nwrote {args.csv}")
