@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from rccsim.base.codes import UnitType
+from rccsim.base.codes import FLAG_SOLO, Kind, UnitType
 from rccsim.core import providers as pv
+from rccsim.inputs.params import ParamSet
 from rccsim.sim.simulation import Simulation
 
 REGION = "E08000003,E08000006,E08000009"  # Manchester, Salford, Wigan
@@ -189,3 +190,35 @@ def test_supported_accommodation_opens_where_it_is_used():
     top = use >= np.quantile(use, 0.9)
     expected = use[top].sum() / use.sum()
     assert abs(counts[top].sum() / counts.sum() - expected) < 4 * np.sqrt(expected * (1 - expected) / counts.sum())
+
+
+def test_a_child_who_can_live_only_alone_has_a_home_to_itself():
+    """A child flagged as able to live only alone is placed only in an empty children's home, which
+    holds back its other places (and is paid for them) while the child is there, and offers them
+    again when the child leaves."""
+    params = ParamSet.defaults().updated({"entries.solo_share_intensive": 1.0})
+    sim = Simulation(region=REGION, years=1, seed=3, params=params)
+    sim.run()
+    m = sim.model
+    c, u, log = m.children, m.units, m.recorder.placements
+    n, rows = c.n, log.n
+    open_row = (log.end[:rows] == 2**31 - 1) & ~log.initial[:rows]
+    placed_in_run = np.zeros(n, dtype=bool)
+    placed_in_run[log.child[:rows][open_row]] = True
+    solo = c.in_care[:n] & ((c.flags[:n] & FLAG_SOLO) > 0) & placed_in_run
+    in_home = solo & np.isin(c.kind[:n], (Kind.HOME_LA, Kind.HOME_IND))
+    homes = c.unit[:n][in_home]
+    assert len(homes) >= 5  # the small region places several such children in a year
+    # each lives alone, and the home offers no other place
+    assert (u.occupied[homes] == 1).all()
+    assert (u.places[homes] - u.unavailable[homes] - u.occupied[homes] <= 0).all()
+    # places are held back only where such a child lives now: those of children who left were freed
+    held = np.flatnonzero(u.solo_held[: u.n] > 0)
+    assert set(held.tolist()) <= set(homes.tolist())
+    assert (u.unavailable_base[held] >= u.solo_held[held]).all()
+    ended = (log.end[:rows] < 2**31 - 1) & ~log.initial[:rows] & np.isin(log.kind[:rows], (Kind.HOME_LA, Kind.HOME_IND))
+    assert ((c.flags[log.child[:rows][ended]] & FLAG_SOLO) > 0).any()  # some left a home in the year
+    # the buyer pays for the home: the price of such a placement is the home's price for each place
+    row = np.flatnonzero(open_row & np.isin(log.child[:rows], np.flatnonzero(in_home)))
+    heavy = row[u.solo_held[log.unit[:rows][row]] > 0]
+    assert len(heavy) and (log.price[:rows][heavy] > 2 * np.median(log.price[:rows][open_row & (log.kind[:rows] == Kind.HOME_IND)])).all()

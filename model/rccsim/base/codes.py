@@ -93,6 +93,7 @@ FLAG_DISABILITY = 2
 FLAG_JUSTICE = 4  # remand or youth justice legal status
 FLAG_EXPLOITATION = 8  # criminal or sexual exploitation risk
 FLAG_MENTAL_HEALTH = 16  # mental-health step-down
+FLAG_SOLO = 32  # can live only alone: a children's home takes the child only when no other child is there
 
 # SSDA903 PLACE codes for each kind (current codes; the writer chooses U1/U4 for long-term foster)
 PLACE_CODE = {

@@ -31,6 +31,7 @@ from rccsim.base.codes import (
     FLAG_DISABILITY,
     FLAG_EXPLOITATION,
     FLAG_JUSTICE,
+    FLAG_SOLO,
     FLAG_UASC,
     N_KINDS,
     REASON,
@@ -235,6 +236,10 @@ def draw_attributes(model, rng: np.random.Generator, band: np.ndarray, age: np.n
     legal = np.searchsorted(shares, legal_u, side="right").clip(0, 4)
     legal = np.where(flags & FLAG_JUSTICE, 4, legal)
     legal = np.where(uasc, 0, legal)
+    if p.solo_share_intensive > 0:
+        # a child with intensive needs aged 10+ who can live only alone (drawn last, so that a share
+        # of 0 leaves every other draw as it was)
+        flags |= np.where(teen & (need == 2) & (rng.random(n) < p.solo_share_intensive), FLAG_SOLO, 0)
     return {"male": male, "need": need, "flags": flags.astype(np.int16), "legal": legal.astype(np.int8)}
 
 
@@ -581,6 +586,12 @@ def escalate_needs(model, ids: np.ndarray, day: int) -> None:
     u = model.streams.keyed_uniform("escalate", ids, c.n_breakdowns[ids])
     up = (age >= 10) & (u < model.p.stability.escalate_on_breakdown) & (c.need[ids] < 2)
     c.need[ids[up]] += 1
+    share = model.p.entries.solo_share_intensive
+    if share > 0:
+        # a child whose needs became intensive may, like an entrant's, be one who can live only alone
+        intense = ids[up & (c.need[ids] == 2)]
+        solo = model.streams.keyed_uniform("solo", intense, c.n_breakdowns[intense]) < share
+        c.flags[intense[solo]] |= FLAG_SOLO
 
 
 def settle_needs(model, ids: np.ndarray) -> None:

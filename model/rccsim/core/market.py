@@ -40,6 +40,7 @@ from rccsim.base.codes import (
     FLAG_EXPLOITATION,
     FLAG_JUSTICE,
     FLAG_MENTAL_HEALTH,
+    FLAG_SOLO,
     N_NEEDS,
     Kind,
     Sector,
@@ -639,6 +640,14 @@ class Market:
         freelist = self.freelist
         inf = float("inf")
         mix = None if initial else getattr(self, "_mix", None)
+        # a child who can live only alone takes an empty children's home and holds back the rest of
+        # its places while there (the buyer pays for them); none at the start, where children are
+        # where DfE counts them
+        solo_l = ((c.flags[children] & FLAG_SOLO) > 0).tolist() if not initial else [False] * len(children)
+        if any(solo_l):
+            is_home_s = u.utype == UnitType.HOME
+            others = u.occupied + u.bg_occupied + u.staying_put
+            held = []
         if mix is not None:
             limit = int(self.model.p.providers.max_risk_children_per_home)
             is_home = u.utype == UnitType.HOME
@@ -650,6 +659,7 @@ class Market:
             lst = freelist[pl][need_l[j]]
             ce, cn = ce_all[j], cn_all[j]
             matched = mix is not None and risky_l[j]
+            solo = solo_l[j]
             left = left_l[j]
             lim = scan_f if foster_pool[j] else scan
             best, bestd, seen, i, n = -1, inf, 0, 0, len(lst)
@@ -667,6 +677,12 @@ class Market:
                     continue
                 if matched and is_home[unit] and mix[unit] >= limit:
                     seen += 1  # looked at, and the mix does not fit
+                    if seen >= lim:
+                        break
+                    i += 1
+                    continue
+                if solo and is_home_s[unit] and (others[unit] > 0 or free < places[unit] - u.unavailable[unit]):
+                    seen += 1  # looked at: another child lives there
                     if seen >= lim:
                         break
                     i += 1
@@ -689,11 +705,24 @@ class Market:
             counted[best] -= 1  # the mirror runs ahead; refresh() restores it from the arrays
             if matched:
                 mix[best] += 1
+            if solo and is_home_s[best]:
+                extra = int(counted[best])  # the home's other free places, held back and paid for
+                counted[best] = 0
+                if extra > 0:
+                    held.append((best, extra))
+                    q = q * (1 + extra)
             placed_rows.append(r)
             placed_units.append(best)
             placed_price.append(q)
         if placed_units:
             np.add.at(occ, np.array(placed_units, dtype=np.int64), 1)
+        if any(solo_l) and held:
+            hu = np.array([h[0] for h in held], dtype=np.int64)
+            hx = np.array([h[1] for h in held], dtype=np.int64)
+            u.solo_held[hu] += hx
+            u.unavailable_base[hu] += hx
+            u.unavailable[hu] += hx
+            self.touch(hu)
         return placed_rows, placed_units, placed_price
 
     def _risk_mix(self) -> np.ndarray | None:

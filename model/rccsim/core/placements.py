@@ -166,6 +166,13 @@ class Placements:
         if has.any():
             uu = units[has]
             add_at(u.occupied, uu, -1)
+            # a home held for a child who lived there alone offers its places again once empty
+            free_again = uu[(u.solo_held[uu] > 0) & (u.occupied[uu] == 0)]
+            if len(free_again):
+                held = u.solo_held[free_again]
+                u.unavailable_base[free_again] -= held
+                u.unavailable[free_again] -= held
+                u.solo_held[free_again] = 0
             kin = u.kinship[uu]
             if kin.any():
                 u.open[uu[kin]] = False

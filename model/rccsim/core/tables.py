@@ -69,6 +69,7 @@ class Units(Table):
         "unavailable": ("int16", 0),  # places not offered now: unavailable_base + unstaffed
         "unavailable_base": ("int16", 0),  # approved places not offered (carer's choice, a home's matching)
         "unstaffed": ("int16", 0),  # a home's places without staff (rccsim.core.workforce)
+        "solo_held": ("int16", 0),  # a home's places held back for the child who lives there alone
         "labour_factor": ("float64", 1.0),  # a home's labour cost relative to the start (wages, agency)
         "margin_ema": ("float64", 0.0),  # a home's operating margin, smoothed over quarterly reviews
         "margin_seen": ("bool", False),  # the home has had a margin review
