@@ -65,7 +65,7 @@ def one(job):
     r = Simulation(region="england", years=1, seed=seed, start_year=start, params=params).run()
     last = r.record.by_year[-1]
     types = pd.DataFrame([{"group": g, "sim_over_20": v["share_over_20_miles"], "sim_median_days": v["median_duration_days"],
-                           "sim_under_1y": last[f"share_ending_under_1y_{g}"]}
+                           "sim_under_1y": last.get(f"share_ending_under_1y_{g}", float("nan"))}
                           for g, v in r.record.metrics["by_placement_type"].items()])
     return r.record.metrics["by_la"], types
 
