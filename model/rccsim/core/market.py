@@ -646,7 +646,6 @@ class Market:
         solo_l = ((c.flags[children] & FLAG_SOLO) > 0).tolist() if not initial else [False] * len(children)
         if any(solo_l):
             is_home_s = u.utype == UnitType.HOME
-            others = u.occupied + u.bg_occupied + u.staying_put
             held = []
         if mix is not None:
             limit = int(self.model.p.providers.max_risk_children_per_home)
@@ -681,7 +680,8 @@ class Market:
                         break
                     i += 1
                     continue
-                if solo and is_home_s[unit] and (others[unit] > 0 or free < places[unit] - u.unavailable[unit]):
+                # empty: every place it offers is free (the mirror counts this search's placements)
+                if solo and is_home_s[unit] and free < places[unit] - u.unavailable[unit]:
                     seen += 1  # looked at: another child lives there
                     if seen >= lim:
                         break

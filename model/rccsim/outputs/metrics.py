@@ -131,7 +131,7 @@ def compute(model) -> tuple[dict, list[dict]]:
         ended_year = (log.end[:m] >= y0) & (log.end[:m] < y1) & (log.end[:m] < model.horizon)
         group_ended = GROUP_INDEX[l_kind[ended_year]]
         days_ended = log.end[:m][ended_year].astype(np.int64) - l_start[ended_year]
-        first_start = l_first & ~l_initial & (l_start >= y0) & (l_start < y1)
+        first_group = GROUP_INDEX[l_kind[l_first & ~l_initial & (l_start >= y0) & (l_start < y1)]]
         by_type = {}
         for g in TYPE_GROUPS:
             gi = GROUPS.index(g)
@@ -142,7 +142,7 @@ def compute(model) -> tuple[dict, list[dict]]:
             by_type[f"share_ending_under_1y_{g}"] = _safe((days_ended[done] < 365).sum(), done.sum())
             # children whose period of care began in the year with a placement of this type (DfE's
             # national starts table, "placement on starting")
-            by_type[f"first_placements_{g}"] = int((first_start & (GROUP_INDEX[l_kind] == gi)).sum())
+            by_type[f"first_placements_{g}"] = int((first_group == gi).sum())
         # placements during the year, per child in care at 31 March
         during = (l_start <= d) & (np.minimum(log.end[:m].astype(np.int64), NEVER) > y0)
         per_child = np.bincount(l_child[during], minlength=n)
