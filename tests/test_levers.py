@@ -11,18 +11,21 @@ import json
 import numpy as np
 import pytest
 from rccsim.base.codes import Kind, Sector
-from rccsim.core.market import SearchPolicy
+from rccsim.core.market import Market, PoolType, SearchPolicy
+from rccsim.core.providers import home_weekly_cost
 from rccsim.levers import BlockContractsSettings as BlockContracts
 from rccsim.levers import CapitalHomesSettings as CapitalHomes
 from rccsim.levers import ForecastLedSettings as ForecastLed
 from rccsim.levers import FosteringHubSettings as FosteringHub
 from rccsim.levers import Levers
 from rccsim.levers import PooledBudgetSettings as PooledBudget
+from rccsim.levers import RccBedsSettings as RccBeds
 from rccsim.levers import SharedPlacementsSettings as SharedPlacements
 from rccsim.levers import SingleCustomerSettings as SingleCustomer
 from rccsim.levers.blocks import BlockBook
 from rccsim.sim.scenario import Scenario
 from rccsim.sim.simulation import Simulation
+from rccsim.studies.harness import counterfactual
 
 REGION = "E08000003,E08000006,E08000009"  # Manchester, Salford, Wigan
 YEARS, SEED = 2, 3
@@ -122,19 +125,17 @@ def test_a_child_refers_to_a_pool_only_once(monkeypatch):
     # under a single customer the members' independent pools are in each member child's own list
     # and again in the market search; with shared placements each member's own pools are in the
     # list twice. The search skips the repeats, so no child sends two referrals to one pool.
-    from rccsim.core.market import Market
-
     rounds = Market._rounds
     seen = {"calls": 0, "lists_with_repeats": 0}
 
-    def checked(self, ids, cand, dist, pen, day, initial, placed, skip=None):
+    def checked(self, ids, cand, dist, pen, day, initial, placed, skip=None, wide=False):
         kept = np.where(skip, -1, cand) if skip is not None else cand
         srt = np.sort(kept, axis=1)
         assert not ((srt[:, 1:] == srt[:, :-1]) & (srt[:, 1:] >= 0)).any()
         raw = np.sort(cand, axis=1)
         seen["lists_with_repeats"] += int((raw[:, 1:] == raw[:, :-1]).any())
         seen["calls"] += 1
-        return rounds(self, ids, cand, dist, pen, day, initial, placed, skip)
+        return rounds(self, ids, cand, dist, pen, day, initial, placed, skip, wide)
 
     monkeypatch.setattr(Market, "_rounds", checked)
     _run(Levers(single_customer=SingleCustomer(), shared_placements=SharedPlacements()))
@@ -232,3 +233,101 @@ def test_pooled_budget_moves_no_child_and_carries_each_las_overspend(baseline):
     # what the pot paid, year by year, is what members spent on placements
     assert sum(pooled["rcc_spend_gbp_by_year"]) == pytest.approx(base.metrics["cost_total_gbp"], rel=1e-9)
     assert pooled["absorbed_gbp_by_year"][0] > 0
+
+
+def _where_in_baseline(base_model, model) -> dict:
+    """Where the children placed in RCC beds were on the same days in the baseline (compare's
+    counterfactual, from the two runs' placement logs)."""
+    b, s = base_model.recorder.placements, model.recorder.placements
+    nb, ns = b.n, s.n
+    base = {"child": b.child[:nb], "start": b.start[:nb], "end": b.end[:nb], "distance": b.distance[:nb], "kind": b.kind[:nb]}
+    unit = s.unit[:ns]
+    rcc = ~s.initial[:ns] & (unit >= 0) & (model.units.regional[np.maximum(unit, 0)] > 0)
+    return counterfactual(base, {"child": s.child[:ns][rcc], "start": s.start[:ns][rcc]})
+
+
+def test_the_panel_keeps_fostered_children_out_of_rcc_beds(baseline):
+    # admission open (the buyer picks an RCC bed as its own provision, at no more than its cost):
+    # children the baseline fostered fill the beds. The panel admits children in emergency settings
+    # and those whose best other option is a home far away: far fewer of them were in foster care
+    base_model, _ = baseline
+    beds = dict(block_contracts=BlockContracts(beds=16, discount=0.1))
+    m_open, _ = _run(Levers(**beds, rcc_beds=RccBeds(admission="open")))
+    m_panel, got = _run(Levers(**beds))
+    open_cf, panel_cf = _where_in_baseline(base_model, m_open), _where_in_baseline(base_model, m_panel)
+    assert open_cf["matched"] >= 20 and panel_cf["matched"] >= 10
+    assert open_cf["share_fostering"] > 0.25
+    assert panel_cf["share_fostering"] < 0.5 * open_cf["share_fostering"]
+    assert got.metrics["placements_in_rcc_homes"] > 0
+
+
+def test_the_panel_admits_in_its_order():
+    # the rule itself, on four referrals with a hand-made search: an RCC bed (column 0) and one
+    # other option (column 1)
+    model = Simulation(region=REGION, years=1, seed=SEED).model
+    market, c = model.market, model.children
+    ids = np.flatnonzero(c.in_care[: c.n])[:5]
+    c.kind[ids] = Kind.HOME_IND
+    c.kind[ids[0]] = Kind.UNREGISTERED  # in an emergency setting: admitted whatever its options
+    members = market.policy.members
+    members[:] = True
+    la = int(c.la[ids[0]])
+    regional = market.pool_id(PoolType.REGIONAL, la)
+    home, foster = market.pool_id(PoolType.IND_HOME, la), market.pool_id(PoolType.IFA_FOSTER, la)
+    cand = np.array([[regional, home], [regional, home], [regional, home], [regional, foster], [regional, home]])
+    dist = np.array([[5.0, 3.0], [5.0, 3.0], [5.0, 35.0], [5.0, 35.0], [5.0, 35.0]])
+    score = np.array([[1.0, 2.0], [1.0, 2.0], [1.0, 2.0], [1.0, 2.0], [1.0, np.inf]])
+    pen = np.zeros((5, len(Kind.NAMES)))
+    pen[:, [Kind.FOSTER_LA, Kind.FOSTER_IFA, Kind.SUPPORTED]] = 1500.0  # residential plans: a home first
+    admit, urgent = market.panel(ids, cand, dist, score, cand == regional, pen)
+    # urgent; a home nearby (refused); a home far away (admitted); foster care far away (refused);
+    # no other option in England (admitted)
+    assert admit.tolist() == [True, False, True, False, True]
+    assert urgent.tolist() == [True, False, False, False, False]
+    # no other option nearby is no reason before the search beyond the neighbourhood
+    admit, _ = market.panel(ids, cand, dist, score, cand == regional, pen, last=False)
+    assert admit.tolist() == [True, False, True, False, False]
+    # a family-first plan (a tie) is not admitted, however far its best option, nor in an
+    # emergency setting while it has another option
+    pen[:, [Kind.FOSTER_LA, Kind.FOSTER_IFA]] = 0.0
+    admit, _ = market.panel(ids, cand, dist, score, cand == regional, pen)
+    assert admit.tolist() == [False, False, False, False, False]
+    pen[:, [Kind.FOSTER_LA, Kind.FOSTER_IFA]] = 1500.0
+    members[:] = False
+    members[[i for i in range(market.n_la) if i != la]] = True  # the option's LA outside the region
+    admit, _ = market.panel(ids, cand, dist, score, cand == regional, pen)
+    assert admit[1]
+
+
+def test_members_pay_the_recharge_and_the_run_counts_it_once(baseline):
+    _, base = baseline
+    model, got = _run(Levers(block_contracts=BlockContracts(beds=12, discount=0.1),
+                             rcc_beds=RccBeds(admission="open", recharge_gbp_per_week=2500.0)))
+    log, u = model.recorder.placements, model.units
+    n = log.n
+    rcc = ~log.initial[:n] & (log.unit[:n] >= 0) & (u.regional[np.maximum(log.unit[:n], 0)] > 0)
+    assert rcc.any()
+    np.testing.assert_allclose(log.price[:n][rcc], 2500.0)  # whatever the child's needs
+    m = got.metrics
+    assert m["rcc_recharges_gbp"] > 0
+    for y in got.by_year:  # the recharges are not in the run's total: the block fees are
+        spend = sum(y["spend_by_kind_gbp"].values())
+        assert y["cost_total_gbp"] == pytest.approx(spend + sum(y["lever_costs_gbp"].values()))
+    # by default (cost recovery) a block bed costs its fee per place
+    model, got = _run(Levers(block_contracts=BlockContracts(beds=12, discount=0.1)))
+    book = next(lv for lv in model.levers if isinstance(lv, BlockBook))
+    per_place = book.fee / model.units.places[book.units]
+    pools = model.units.pool[book.units]
+    for pool in np.unique(pools):
+        assert model.market.list_price[pool] == pytest.approx(per_place[pools == pool].mean())
+
+
+def test_capital_homes_pay_no_rent_and_their_running_cost_is_the_rccs():
+    model, got = _run(Levers(capital_homes=CapitalHomes(capital_gbp=5e6, cost_per_home_gbp=1.25e6, build_days=0)))
+    u = model.units
+    ids = np.flatnonzero(u.regional[: u.n] > 0)
+    assert len(ids) == 4
+    with_rent = u.weekly_cost[ids].copy()
+    u.regional[ids] = 0
+    assert (home_weekly_cost(model, ids) > with_rent).all()  # the same homes, renting
+    assert got.metrics["lever_costs_gbp"]["rcc_homes_running"] > 0

@@ -119,6 +119,10 @@ class SearchPolicy:
         self.host_reserve = 0
         self.rcc_buyer = n_la  # buyer id of the members buying as one
         self._member_market_pools = None
+        #: RCC-held beds are filled as a regional panel fills them (:meth:`admit_by_panel`)
+        self.panel = False
+        #: what a member pays a week for a child in an RCC-held bed (None: the bed's running cost)
+        self.recharge_gbp: float | None = None
 
     def buy_as_one(self, bargaining_power: float) -> None:
         self.single = True
@@ -127,6 +131,12 @@ class SearchPolicy:
     def share_in_house(self, host_reserve: int) -> None:
         self.shared = True
         self.host_reserve = int(host_reserve)
+
+    def admit_by_panel(self, recharge_gbp: float | None = None) -> None:
+        """RCC-held beds take only the children a regional panel would admit (:meth:`Market.panel`),
+        and members pay ``recharge_gbp`` a week for each child there (None: cost recovery)."""
+        self.panel = True
+        self.recharge_gbp = recharge_gbp
 
     def buyer(self, la: np.ndarray) -> np.ndarray:
         """The buying body for referrals from ``la`` (an LA index, or the members' shared buyer id)."""
@@ -280,6 +290,22 @@ class Market:
         self._listed[ids] = False
         u.regional[ids] = how
         self.attach_units(ids)
+
+    def price_regional(self, ids: np.ndarray, cost_per_place: np.ndarray) -> None:
+        """Set what members pay a week for a child in RCC-held units ``ids`` (already regional): the
+        policy's recharge, or the units' ``cost_per_place`` (cost recovery). A pool of several such
+        units charges the mean of theirs."""
+        u = self.model.units
+        ids = np.asarray(ids, dtype=np.int64)
+        cost = np.broadcast_to(np.asarray(cost_per_place, dtype=float), ids.shape)
+        if not hasattr(self, "_recharge"):
+            self._recharge: dict[int, float] = {}
+        fixed = self.policy.recharge_gbp
+        for unit, c in zip(ids.tolist(), cost.tolist()):
+            self._recharge[unit] = float(c) if fixed is None else float(fixed)
+        for pool in np.unique(u.pool[ids]).tolist():
+            prices = [v for k, v in self._recharge.items() if u.pool[k] == pool]
+            self.list_price[pool] = float(np.mean(prices))
 
     def touch(self, ids: np.ndarray) -> None:
         """Units ``ids`` changed; their places are recounted before the market next looks."""
@@ -447,7 +473,7 @@ class Market:
                 skip_w = np.concatenate([own_skip[keep], covered[0][keep][:, None] & covered[1][open_pools][None, :]], axis=1)
             elif own_skip.any():
                 skip_w = np.concatenate([own_skip[keep], np.zeros(wide.shape, dtype=bool)], axis=1)
-            left = self._rounds(left, cand_w, dist_w, pen[keep], now, initial, placed, skip_w)
+            left = self._rounds(left, cand_w, dist_w, pen[keep], now, initial, placed, skip_w, wide=True)
         if placed:
             # one batch for the whole search: the places were taken round by round
             who, units, price = (np.concatenate(parts) for parts in zip(*placed))
@@ -462,7 +488,7 @@ class Market:
         area = self.pool_area[pools]
         return miles(home_e[:, None], home_n[:, None], self.geo.centroid_e[area], self.geo.centroid_n[area])
 
-    def _rounds(self, ids, cand, dist, pen, day, initial, placed, skip=None) -> np.ndarray:
+    def _rounds(self, ids, cand, dist, pen, day, initial, placed, skip=None, wide=False) -> np.ndarray:
         model = self.model
         p = model.p.market
         c = model.children
@@ -472,7 +498,10 @@ class Market:
         buyer = self.policy.buyer(child_la)
         pool_kind = self.pool_kind[cand]
         pool_type = self.pool_type[cand]
-        quote0 = self.list_price[cand] * self.need_mult[pool_type, need[:, None]]
+        regional = pool_type == PoolType.REGIONAL
+        # an RCC bed's recharge is a price per place, whatever the child's needs (the home is
+        # staffed for its highest)
+        quote0 = self.list_price[cand] * np.where(regional, 1.0, self.need_mult[pool_type, need[:, None]])
         is_own = self.policy.is_own(self, cand, child_la)
         # distance weighs less in a search for a children's home: fewer homes will take the child
         # (market.home_distance_factor)
@@ -487,6 +516,10 @@ class Market:
         score[self.cap[cand, need[:, None]] <= 0] = np.inf
         if skip is not None:
             score[skip] = np.inf
+        urgent = None
+        if self.policy.panel and not initial and regional.any():
+            admit, urgent = self.panel(ids, cand, dist, score, regional, pen, last=wide)
+            score[regional & ~admit[:, None]] = np.inf
         unmatched = np.ones(n, dtype=bool)
         m = int(max(1, min(p.circulation, cand.shape[1])))
         # the regional register: public pools in a child's list that are not its own LA's
@@ -550,6 +583,10 @@ class Market:
                 # a public pool takes its own LA's children first (under shared placements the
                 # other members' children have what is left), each group in order of waiting time
                 home_first = np.where(self.pool_owner[pool] == child_la[prow], 1e9, 0.0)
+                if urgent is not None:
+                    # the panel: children in emergency settings first (an RCC bed's pool owner is
+                    # no LA, so home_first is 0 there)
+                    home_first = home_first + np.where(self.pool_type[pool] == PoolType.REGIONAL, 5e8 * urgent[prow], 0.0)
                 margin = np.where(own_prop & (margin > 0), 1e9 + home_first + priority, margin)
             # most supported accommodation works locally (Ofsted's survey of LAs, 2022: 66% of
             # providers in one LA, 92% of young people in their home region): of the referrals
@@ -612,6 +649,37 @@ class Market:
                 placed.append((ids[pr], units, np.array(placed_price)))
                 self._taken(placed_units)
         return ids[unmatched]
+
+    def panel(self, ids, cand, dist, score, regional, pen, last: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Which referrals a regional panel admits to RCC-held beds, and which are urgent.
+
+        In order: children in emergency or unregistered settings (urgent) whose care plan is
+        residential, or who have no other option in England; then children whose care plan is
+        residential and whose best other option in this search (by the buyer's own ranking, among
+        places that could take them) is a children's home more than 20 miles from home or outside
+        the RCC's members, or who have no other option in England (``last``: the search beyond the
+        neighbourhood; nearby, no option yet is not a reason). A child whose best other option is
+        a foster placement or supported accommodation is not admitted: the bed is for children the
+        market fails, not for children it serves.
+        """
+        c = self.model.children
+        n = len(ids)
+        urgent = c.kind[ids] == Kind.UNREGISTERED
+        # a residential plan: a home ranks before a family and before supported accommodation (a
+        # tie is a family first, or supported accommodation for a 16-17-year-old planned for it)
+        home_pen = np.minimum(pen[:, Kind.HOME_LA], pen[:, Kind.HOME_IND])
+        family_pen = np.minimum(pen[:, Kind.FOSTER_LA], pen[:, Kind.FOSTER_IFA])
+        residential = np.isfinite(home_pen) & (home_pen < family_pen) & (home_pen < pen[:, Kind.SUPPORTED])
+        alt = np.where(regional, np.inf, score)
+        j = np.argmin(alt, axis=1) if alt.shape[1] else np.zeros(n, dtype=np.int64)
+        r = np.arange(n)
+        none = ~np.isfinite(alt[r, j]) if alt.shape[1] else np.ones(n, dtype=bool)
+        best = cand[r, j]
+        home = np.isin(self.pool_type[best], (PoolType.LA_HOME, PoolType.IND_HOME))
+        far = (dist[r, j] > 20.0) | ~self.policy.members[self.pool_area[best]]
+        no_other = none & last
+        admit = (residential & (urgent | no_other | (~none & home & far))) | (urgent & no_other)
+        return admit, urgent
 
     def _assign(self, ids, prow, pcol, pool, quote, need, score, initial=False):
         """Pick a unit for each accepted referral; referrals with no suitable unit are refused.

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rccsim.base.codes import Kind, Sector, UnitType
+from rccsim.base.codes import Kind, Regional, Sector, UnitType
 from rccsim.base.rng import choice_index
 from rccsim.base.tables import weighted_bincount
 from rccsim.core.agents import new_provider
@@ -54,6 +54,8 @@ def home_weekly_cost(model, ids: np.ndarray) -> np.ndarray:
     )
     wage = 1.0 + p.wage_house_price_elasticity * np.log(hp / model.geo.house_price_median)
     property_cost = hp * p.property_value_ratio * p.property_cost_rate / 52.0 * (places / 4.0) ** 0.5
+    # an RCC home built with capital owns its property: no rent (the capital is its lever's cost)
+    property_cost = np.where(u.regional[ids] == Regional.CAPITAL, 0.0, property_cost)
     # wages and agency staff since the start (rccsim.core.workforce; 1 for supported accommodation)
     return staff_per_place * places * wage * u.labour_factor[ids] + property_cost
 

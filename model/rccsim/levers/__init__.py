@@ -19,6 +19,9 @@ mechanism, its costs and what it reports; the simulation core calls its hooks an
     Beds block-contracted each year ahead of forecast demand (:mod:`rccsim.levers.forecast_led`).
 ``pooled_budget``
     Members' spend paid from a regional pot (:mod:`rccsim.levers.pooled_budget`).
+``rcc_beds``
+    How the beds the RCC holds are filled (a regional panel's admission order) and what members
+    pay for them (:mod:`rccsim.levers.rcc_beds`); added to every run with a lever that holds beds.
 ``rcc_running_cost_gbp_per_year``
     The RCC's own running cost (:mod:`rccsim.levers.running_cost`).
 
@@ -37,6 +40,7 @@ from rccsim.levers.capital_homes import CapitalHomes, CapitalHomesSettings
 from rccsim.levers.forecast_led import ForecastLed, ForecastLedSettings
 from rccsim.levers.fostering_hub import FosteringHub, FosteringHubSettings
 from rccsim.levers.pooled_budget import PooledBudget, PooledBudgetSettings
+from rccsim.levers.rcc_beds import RccBeds, RccBedsSettings
 from rccsim.levers.running_cost import RunningCost
 from rccsim.levers.shared_placements import SharedPlacements, SharedPlacementsSettings
 from rccsim.levers.single_customer import SingleCustomer, SingleCustomerSettings
@@ -58,6 +62,7 @@ class Levers(LeverSettings):
     block_contracts: BlockContractsSettings | None = None
     forecast_led: ForecastLedSettings | None = None
     pooled_budget: PooledBudgetSettings | None = None
+    rcc_beds: RccBedsSettings | None = None
     rcc_running_cost_gbp_per_year: float = Field(0.0, ge=0.0, le=MAX_GBP)
 
     def active(self) -> list[str]:
@@ -73,6 +78,9 @@ def build(settings: Levers) -> list[Lever]:
         if value is None or (cls is RunningCost and not value):
             continue
         out.append(cls(value))
+    if any(getattr(lv, "holds_beds", False) for lv in out):
+        # first: the panel and the recharge are in place before a lever contracts or opens beds
+        out.insert(0, RccBeds(settings.rcc_beds))
     if any(getattr(lv, "uses_blocks", False) for lv in out):
         out.append(BlockBook())
     return out
@@ -88,5 +96,5 @@ def report_defaults() -> tuple[dict, dict]:
 
 
 __all__ = ["Lever", "Levers", "REGISTRY", "build", "report_defaults", "BlockContractsSettings", "CapitalHomesSettings",
-           "ForecastLedSettings", "FosteringHubSettings", "PooledBudgetSettings", "SharedPlacementsSettings",
+           "ForecastLedSettings", "FosteringHubSettings", "PooledBudgetSettings", "RccBedsSettings", "SharedPlacementsSettings",
            "SingleCustomerSettings"]

@@ -20,6 +20,7 @@ class BlockContractsSettings(LeverSettings):
 
 class BlockContracts(Lever):
     key = "block_contracts"
+    holds_beds = True
     uses_blocks = True
 
     def setup(self, model) -> None:

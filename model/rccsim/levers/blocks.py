@@ -68,6 +68,8 @@ class BlockBook(Lever):
         fee = market.list_price[u.pool[chosen]] * market.need_mult[3, need0] * (1.0 - discount) * u.places[chosen]
         u.bg_occupied[chosen] = 0
         market.move_to_regional(chosen, Regional.BLOCK)
+        # members pay the recharge (rccsim.levers.rcc_beds): by default the contract's fee per bed
+        market.price_regional(chosen, fee / np.maximum(u.places[chosen], 1))
         self.units = np.concatenate([self.units, chosen])
         self.fee = np.concatenate([self.fee, fee])
         self.start = np.concatenate([self.start, np.full(len(chosen), day, dtype=np.int64)])

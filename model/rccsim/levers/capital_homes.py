@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 
 from rccsim.base.codes import Kind, Regional, UnitType
 from rccsim.levers.base import MAX_CAPITAL_HOMES, MAX_GBP, Lever, LeverSettings, charge
+from rccsim.levers.rcc_beds import capital_home_running
 
 
 class CapitalHomesSettings(LeverSettings):
@@ -42,6 +43,7 @@ def far_residential_by_la(model) -> np.ndarray:
 
 class CapitalHomes(Lever):
     key = "capital_homes"
+    holds_beds = True
 
     def setup(self, model) -> None:
         cfg = self.settings
@@ -66,6 +68,13 @@ class CapitalHomes(Lever):
         yield model.wait_until(int(model.env.now) + cfg.build_days)
         las = np.array(hosts, dtype=np.int64)
         k = len(las)
-        model.provision.open_units(-1 - las, np.full(k, UnitType.HOME), las, np.full(k, cfg.places),
-                                   np.full(k, cfg.max_need), int(model.env.now), regional=Regional.CAPITAL,
-                                   site_stream="rcc_sites")
+        ids = model.provision.open_units(-1 - las, np.full(k, UnitType.HOME), las, np.full(k, cfg.places),
+                                         np.full(k, cfg.max_need), int(model.env.now), regional=Regional.CAPITAL,
+                                         site_stream="rcc_sites")
+        # members pay the recharge (rccsim.levers.rcc_beds): by default the home's running cost
+        # per place (staff; the capital bought the property)
+        model.market.price_regional(ids, model.units.weekly_cost[ids] / np.maximum(model.units.places[ids], 1))
+
+    def costs(self, model) -> dict[str, np.ndarray]:
+        running = capital_home_running(model)
+        return {"rcc_homes_running": running} if running.any() else {}

@@ -24,6 +24,7 @@ class ForecastLedSettings(LeverSettings):
 
 class ForecastLed(Lever):
     key = "forecast_led"
+    holds_beds = True
     uses_blocks = True
 
     def setup(self, model) -> None:

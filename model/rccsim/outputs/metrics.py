@@ -93,6 +93,7 @@ def compute(model) -> tuple[dict, list[dict]]:
     un = u.n
     la_home = (u.utype[:un] == UnitType.HOME) & (u.sector[:un] == Sector.LA) & (u.owner_la[:un] >= 0)
     la_home &= model.world.simulated[np.maximum(u.owner_la[:un], 0)]
+    la_home &= u.regional[:un] == 0  # the RCC's capital homes are the RCC's cost (its lever's)
     h_open = np.maximum(u.opened[:un][la_home].astype(np.int64), 0)
     h_close = np.where(u.closed[:un][la_home] < 0, model.horizon, u.closed[:un][la_home]).astype(np.int64)
     h_cost = u.weekly_cost[:un][la_home]
@@ -163,8 +164,13 @@ def compute(model) -> tuple[dict, list[dict]]:
         unreg_days = weighted_bincount(l_child[unreg], overlap[unreg], n)
         unregistered_4w = int((unreg_days >= 28).sum())
         costly = int((active & (l_price >= HIGH_COST_GBP_WEEK)).sum())
-        spend_kind = weighted_bincount(l_kind, weights=l_price * overlap / 7.0, minlength=N_KINDS)
-        weeks_kind = weighted_bincount(l_kind, weights=overlap / 7.0, minlength=N_KINDS)  # placement-weeks
+        # a member's recharge for a child in an RCC bed is paid back to the RCC, whose homes and
+        # contracts are counted as its levers' costs: the whole run counts it once (who pays counts
+        # the members' recharges)
+        market_weeks = np.where(l_regional, 0.0, overlap / 7.0)
+        spend_kind = weighted_bincount(l_kind, weights=l_price * market_weeks, minlength=N_KINDS)
+        weeks_kind = weighted_bincount(l_kind, weights=market_weeks, minlength=N_KINDS)  # placement-weeks
+        recharges = float((l_price * (overlap / 7.0 - market_weeks)).sum())
         home_days = np.maximum(np.minimum(h_close, y1) - np.maximum(h_open, y0), 0)
         la_home_cost = float((h_cost * home_days / 7.0).sum())
         spend_kind[Kind.HOME_LA] += la_home_cost
@@ -241,6 +247,7 @@ def compute(model) -> tuple[dict, list[dict]]:
                 "lever_costs_gbp": lever_year,
                 **_yearly_reports(model, k, yearly_defaults),
                 "placements_in_rcc_homes": int((starts_in_year & l_regional).sum()),
+                "rcc_recharges_gbp": recharges,
             }
         )
 
@@ -337,6 +344,10 @@ def compute(model) -> tuple[dict, list[dict]]:
         "share_3plus_placements": float(np.mean([y["share_3plus_placements"] for y in years])),
         "share_long_term_stable": float(np.mean([y["share_long_term_stable"] for y in years])),
         "share_emergency_placements": float(np.mean([y["share_emergency_placements"] for y in years])),
+        # children in children's homes more than 20 miles from home at each 31 March, and children
+        # 4+ weeks in unregistered settings in a year (means over the run's years)
+        "share_residential_over_20_miles": float(np.mean([y["share_over_20_miles_residential"] for y in years])),
+        "children_unregistered_4w": float(np.mean([y["children_unregistered_4w_in_year"] for y in years])),
         "children_waiting_end": last["children_waiting_end"],
         "children_homes_end": last["children_homes_end"],
         "children_homes_places_end": last["children_homes_places_end"],
@@ -349,6 +360,7 @@ def compute(model) -> tuple[dict, list[dict]]:
         "weekly_price_gbp_by_kind": weekly_price,
         "lever_costs_gbp": {name: float(arr.sum()) for name, arr in lever_items.items()},
         "placements_in_rcc_homes": int(sum(y["placements_in_rcc_homes"] for y in years)),
+        "rcc_recharges_gbp": float(sum(y["rcc_recharges_gbp"] for y in years)),
         "mean_distance_rcc_homes_miles": float(l_dist[started_all & l_regional].mean()) if (started_all & l_regional).any() else 0.0,
         # in-house placements made over the run, and those with another LA's carers or homes
         "in_house_placements": int(in_house.sum()),

@@ -40,9 +40,10 @@ from rccsim.studies.plan import all_specs
 # the headline measures (rccsim.report.tables.HEADLINE: label, kind, count) by theme
 THEMES = {
     "Cost and distance from home": ["cost_total_gbp", "cost_per_child_week_gbp", "mean_distance_miles",
-                                    "share_over_20_miles", "share_out_of_la"],
+                                    "share_over_20_miles", "share_out_of_la", "share_residential_over_20_miles"],
     "Stability and sufficiency": ["moves_per_child_year", "share_3plus_placements", "share_long_term_stable",
-                                  "share_emergency_placements", "children_waiting_end", "children_homes_end",
+                                  "share_emergency_placements", "children_waiting_end", "children_unregistered_4w",
+                                  "children_homes_end",
                                   "foster_households_end"],
 }
 HEADLINE_KEYS = [k for keys in THEMES.values() for k in keys]

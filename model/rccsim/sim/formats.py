@@ -31,6 +31,8 @@ HEADLINE = [
     ("children_waiting_end", "Children in emergency settings (end)", "count", True),
     ("children_homes_end", "Children's homes (end)", "count", False),
     ("foster_households_end", "Fostering households (end)", "count", False),
+    ("share_residential_over_20_miles", "Children in homes more than 20 miles away", "share", False),
+    ("children_unregistered_4w", "Children 4+ weeks in unregistered settings, a year", "count", True),
 ]
 UNITS = {"money": "£", "gbp": "£ a week", "share": "% (differences in points)", "miles": "miles", "rate": "",
          "count": ""}

@@ -43,6 +43,8 @@ HEADLINE = [
     ("children_waiting_end", "children in emergency settings (end)", "{:,.0f}"),
     ("foster_households_end", "fostering households (end)", "{:,.0f}"),
     ("children_homes_end", "children's homes (end)", "{:,.0f}"),
+    ("share_residential_over_20_miles", "children in homes > 20 miles", "{:.1%}"),
+    ("children_unregistered_4w", "children 4+ weeks unregistered/yr", "{:,.0f}"),
 ]
 KIND_LABELS = {
     "foster_kin": "Kinship foster", "foster_la": "LA foster", "foster_ifa": "Agency (IFA) foster",
@@ -165,12 +167,13 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
             w = np.array([c["matched"] for c in cf], dtype=float)
 
             def avg(k):
-                return float(np.average([c[k] for c in cf], weights=w))
+                return float(np.average([c.get(k, 0.0) for c in cf], weights=w))
 
             line += (f"; on the same days in the baseline the same children were on average {avg('mean_distance_miles'):.1f} "
                      f"miles from home ({avg('share_over_20_miles'):.0%} more than 20 miles away; {avg('share_residential'):.0%} in "
                      f"children's homes ({avg('share_independent_homes'):.0%} in independent ones), "
-                     f"{avg('share_fostering'):.0%} in foster care; {w.sum() / sum(c['placements'] for c in cf_all):.0%} of these "
+                     f"{avg('share_fostering'):.0%} in foster care, {avg('share_supported'):.0%} in supported accommodation, "
+                     f"{avg('share_unregistered'):.0%} in emergency or unregistered settings; {w.sum() / sum(c['placements'] for c in cf_all):.0%} of these "
                      f"placements matched a baseline placement of the same child)")
         lines.append(line + f"; in the baseline {base_res:.0%} of children in residential care at the end were more than 20 miles away.")
     shared = _mean(runs, scenario, lambda m: m.get("placements_with_other_members", 0))

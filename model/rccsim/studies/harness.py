@@ -146,7 +146,8 @@ def _rcc_placements(model) -> dict | None:
 def counterfactual(base: dict, rcc: dict | None) -> dict | None:
     """Where the children placed in RCC homes were, on the same days, in the baseline run of the
     same seed: mean distance from home, share more than 20 miles away, share in residential care,
-    in independent homes and in foster care (averages only)."""
+    in independent homes, in foster care, in supported accommodation and in emergency or
+    unregistered settings (averages only)."""
     if rcc is None:
         return None
     # the baseline placement each child was in on that day (started by then, not yet ended)
@@ -167,6 +168,8 @@ def counterfactual(base: dict, rcc: dict | None) -> dict | None:
         "share_independent_homes": float((kind == Kind.HOME_IND).mean()) if some else 0.0,
         "share_residential": float(np.isin(kind, [Kind.HOME_LA, Kind.HOME_IND]).mean()) if some else 0.0,
         "share_fostering": float(np.isin(kind, [Kind.FOSTER_KIN, Kind.FOSTER_LA, Kind.FOSTER_IFA]).mean()) if some else 0.0,
+        "share_supported": float((kind == Kind.SUPPORTED).mean()) if some else 0.0,
+        "share_unregistered": float((kind == Kind.UNREGISTERED).mean()) if some else 0.0,
     }
 
 
