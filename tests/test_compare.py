@@ -85,3 +85,76 @@ def test_the_harness_matches_a_seeds_scenarios_against_its_baseline_only():
         assert 0 < cf["matched"] <= cf["placements"]
     assert "rcc_counterfactual" not in metrics[0] and "rcc_counterfactual" not in metrics[4]
     assert "rcc_counterfactual" not in metrics[5]
+
+
+def test_compare_json_gives_the_interval_under_drawn_assumptions_beside_the_seed_only_one(capsys, tmp_path):
+    code, out, _ = _run(capsys, "compare", "--region", ONE_LA, "--scenarios", "single_customer", "--seeds", "2",
+                        "--years", "1", "--jobs", "1", "--json", "--quiet")
+    assert code == 0
+    doc = json.loads(out)
+    m = doc["scenarios"]["single_customer"]["metrics"]["cost_total_gbp"]
+    assert set(m) >= {"diff", "lo", "hi", "diff_drawn", "lo_drawn", "hi_drawn"}
+    assert m["lo_drawn"] <= m["diff_drawn"] <= m["hi_drawn"]
+    assert m["diff_drawn"] != m["diff"]  # other runs: the drawn assumptions changed the answer
+    draws = doc["assumptions"]["draws"]
+    assert set(draws) == {"1", "2"} and draws["1"] != draws["2"]
+    for name, value in draws["1"].items():
+        lo, hi = doc["assumptions"]["ranges"][name]["range"]
+        assert lo <= value <= hi
+    assert "Across what we do not know" in doc["scenarios"]["single_customer"]["explanation"][-1]
+    # --seed-only: the installed parameters only, half the runs, the same seed-only answer
+    code, out, _ = _run(capsys, "compare", "--region", ONE_LA, "--scenarios", "single_customer", "--seeds", "2",
+                        "--years", "1", "--jobs", "1", "--json", "--quiet", "--seed-only")
+    only = json.loads(out)
+    assert "assumptions" not in only
+    assert only["scenarios"]["single_customer"]["metrics"]["cost_total_gbp"]["diff"] == m["diff"]
+    assert "lo_drawn" not in only["scenarios"]["single_customer"]["metrics"]["cost_total_gbp"]
+
+
+def test_drawn_assumptions_are_the_seeds_own_and_reach_only_the_levers_in_use(tmp_path):
+    import pytest
+    from rccsim.base.errors import InputError
+    from rccsim.sim.scenario import load_scenario
+    from rccsim.studies import uncertainty
+
+    items = uncertainty.load_uncertainty()
+    a, b = uncertainty.draw(items, 1), uncertainty.draw(items, 2)
+    assert a == uncertainty.draw(items, 1) and a != b
+    base, hub = load_scenario("baseline"), load_scenario("fostering_hub")
+    drawn = uncertainty.apply(hub, a)
+    assert drawn.parameters["market.own_provision_bonus_gbp"] == a["market.own_provision_bonus_gbp"]
+    assert drawn.levers.fostering_hub.cost_per_approval_gbp == a["levers.fostering_hub.cost_per_approval_gbp"]
+    assert drawn.levers.capital_homes is None  # a lever the scenario does not use stays off
+    assert uncertainty.apply(base, a).levers == base.levers
+    # a parameter the scenario sets itself is its policy, not an assumption to draw
+    own = hub.model_copy(update={"parameters": {"market.own_provision_bonus_gbp": 1234.0}})
+    assert uncertainty.apply(own, a).parameters["market.own_provision_bonus_gbp"] == 1234.0
+    assert "levers.capital_homes.cost_per_home_gbp" not in uncertainty.used(items, hub)
+    bad = tmp_path / "u.yaml"
+    for text, message in (("market.nonsense: {range: [0, 1]}\n", "not a parameter"),
+                          ("levers.capital_homes.colour: {range: [0, 1]}\n", "not a lever's setting"),
+                          ("market.competition_markup: {range: [0.3, 0.1]}\n", "not a range"),
+                          ("market.competition_markup: {range: [0, 50]}\n", "bounds")):
+        bad.write_text(text)
+        with pytest.raises(InputError, match=message):
+            uncertainty.load_uncertainty(bad)
+
+
+def test_the_assumption_that_drives_a_result_is_named():
+    # synthetic runs: the option's cost difference is twice one assumption's drawn value plus noise
+    # from another; that assumption comes first, with a rank correlation near one
+    import numpy as np
+    from rccsim.studies.uncertainty import summarise_drawn
+
+    rng = np.random.default_rng(0)
+    seeds = list(range(1, 21))
+    draws = {s: {"a": float(rng.uniform()), "b": float(rng.uniform())} for s in seeds}
+    runs = []
+    for s in seeds:
+        runs.append({"scenario": "baseline", "seed": s, "metrics": {"x": 10.0}})
+        runs.append({"scenario": "opt", "seed": s, "metrics": {"x": 10.0 + 2 * draws[s]["b"] + 0.1 * rng.normal()}})
+    out = summarise_drawn(runs, ["baseline", "opt"], seeds, ["x"], draws)
+    top = out["opt"]["x"]["drivers"][0]
+    assert top["name"] == "b" and top["rho"] > 0.9
+    assert out["opt"]["x"]["lo"] < out["opt"]["x"]["diff"] < out["opt"]["x"]["hi"]
+    assert out["baseline"]["x"]["drivers"] == []

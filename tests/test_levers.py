@@ -255,9 +255,11 @@ def test_the_panel_keeps_fostered_children_out_of_rcc_beds(baseline):
     m_open, _ = _run(Levers(**beds, rcc_beds=RccBeds(admission="open")))
     m_panel, got = _run(Levers(**beds))
     open_cf, panel_cf = _where_in_baseline(base_model, m_open), _where_in_baseline(base_model, m_panel)
-    assert open_cf["matched"] >= 20 and panel_cf["matched"] >= 10
-    assert open_cf["share_fostering"] > 0.25
-    assert panel_cf["share_fostering"] < 0.5 * open_cf["share_fostering"]
+    assert open_cf["matched"] >= 20 and panel_cf["matched"] >= 5
+    assert open_cf["share_fostering"] > 0.3  # open: 47% (29 of 62), panel: 20% (2 of 10)
+    assert panel_cf["share_fostering"] < open_cf["share_fostering"] - 0.15
+    # ... and the panel's children were in children's homes: 60% against 13%
+    assert panel_cf["share_residential"] > open_cf["share_residential"] + 0.3
     assert got.metrics["placements_in_rcc_homes"] > 0
 
 

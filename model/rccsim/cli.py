@@ -58,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
         "compare", help="run scenarios on the same seeds and report differences from baseline with 95%% intervals",
         description="Run every scenario on the same seeds (common random numbers) and print, for each scenario, each "
                     "headline metric's mean and its difference from baseline with a 95% interval over seeds, and why "
-                    "it differs (from the runs' records).",
+                    "it differs (from the runs' records). Each seed also runs every scenario under assumptions drawn "
+                    "from calibration/uncertainty.yaml (twice the runs), to show how far each result moves across "
+                    "what we do not know, and which assumptions move it.",
     )
     cmp_.add_argument("--region", default="GM", help="as for run (default GM)")
     cmp_.add_argument("--scenarios", default="baseline", help="comma-separated scenario names or YAML paths; baseline is added if absent")
@@ -69,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
     cmp_.add_argument("--out", type=Path, help="also write runs.csv, summary.csv, differences.png, explanations.md, comparison.json here")
     cmp_.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    cmp_.add_argument("--seed-only", action="store_true",
+                      help="skip the runs under drawn assumptions: intervals then cover seed noise only (half the runs)")
     cal = sub.add_parser(
         "calibrate", help="fit the unknown parameters to published targets and report the fit",
         description="Fit the parameters of calibration/fit.yaml to the published targets of calibration/targets.csv "

@@ -46,12 +46,12 @@ from rccsim.base.codes import (
     Sector,
     UnitType,
 )
-
-RISK_FLAGS = FLAG_JUSTICE | FLAG_EXPLOITATION  # a home matches these against the children it has
 from rccsim.base.tables import weighted_bincount
 from rccsim.core import children as ch
 from rccsim.core.placements import member, per_child
 from rccsim.inputs.geography import miles
+
+RISK_FLAGS = FLAG_JUSTICE | FLAG_EXPLOITATION  # a home matches these against the children it has
 
 
 class PoolType:
@@ -457,7 +457,6 @@ class Market:
         if len(left):
             keep = member(ids, left)
             left = ids[keep]
-            la_l = la[keep]
             own_l = own[keep]
             # pools with a free place for the least needy child left (the others could take none)
             low = int(model.children.need[left].min())

@@ -28,6 +28,7 @@ from rccsim.inputs.geography import load_geography
 from rccsim.inputs.published import check_start_year
 from rccsim.sim import formats
 from rccsim.sim.scenario import load_scenario
+from rccsim.studies import uncertainty
 from rccsim.studies.harness import RunSpec, run_specs
 
 HEADLINE = [
@@ -82,15 +83,37 @@ def record_of(run) -> dict:
             "parameter_hash": result.provenance["parameter_hash"], "code_version": code_version(), "seconds": run.seconds}
 
 
-def run_all(region: str, scenarios: list[str], seeds: list[int], years: int, start: int, jobs: int, progress=None) -> list[dict]:
-    """Every scenario on every seed through the run harness; records scenario by scenario."""
+def run_all(region: str, scenarios: list[str], seeds: list[int], years: int, start: int, jobs: int, progress=None,
+            draws: dict[int, dict[str, float]] | None = None) -> list[dict] | tuple[list[dict], list[dict]]:
+    """Every scenario on every seed through the run harness; records scenario by scenario.
+
+    With ``draws`` (seed: drawn assumptions, :mod:`rccsim.studies.uncertainty`), every scenario
+    also runs on every seed under that seed's draw, and the two sets come back apart: ``(runs at
+    the installed parameters, runs under the draws)``."""
 
     specs = [RunSpec(region=region, scenario=s, years=years, seed=seed, start_year=start) for seed in seeds for s in scenarios]
+    n_plain = len(specs)
+    if draws is not None:
+        loaded = {s: load_scenario(s) for s in scenarios}
+        specs += [RunSpec(region=region, scenario=uncertainty.apply(loaded[s], draws[seed]), years=years, seed=seed,
+                          start_year=start, variant="drawn", tag=s) for seed in seeds for s in scenarios]
     runs = run_specs(specs, jobs=jobs, progress=progress)
     out = [record_of(r) for r in runs]
+
     # back to scenario by scenario, the order the summaries average in
-    order = sorted(range(len(specs)), key=lambda i: (scenarios.index(specs[i].scenario), seeds.index(specs[i].seed)))
-    return [out[i] for i in order]
+    def name(i):
+        return specs[i].tag if specs[i].variant else specs[i].scenario
+
+    def ordered(idx):
+        return [out[i] for i in sorted(idx, key=lambda i: (scenarios.index(name(i)), seeds.index(specs[i].seed)))]
+
+    plain = ordered(range(n_plain))
+    if draws is None:
+        return plain
+    drawn = ordered(range(n_plain, len(specs)))
+    for r in drawn:
+        r["draw"] = draws[r["seed"]]
+    return plain, drawn
 
 
 def summarise(runs: list[dict], scenarios: list[str], seeds: list[int]) -> dict:
@@ -113,6 +136,35 @@ def summarise(runs: list[dict], scenarios: list[str], seeds: list[int]) -> dict:
             metrics[key] = {"mean": float(vals.mean()), "diff": mean_d, "lo": mean_d - half, "hi": mean_d + half}
         out[s] = {"metrics": metrics}
     return out
+
+
+def add_drawn(summary: dict, drawn: dict) -> None:
+    """Put the drawn-assumption results beside the seed-only ones: ``diff_drawn``, ``lo_drawn`` and
+    ``hi_drawn`` in each metric, the assumptions that drive each metric under ``drivers``."""
+    for s, metrics in drawn.items():
+        summary[s]["drivers"] = {}
+        for key, m in metrics.items():
+            summary[s]["metrics"][key].update(diff_drawn=m["diff"], lo_drawn=m["lo"], hi_drawn=m["hi"])
+            summary[s]["drivers"][key] = m["drivers"]
+
+
+def explain_drawn(summary: dict, scenario: str, n_assumptions: int, n_seeds: int) -> str:
+    """One line: how the option's main results move across what we do not know, and which
+    assumptions move them most."""
+    m = summary[scenario]["metrics"]
+    drivers = summary[scenario].get("drivers", {})
+    kinds = {k: kind for k, _, kind, _ in formats.HEADLINE}
+    labels = {k: lab for k, lab, _, _ in formats.HEADLINE}
+    parts = []
+    for key in ("cost_total_gbp", "share_residential_over_20_miles", "children_unregistered_4w", "share_over_20_miles"):
+        d = m[key]
+        txt = formats.difference({"diff": d["diff_drawn"], "lo": d["lo_drawn"], "hi": d["hi_drawn"]}, kinds[key])
+        top = drivers.get(key, [])
+        if top and abs(top[0]["rho"]) >= 0.3:
+            txt += f", moved most by {top[0]['name']} (rank correlation {top[0]['rho']:+.2f})"
+        parts.append(f"{_lower(labels[key])} {txt}")
+    return (f"Across what we do not know ({n_assumptions} assumptions in calibration/uncertainty.yaml, drawn once "
+            f"for each of {n_seeds} seeds; middle 95% of the seeds' differences): " + "; ".join(parts) + ".")
 
 
 def _mean(runs, scenario, getter):
@@ -309,9 +361,13 @@ def cmd_compare(args) -> int:
 
     check_start_year(args.start)
     jobs = _jobs(args.jobs)
-    if len(scenarios) * len(seeds) > MAX_RUNS:
-        raise InputError(f"{len(scenarios)} scenarios x {len(seeds):,} seeds is {len(scenarios) * len(seeds):,} runs; "
-                         f"rccsim compare takes at most {MAX_RUNS:,} (use the workflow, snakemake, for more)")
+    sets = 1 if args.seed_only else 2
+    if sets * len(scenarios) * len(seeds) > MAX_RUNS:
+        raise InputError(f"{len(scenarios)} scenarios x {len(seeds):,} seeds{' x 2 (drawn assumptions)' if sets == 2 else ''} is "
+                         f"{sets * len(scenarios) * len(seeds):,} runs; rccsim compare takes at most {MAX_RUNS:,} "
+                         "(use --seed-only, or the workflow, snakemake, for more)")
+    items = [] if args.seed_only else uncertainty.load_uncertainty()
+    draws = None if args.seed_only else {seed: uncertainty.draw(items, seed) for seed in seeds}
     if args.out is not None:
         _check_out_dir(args.out)
 
@@ -321,15 +377,22 @@ def cmd_compare(args) -> int:
 
     if not args.quiet:
         print(f"rccsim compare: {args.region}, {len(scenarios)} scenarios x {len(seeds)} seeds, {args.years} years, "
-              f"{jobs} processes", file=sys.stderr, flush=True)
+              f"{jobs} processes" + ("" if args.seed_only else "; each seed also runs under drawn assumptions "
+                                     "(calibration/uncertainty.yaml; --seed-only skips them)"), file=sys.stderr, flush=True)
     if len(seeds) == 1:
         # stderr even with --quiet: a one-seed "interval" is a point, not evidence
         print("rccsim compare: one seed: the differences have no interval (the bounds equal the difference); "
               "use --seeds 20 for 95% intervals", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
-    runs = run_all(args.region, scenarios, seeds, args.years, args.start, jobs, progress)
+    got = run_all(args.region, scenarios, seeds, args.years, args.start, jobs, progress, draws=draws)
+    runs, drawn = got if draws is not None else (got, None)
     summary = summarise(runs, names, seeds)
     explanations = {s: explain(runs, s, summary) for s in names}
+    if drawn is not None:
+        add_drawn(summary, uncertainty.summarise_drawn(drawn, names, seeds, [k for k, _, _ in HEADLINE], draws))
+        for s, sc in zip(names, scenarios):
+            if s != "baseline":
+                explanations[s].append(explain_drawn(summary, s, len(uncertainty.used(items, load_scenario(sc))), len(seeds)))
     wall = time.perf_counter() - t0
     doc = {
         "region": args.region, "years": args.years, "start_year": args.start, "seeds": seeds,
@@ -337,6 +400,16 @@ def cmd_compare(args) -> int:
         "scenarios": {s: {**summary[s], "explanation": explanations[s],
                           "parameter_hash": next(r["parameter_hash"] for r in runs if r["scenario"] == s)} for s in names},
     }
+    if drawn is not None:
+        doc["assumptions"] = {
+            "file": "calibration/uncertainty.yaml",
+            "meaning": ("lo/hi: 95% interval of the mean difference over seeds, at the installed parameters; "
+                        "lo_drawn/hi_drawn: the middle 95% of the seeds' differences when each seed also draws the "
+                        "assumptions below (baseline and options of a seed share the draw); drivers: the assumptions "
+                        "whose drawn values go most with the difference (Spearman rank correlation)"),
+            "ranges": {it.name: {"range": [it.lo, it.hi], "why": it.why} for it in items},
+            "draws": {str(seed): draws[seed] for seed in seeds},
+        }
     if args.out:
         _write_outputs(args.out, runs, summary, names, explanations, doc)
     if args.json:

@@ -52,6 +52,9 @@ class RunSpec:
     start_population: object = None  # an LA's own SSDA903 return (rccsim.io.ssda903)
     rates: object = None
     verbose: bool = False
+    #: runs of one seed with different assumptions drawn (rccsim.studies.uncertainty) are grouped
+    #: apart: each group's baseline is the one its options are compared with
+    variant: str = ""
 
     def load(self) -> Scenario:
         sc = self.scenario if isinstance(self.scenario, Scenario) else load_scenario(self.scenario)
@@ -60,7 +63,7 @@ class RunSpec:
         return sc
 
     def group(self) -> tuple:
-        return (self.region, self.years, self.seed, self.start_year, id(self.params))
+        return (self.region, self.years, self.seed, self.start_year, id(self.params), self.variant)
 
 
 @dataclass
