@@ -10,7 +10,7 @@ import json
 
 import numpy as np
 import pytest
-from rccsim.base.codes import Kind, Sector
+from rccsim.base.codes import Kind, Sector, UnitType
 from rccsim.core.market import Market, PoolType, SearchPolicy
 from rccsim.core.providers import home_weekly_cost
 from rccsim.levers import BlockContractsSettings as BlockContracts
@@ -309,7 +309,11 @@ def test_members_pay_the_recharge_and_the_run_counts_it_once(baseline):
     n = log.n
     rcc = ~log.initial[:n] & (log.unit[:n] >= 0) & (u.regional[np.maximum(log.unit[:n], 0)] > 0)
     assert rcc.any()
-    np.testing.assert_allclose(log.price[:n][rcc], 2500.0)  # whatever the child's needs
+    # per place, whatever the child's needs; a child who can live only alone pays for the places
+    # it holds back (the whole home)
+    per_place = log.price[:n][rcc] / 2500.0
+    np.testing.assert_allclose(per_place, np.round(per_place))
+    assert (per_place >= 1).all() and np.median(per_place) == 1
     m = got.metrics
     assert m["rcc_recharges_gbp"] > 0
     for y in got.by_year:  # the recharges are not in the run's total: the block fees are
@@ -333,3 +337,33 @@ def test_capital_homes_pay_no_rent_and_their_running_cost_is_the_rccs():
     u.regional[ids] = 0
     assert (home_weekly_cost(model, ids) > with_rent).all()  # the same homes, renting
     assert got.metrics["lever_costs_gbp"]["rcc_homes_running"] > 0
+
+
+def test_providers_accept_a_block_contract_only_when_it_beats_the_open_market():
+    # a deep discount pays less than the open market would: providers turn it down; a small one
+    # they take, and the RCC gets its members' homes registered for the highest needs first
+    def held(discount):
+        model = Simulation(region=REGION, years=1, seed=SEED).model
+        book = BlockBook()
+        model.levers.append(book)
+        u = model.units
+        n = u.n
+        offered = np.flatnonzero(u.open[:n] & (u.utype[:n] == UnitType.HOME) & (u.sector[:n] != Sector.LA)
+                                 & (u.regional[:n] == 0) & (u.occupied[:n] == 0)
+                                 & np.isin(u.la[:n], model.rcc.member_index))
+        willing = offered[(1.0 - discount) >= model.market.local_occupancy()[0][u.pool[offered]]]
+        book.contract(model, 12, discount, day=0)
+        return model, book, willing
+
+    model, small, willing = held(0.02)
+    _, deep, _ = held(0.6)
+    assert deep.offers_refused > small.offers_refused
+    assert len(deep.units) < len(small.units)
+    # of the members' homes that would take the contract, those not chosen need no more than those chosen
+    need = model.units.max_need
+    chosen = np.intersect1d(small.units, willing)
+    left = np.setdiff1d(willing, small.units)
+    assert len(chosen) > 0 and len(left) > 0  # the check below compares something
+    assert need[chosen].min() >= need[left].max()
+
+

@@ -818,6 +818,26 @@ class Market:
         )
 
     # -- prices over time --------------------------------------------------------------------------
+    def local_occupancy(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """How full each pool's neighbourhood is now (same pool type, ``price_neighbourhood_las``
+        nearest LAs): occupancy per pool (the target where there are no places), and the places and
+        the filled places it is the ratio of."""
+        p = self.model.p.prices
+        u = self.model.units
+        n = u.n
+        pool = u.pool[:n]
+        ok = (pool >= 0) & u.open[:n]
+        avail = (u.places[:n] - u.unavailable[:n]).astype(float)
+        filled = (u.occupied[:n] + u.bg_occupied[:n] + u.staying_put[:n]).astype(float)
+        cap = weighted_bincount(pool[ok], weights=avail[ok], minlength=self.n_pools)
+        fil = weighted_bincount(pool[ok], weights=filled[ok], minlength=self.n_pools)
+        k = int(p.price_neighbourhood_las)
+        near = self.geo.neighbours[:, :k]
+        cap_t = cap.reshape(N_POOL_TYPES, self.n_la)[:, near].sum(axis=2).ravel()
+        fil_t = fil.reshape(N_POOL_TYPES, self.n_la)[:, near].sum(axis=2).ravel()
+        occ = np.where(cap_t > 0, fil_t / np.maximum(cap_t, 1), p.target_occupancy)
+        return occ, cap_t, fil_t
+
     def update_prices(self, months: float = 1.0) -> None:
         """List prices move each month with how full local provision is and, for children's homes,
         with what their places cost to run.
@@ -834,20 +854,7 @@ class Market:
         margin answers to how full the market is rather than drifting with it.
         """
         p = self.model.p.prices
-        u = self.model.units
-        n = u.n
-        pool = u.pool[:n]
-        ok = (pool >= 0) & u.open[:n]
-        avail = (u.places[:n] - u.unavailable[:n]).astype(float)
-        filled = (u.occupied[:n] + u.bg_occupied[:n] + u.staying_put[:n]).astype(float)
-        cap = weighted_bincount(pool[ok], weights=avail[ok], minlength=self.n_pools)
-        fil = weighted_bincount(pool[ok], weights=filled[ok], minlength=self.n_pools)
-        # smooth over each LA's neighbourhood (same pool type)
-        k = int(p.price_neighbourhood_las)
-        near = self.geo.neighbours[:, :k]
-        cap_t = cap.reshape(N_POOL_TYPES, self.n_la)[:, near].sum(axis=2).ravel()
-        fil_t = fil.reshape(N_POOL_TYPES, self.n_la)[:, near].sum(axis=2).ravel()
-        occ = np.where(cap_t > 0, fil_t / np.maximum(cap_t, 1), p.target_occupancy)
+        occ, cap_t, fil_t = self.local_occupancy()
         market = ~self.pool_public
         inflation = (1.0 + p.inflation_per_year) ** (months / 12.0)
         change = np.exp(p.price_adjustment_per_year * months / 12.0 * (occ - p.target_occupancy)) * inflation

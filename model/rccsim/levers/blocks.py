@@ -27,7 +27,7 @@ class BlockBook(Lever):
     """The block contracts of a run, paid every week whether the beds are used or not."""
 
     key = "block_book"
-    REPORT_DEFAULTS = {"block_voids_gbp": 0.0}
+    REPORT_DEFAULTS = {"block_voids_gbp": 0.0, "block_offers_refused": 0}
     YEARLY_DEFAULTS = {"block_voids_gbp": 0.0}
 
     def __init__(self, settings=None):
@@ -36,13 +36,20 @@ class BlockBook(Lever):
         self.fee = np.empty(0)  # GBP a week per home
         self.start = np.empty(0, dtype=np.int64)  # day contracted
         self.voids = None
+        self.offers_refused = 0  # homes whose provider turned the contract down
 
     def contract(self, model, beds_wanted: int, discount: float, day: int) -> None:
-        """Reserve whole independent homes in or near the members, up to ``beds_wanted`` beds, at
-        their list price less ``discount``: homes with none of the run's children in them (their
-        placements were bought before, at their own price), those with the most free places first,
-        then the nearest to a member (members' own homes first). A background child in a chosen
-        home moves on as the RCC takes it over."""
+        """Offer block contracts for whole independent homes in or near the members, up to
+        ``beds_wanted`` beds, at their list price for the needs they are registered for, less
+        ``discount``, paid whether the beds are used or not.
+
+        The homes offered: those with none of the run's children in them (their placements were
+        bought before, at their own price); members' own homes first, then those registered for the
+        highest needs (the children the panel admits: residential plans the market serves worst),
+        then those with the most free places. A provider accepts only when the guaranteed fee beats
+        what it expects on the open market: its list price times how full its neighbourhood is
+        (``1 - discount`` at least that occupancy). A background child in a home taken moves on as
+        the RCC takes it over."""
         if beds_wanted <= 0:
             return
         u, geo = model.units, model.geo
@@ -53,9 +60,17 @@ class BlockBook(Lever):
                                & np.isin(u.la[:n], near) & (u.regional[:n] == Regional.NONE) & (u.occupied[:n] == 0))
         if len(homes) == 0:
             return
+        market = model.market
+        # the provider's consent: the open market would fill no more of its places than the block pays for
+        occ = market.local_occupancy()[0][u.pool[homes]]
+        willing = (1.0 - discount) >= occ
+        self.offers_refused += int((~willing).sum())
+        homes = homes[willing]
+        if len(homes) == 0:
+            return
         free = u.free()[homes]
         in_member = np.isin(u.la[homes], members)
-        order = np.lexsort((homes, ~in_member, -free))
+        order = np.lexsort((homes, -free, -u.max_need[homes], ~in_member))
         chosen, beds = [], 0
         for h in homes[order].tolist():
             if beds >= beds_wanted:
@@ -63,9 +78,8 @@ class BlockBook(Lever):
             chosen.append(h)
             beds += int(u.places[h])
         chosen = np.array(chosen, dtype=np.int64)
-        market = model.market
-        need0 = np.zeros(len(chosen), dtype=np.int64)
-        fee = market.list_price[u.pool[chosen]] * market.need_mult[3, need0] * (1.0 - discount) * u.places[chosen]
+        need = u.max_need[chosen].astype(np.int64)
+        fee = market.list_price[u.pool[chosen]] * market.need_mult[3, need] * (1.0 - discount) * u.places[chosen]
         u.bg_occupied[chosen] = 0
         market.move_to_regional(chosen, Regional.BLOCK)
         # members pay the recharge (rccsim.levers.rcc_beds): by default the contract's fee per bed
@@ -114,7 +128,7 @@ class BlockBook(Lever):
         return {"block_contracts": paid} if paid.any() else {}
 
     def report(self, model, accounts) -> dict:
-        return {"block_voids_gbp": float(self.paid_and_voids(model)[1].sum())}
+        return {"block_voids_gbp": float(self.paid_and_voids(model)[1].sum()), "block_offers_refused": self.offers_refused}
 
     def yearly_report(self, model, year_index: int) -> dict:
         return {"block_voids_gbp": float(self.paid_and_voids(model)[1][year_index])}

@@ -1,10 +1,12 @@
 """Capital-funded homes: a capital sum builds RCC homes, run at cost and open to every member.
 
-``floor(capital_gbp / cost_per_home_gbp)`` homes of ``places`` beds are sited one at a time in the
-member LA with the most children in independent homes more than 20 miles away (less the beds
-already built there), and open after ``build_days``; they are run at cost (no profit, staffed
-whether full or empty: their running cost is paid every week) and take every member's children as
-their own.
+``floor(capital_gbp / cost_per_home_gbp)`` homes of ``places`` beds are sited one at a time where the
+RCC's own data show most unmet need: the member LA with the most children in independent homes more
+than 20 miles away or in emergency and unregistered settings (less the beds already built there;
+on a tie, the member with more children in independent homes). They open after ``build_days``; they
+are run at cost (no profit, staffed whether full or empty: their running cost is paid every week,
+with no rent: the capital bought them), and a regional panel fills them
+(:mod:`rccsim.levers.rcc_beds`).
 """
 
 from __future__ import annotations
@@ -41,6 +43,18 @@ def far_residential_by_la(model) -> np.ndarray:
     return np.bincount(c.la[:n][far], minlength=model.geo.n).astype(float)
 
 
+def unmet_need_by_la(model) -> tuple[np.ndarray, np.ndarray]:
+    """Each LA's children the market serves worst (now): in independent homes more than 20 miles
+    from home, or in emergency and unregistered settings; and, to break ties, its children in
+    independent homes."""
+    c = model.children
+    n = c.n
+    unreg = c.in_care[:n] & (c.kind[:n] == Kind.UNREGISTERED)
+    ind = c.in_care[:n] & (c.kind[:n] == Kind.HOME_IND)
+    need = far_residential_by_la(model) + np.bincount(c.la[:n][unreg], minlength=model.geo.n)
+    return need, np.bincount(c.la[:n][ind], minlength=model.geo.n).astype(float)
+
+
 class CapitalHomes(Lever):
     key = "capital_homes"
     holds_beds = True
@@ -51,10 +65,11 @@ class CapitalHomes(Lever):
         if n_homes <= 0:
             return
         members = model.rcc.member_index
-        need = far_residential_by_la(model)[members]
+        need, tie = (v[members] for v in unmet_need_by_la(model))
         hosts = []
         for _ in range(n_homes):
-            i = int(np.argmax(need))  # ties: the first member in the list
+            # most unmet need; on a tie, most children in independent homes; then the list's order
+            i = int(np.lexsort((np.arange(len(members)), -tie, -need))[0])
             hosts.append(int(members[i]))
             need[i] -= cfg.places
         charge(model, "capital", 0, n_homes * cfg.cost_per_home_gbp)

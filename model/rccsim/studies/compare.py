@@ -160,11 +160,12 @@ def explain_drawn(summary: dict, scenario: str, n_assumptions: int, n_seeds: int
         d = m[key]
         txt = formats.difference({"diff": d["diff_drawn"], "lo": d["lo_drawn"], "hi": d["hi_drawn"]}, kinds[key])
         top = drivers.get(key, [])
-        if top and abs(top[0]["rho"]) >= 0.3:
+        if top and top[0]["p"] < 0.05:  # a driver only where chance alone would seldom give one
             txt += f", moved most by {top[0]['name']} (rank correlation {top[0]['rho']:+.2f})"
         parts.append(f"{_lower(labels[key])} {txt}")
     return (f"Across what we do not know ({n_assumptions} assumptions in calibration/uncertainty.yaml, drawn once "
-            f"for each of {n_seeds} seeds; middle 95% of the seeds' differences): " + "; ".join(parts) + ".")
+            f"for each of {n_seeds} seeds; middle 95% of the seeds' differences; the assumption that moves a result "
+            "most is named where its rank correlation is significant at 5%): " + "; ".join(parts) + ".")
 
 
 def _mean(runs, scenario, getter):
@@ -389,10 +390,11 @@ def cmd_compare(args) -> int:
     summary = summarise(runs, names, seeds)
     explanations = {s: explain(runs, s, summary) for s in names}
     if drawn is not None:
-        add_drawn(summary, uncertainty.summarise_drawn(drawn, names, seeds, [k for k, _, _ in HEADLINE], draws))
-        for s, sc in zip(names, scenarios):
+        acting = {s: uncertainty.used(items, load_scenario(sc)) for s, sc in zip(names, scenarios)}
+        add_drawn(summary, uncertainty.summarise_drawn(drawn, names, seeds, [k for k, _, _ in HEADLINE], draws, acting))
+        for s in names:
             if s != "baseline":
-                explanations[s].append(explain_drawn(summary, s, len(uncertainty.used(items, load_scenario(sc))), len(seeds)))
+                explanations[s].append(explain_drawn(summary, s, len(acting[s]), len(seeds)))
     wall = time.perf_counter() - t0
     doc = {
         "region": args.region, "years": args.years, "start_year": args.start, "seeds": seeds,

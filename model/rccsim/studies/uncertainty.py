@@ -112,10 +112,12 @@ def apply(scenario: Scenario, drawn: dict[str, float]) -> Scenario:
 
 
 def summarise_drawn(runs: list[dict], scenarios: list[str], seeds: list[int], keys: list[str],
-                    draws: dict[int, dict[str, float]]) -> dict:
+                    draws: dict[int, dict[str, float]], used: dict[str, list[str]] | None = None) -> dict:
     """Per option and metric: the mean paired difference over the drawn runs, the middle 95% of
-    the differences (``lo``, ``hi``), and the assumptions that go most with it (``drivers``:
-    name and Spearman rank correlation, strongest first, those that vary in this option)."""
+    the differences (``lo``, ``hi``), and the assumptions that go most with it (``drivers``: name,
+    Spearman rank correlation ``rho`` and its p-value ``p``, strongest first). Only the assumptions
+    that act in the option count (``used``: per option; a lever's setting acts only where the lever
+    is on): with twenty draws, others would correlate by chance."""
     from scipy import stats
 
     by = {(r["scenario"], r["seed"]): r["metrics"] for r in runs}
@@ -127,13 +129,14 @@ def summarise_drawn(runs: list[dict], scenarios: list[str], seeds: list[int], ke
             lo, hi = (float(v) for v in np.percentile(d, [2.5, 97.5]))
             drivers = []
             if s != "baseline" and len(seeds) >= 5 and d.std() > 0:
-                for name in draws[seeds[0]]:
+                names = used.get(s, list(draws[seeds[0]])) if used is not None else list(draws[seeds[0]])
+                for name in names:
                     x = np.array([draws[seed][name] for seed in seeds])
                     if x.std() == 0:
                         continue
-                    rho = float(stats.spearmanr(x, d)[0])
+                    rho, pval = (float(v) for v in stats.spearmanr(x, d))
                     if math.isfinite(rho):
-                        drivers.append({"name": name, "rho": rho})
+                        drivers.append({"name": name, "rho": rho, "p": pval})
                 drivers.sort(key=lambda v: -abs(v["rho"]))
             metrics[key] = {"diff": float(d.mean()), "lo": lo, "hi": hi, "drivers": drivers[:3]}
         out[s] = metrics
