@@ -158,3 +158,20 @@ def test_the_assumption_that_drives_a_result_is_named():
     assert top["name"] == "b" and top["rho"] > 0.9
     assert out["opt"]["x"]["lo"] < out["opt"]["x"]["diff"] < out["opt"]["x"]["hi"]
     assert out["baseline"]["x"]["drivers"] == []
+
+
+def test_the_lever_results_page_shows_both_intervals_from_a_saved_comparison(tmp_path, capsys):
+    import pytest
+    from rccsim.base.errors import InputError
+    from rccsim.report.docs import lever_results_page
+
+    code, out, _ = _run(capsys, "compare", "--region", ONE_LA, "--scenarios", "single_customer", "--seeds", "2",
+                        "--years", "1", "--jobs", "1", "--json", "--quiet")
+    assert code == 0
+    (tmp_path / "Wigan.json").write_text(out)
+    page = lever_results_page(tmp_path)
+    row = next(line for line in page.splitlines() if line.startswith("| single_customer |"))
+    assert row.count("drawn:") == 5  # every metric, both intervals
+    assert "### single_customer" in page and "Across what we do not know" in page
+    with pytest.raises(InputError, match="no comparisons"):
+        lever_results_page(tmp_path / "empty")

@@ -138,10 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     swa.add_argument("--plan", type=Path, required=True, help="the sweep's plan (results/studies/STUDY/plan.json)")
     swa.add_argument("--url", default=DEFAULT_URL, help=f"SQLAlchemy URL (default {DEFAULT_URL})")
     swa.add_argument("--out", type=Path, required=True, help="folder for indices.csv and figures")
-    doc = sub.add_parser("docs", help="write the manual's generated pages (validation, performance) from the results",
-                         description="Write docs/validation.md from the calibration report (calibration/fit_report.csv) "
-                                     "and docs/performance.md from the benchmark output (benchmarks/results/latest.json), "
-                                     "each stamped with its date and code version.")
+    doc = sub.add_parser("docs", help="write the manual's generated pages (validation, performance, lever results) from the results",
+                         description="Write docs/validation.md from the calibration report (calibration/fit_report.csv), "
+                                     "docs/performance.md from the benchmark output (benchmarks/results/latest.json) and "
+                                     "docs/lever_results.md from the comparisons in experiments/lever_results/, each "
+                                     "stamped with its date and code version.")
     doc.add_argument("--out", type=Path, help="folder to write into (default docs/ of the checkout)")
     doc.add_argument("--benchmarks", type=Path, help="benchmark output (default benchmarks/results/latest.json)")
     return parser

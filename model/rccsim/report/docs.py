@@ -7,7 +7,10 @@ the output it claims to be:
   ``rccsim calibrate``; the installed fit is ``calibration/fitted.yaml``): every target, published
   against simulated, by role (fitted, held out, back-test, ten years on);
 * ``docs/performance.md`` from the benchmark output (``benchmarks/results/latest.json``, written
-  by ``python benchmarks/run_benchmarks.py``): wall time and peak memory of whole runs.
+  by ``python benchmarks/run_benchmarks.py``): wall time and peak memory of whole runs;
+* ``docs/lever_results.md`` from the comparisons in ``experiments/lever_results/`` (``rccsim compare
+  --json`` output, one file per region): what each bundled lever does, with the interval over seeds
+  and the range across drawn assumptions, and who had the RCC's beds.
 
 Each page is stamped with the date it was made, the code version that made it, and the date and
 code version of the results it reads.
@@ -118,6 +121,65 @@ def performance_page(results: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _shown(path: Path, root: Path | None) -> str:
+    """``path`` relative to the checkout where it lies inside it."""
+    try:
+        return str(path.resolve().relative_to(root.resolve())) if root else str(path)
+    except ValueError:
+        return str(path)
+
+
+LEVER_METRICS = (
+    ("cost_total_gbp", "Total cost, whole run", "money"),
+    ("share_residential_over_20_miles", "Children in homes more than 20 miles away", "share"),
+    ("children_unregistered_4w", "Children 4+ weeks in unregistered settings, a year", "count"),
+    ("share_over_20_miles", "All children placed more than 20 miles away", "share"),
+    ("share_3plus_placements", "3+ placements in a year", "share"),
+)
+
+
+def lever_results_page(folder: Path) -> str:
+    """The page of what each bundled lever does, from the comparisons saved in ``folder``."""
+    from rccsim.sim.formats import difference
+
+    files = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    if not files:
+        raise InputError(f"no comparisons in {folder}: run rccsim compare --json there first (see its README)")
+    root = checkout_root()
+    lines = ["# What the levers do: bundled scenarios compared with the baseline", "",
+             f"*Generated on {dt.date.today().isoformat()} by `rccsim docs` ({code_version()}) from the comparisons in "
+             f"`{_shown(folder, root)}`. Do not edit: rerun the comparisons and `rccsim docs`.*", "",
+             "Each cell is the difference from the baseline: first the mean over seeds with its 95% interval, at the "
+             "installed parameters (seed noise only); then, under *drawn*, the mean and the middle 95% of the seeds' "
+             "differences when each seed also draws the assumptions of `calibration/uncertainty.yaml`. Where the "
+             "drawn range is much wider than the interval, the result rests on those assumptions more than on chance.",
+             ""]
+    for path in files:
+        doc = json.loads(path.read_text())
+        seeds = doc["seeds"]
+        lines += [f"## {doc['region']}", "",
+                  f"{len(seeds)} seeds, {doc['years']} years from 1 April {doc['start_year']}; {doc['code_version']}; "
+                  f"`{path.name}`, last changed {_last_change(path)}.", ""]
+        heads = " | ".join(label for _, label, _ in LEVER_METRICS)
+        lines += [f"| option | {heads} |", "|---|" + "---|" * len(LEVER_METRICS)]
+        for name, sc in doc["scenarios"].items():
+            if name == "baseline":
+                continue
+            cells = []
+            for key, _, kind in LEVER_METRICS:
+                m = sc["metrics"][key]
+                cell = difference(m, kind)
+                if "lo_drawn" in m:
+                    cell += "<br>drawn: " + difference({"diff": m["diff_drawn"], "lo": m["lo_drawn"], "hi": m["hi_drawn"]}, kind)
+                cells.append(cell)
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines += ["", "Why each option differs (from the runs' records):", ""]
+        for name, sc in doc["scenarios"].items():
+            if sc.get("explanation"):
+                lines += [f"### {name}", ""] + [f"- {line}" for line in sc["explanation"]] + [""]
+    return "\n".join(lines) + "\n"
+
+
 def cmd_docs(args) -> int:
     root = checkout_root()
     if root is None:
@@ -127,5 +189,6 @@ def cmd_docs(args) -> int:
     write_text_atomic(out / "validation.md", validation_page())
     bench = Path(args.benchmarks) if args.benchmarks else root / "benchmarks" / "results" / "latest.json"
     write_text_atomic(out / "performance.md", performance_page(bench))
-    print(f"rccsim docs: wrote {out / 'validation.md'} and {out / 'performance.md'}")
+    write_text_atomic(out / "lever_results.md", lever_results_page(root / "experiments" / "lever_results"))
+    print(f"rccsim docs: wrote {out / 'validation.md'}, {out / 'performance.md'} and {out / 'lever_results.md'}")
     return 0
