@@ -11,6 +11,7 @@ import json
 import numpy as np
 import pytest
 from rccsim.base.codes import Kind, Sector, UnitType
+from rccsim.base.errors import InputError
 from rccsim.core.market import Market, PoolType, SearchPolicy
 from rccsim.core.providers import home_weekly_cost
 from rccsim.levers import BlockContractsSettings as BlockContracts
@@ -367,3 +368,21 @@ def test_providers_accept_a_block_contract_only_when_it_beats_the_open_market():
     assert need[chosen].min() >= need[left].max()
 
 
+
+
+def test_levers_act_for_the_rccs_members_and_a_scenario_can_name_its_own():
+    # the SE pathfinder's region has 19 LAs; Home and Future has 16 members (Hampshire, Kent and
+    # Slough are not: la_geography.csv, rcc_member_2025), and the levers act for those
+    model = Simulation(region="SE", years=1, seed=SEED).model
+    names = set(model.geo.las.la_name.iloc[model.rcc.member_index])
+    assert len(model.region.la_index) == 19 and len(names) == 16
+    assert not names & {"Hampshire", "Kent", "Slough"}
+    assert model.market.policy.members.sum() == 16
+    # a scenario names its own members, within the region
+    own = Scenario(name="two", members=["Manchester", "Salford"], levers=Levers(single_customer=SingleCustomer()))
+    model = Simulation(region=REGION, years=1, seed=SEED, scenario=own).model
+    assert sorted(model.geo.las.la_name.iloc[model.rcc.member_index]) == ["Manchester", "Salford"]
+    assert model.market.policy.members.sum() == 2
+    outside = Scenario(name="far", members=["Kent"])
+    with pytest.raises(InputError, match="not in the region"):
+        Simulation(region=REGION, years=1, seed=SEED, scenario=outside)

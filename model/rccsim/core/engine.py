@@ -147,8 +147,7 @@ class CareMarket(mesa.Model):
         self.start_population = start_population  # children of LAs' own returns (rccsim.io.ssda903)
         self.occ_samples = 0
         world.build(self)
-        members = [self.las[i] for i in self.region.la_index]
-        self.rcc = RCC(self, self.region.label, members)
+        self.rcc = RCC(self, self.region.label, [self.las[i] for i in self.member_index()])
         self.levers = list(levers)
         self.wall_seconds = 0.0
         self._template = template
@@ -160,9 +159,30 @@ class CareMarket(mesa.Model):
         else:
             self.begin()
 
+    def member_index(self) -> np.ndarray:
+        """The LAs the RCC's levers act for: the scenario's ``members`` if it names them (each in
+        the region), else the region's co-operative (a pathfinder's members), else every LA of the
+        region."""
+        names = getattr(self.scenario, "members", None)
+        if names:
+            idx = self.geo.resolve_region(",".join(names)).la_index
+            outside = np.setdiff1d(idx, self.region.la_index)
+            if len(outside):
+                raise InputError(f"scenario members {', '.join(self.geo.las.la_name.iloc[outside])} are not in the "
+                                 f"region {self.region.label}")
+            return np.sort(idx)
+        if self.region.members is not None:
+            return self.region.members
+        return self.region.la_index
+
     def begin(self) -> None:
         """Put the levers in place and start the processes (the start state is built)."""
         self.lever_costs: dict[str, np.ndarray] = {}  # item -> GBP by run year (levers charge them)
+        members = [self.las[i] for i in self.member_index()]  # a copied start state takes its scenario's
+        if [la.index for la in members] != [la.index for la in self.rcc.members]:
+            self.rcc.members = members
+            for la in members:
+                la.rcc = self.rcc
         self.market.policy = SearchPolicy(self.geo.n, self.rcc.member_index)
         for lever in self.levers:
             lever.setup(self)

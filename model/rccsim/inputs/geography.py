@@ -146,6 +146,8 @@ class Region:
 
     label: str
     la_index: np.ndarray  # indices into Geography.las
+    #: the LAs that belong to the region's RCC (its levers act for them); None: every LA of the region
+    members: np.ndarray | None = None
 
 
 def _carer_inside(path: Path, code_to_index: dict, n: int) -> np.ndarray:
@@ -252,7 +254,13 @@ class Geography:
         las = self.las
         if key.upper() in PATHFINDERS:
             idx = np.flatnonzero(las.rcc_pathfinder.fillna("").to_numpy() == key.upper())
-            return Region(key.upper(), idx)
+            # the pathfinder's region; its co-operative's members (rcc_member_2025) are the LAs its
+            # levers act for: in the South East, Hampshire, Kent and Slough are in the region only
+            members = None
+            if "rcc_member_2025" in las:
+                m = np.flatnonzero(las.rcc_member_2025.fillna("").to_numpy() == key.upper())
+                members = np.intersect1d(m, idx) if len(m) else None
+            return Region(key.upper(), idx, members)
         members = {f"{k.lower()} members": k for k in PATHFINDERS}
         members["home and future"] = "SE"
         if key in members and "rcc_member_2025" in las:

@@ -35,6 +35,9 @@ class Scenario(BaseModel):
     description: str = ""
     parameters: dict[str, float | int | list[float]] = Field(default_factory=dict)
     levers: Levers = Field(default_factory=Levers)
+    #: the LAs the RCC's levers act for (names or codes, each in the run's region); absent: the
+    #: region's co-operative (a pathfinder's members), or every LA of the region
+    members: list[str] | None = Field(None, min_length=1, max_length=400)
 
     def canonical(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
