@@ -55,7 +55,7 @@ BAD_SCENARIOS = {
     "capital_huge": ("levers:\n  capital_homes: {capital_gbp: 1.0e+15}\n", "capital_homes.capital_gbp"),
     "capital_many_homes": ("levers:\n  capital_homes: {capital_gbp: 1.0e+9, cost_per_home_gbp: 100000}\n", "capital_homes"),
     "block_beds": ("levers:\n  block_contracts: {beds: 1000000}\n", "block_contracts.beds"),
-    "hub_approvals": ("levers:\n  fostering_hub: {budget_gbp_per_year: 1.0e+9, cost_per_approval_gbp: 100}\n", "fostering_hub"),
+    "hub_enquiries": ("levers:\n  fostering_hub: {budget_gbp_per_year: 1.0e+9, cost_per_enquiry_gbp: 100}\n", "fostering_hub"),
     # duplicate keys (defect 8): the second block silently switched the lever off
     "duplicate_lever": ("levers:\n  capital_homes: {}\n  capital_homes: {capital_gbp: 0}\n", "given twice"),
     "duplicate_top": ("name: a\nname: b\n", "given twice"),

@@ -123,7 +123,7 @@ def test_drawn_assumptions_are_the_seeds_own_and_reach_only_the_levers_in_use(tm
     base, hub = load_scenario("baseline"), load_scenario("fostering_hub")
     drawn = uncertainty.apply(hub, a)
     assert drawn.parameters["market.own_provision_bonus_gbp"] == a["market.own_provision_bonus_gbp"]
-    assert drawn.levers.fostering_hub.cost_per_approval_gbp == a["levers.fostering_hub.cost_per_approval_gbp"]
+    assert drawn.levers.fostering_hub.cost_per_enquiry_gbp == a["levers.fostering_hub.cost_per_enquiry_gbp"]
     assert drawn.levers.capital_homes is None  # a lever the scenario does not use stays off
     assert uncertainty.apply(base, a).levers == base.levers
     # a parameter the scenario sets itself is its policy, not an assumption to draw

@@ -178,6 +178,23 @@ def test_fostering_hub_recruits_and_keeps_carers(baseline):
     assert got.metrics["lever_costs_gbp"]["fostering_hub"] == pytest.approx(3e6 * YEARS)
 
 
+def test_the_hub_is_a_recruitment_funnel_that_takes_some_recruits_from_agencies(baseline):
+    # GBP 1.8m a year of recruitment at GBP 1,500 an enquiry: 1,200 enquiries a year, of which
+    # 12% apply and 47.8% of those are approved (Ofsted's LA rates)
+    base_model, base = baseline
+    hub = FosteringHub(budget_gbp_per_year=3e6, recruitment_share=0.6, cost_per_enquiry_gbp=1500, from_agencies=0.6)
+    model, got = _run(Levers(fostering_hub=hub))
+    m = got.metrics
+    assert m["hub_enquiries"] == pytest.approx(1200 * YEARS, rel=0.1)
+    rate = 0.12 * 0.478
+    sd = np.sqrt(m["hub_enquiries"] * rate * (1 - rate))
+    assert abs(m["hub_approvals"] - m["hub_enquiries"] * rate) < 4 * sd
+    # some of them would have gone to agencies based in the region: those agencies lose applicants
+    assert 0 < m["hub_taken_from_agencies"] <= m["hub_approvals"]
+    _, none = _run(Levers(fostering_hub=hub.model_copy(update={"from_agencies": 0.0})))
+    assert none.metrics["hub_taken_from_agencies"] == 0
+
+
 def test_block_contracts_are_paid_whether_used_or_not(baseline):
     _, got = _run(Levers(block_contracts=BlockContracts(beds=12, discount=0.1)))
     m = got.metrics

@@ -1,10 +1,14 @@
 """Regional fostering hub: recruitment and support of LA foster carers for the RCC's members.
 
-A yearly budget: ``recruitment_share`` of it buys extra approved LA households in member LAs at
-``cost_per_approval_gbp`` each, and members' applications are assessed faster
-(``assessment_lag_factor``); the rest supports carers at ``support_cost_per_carer_gbp`` a
-household-year, and supported households leave less often (``support_leave_reduction``). A zero
-budget changes nothing.
+A yearly budget. ``recruitment_share`` of it buys enquiries from would-be carers in member LAs, at
+``cost_per_enquiry_gbp`` each; they become applications and approvals at Ofsted's published
+conversion rates for LA services (``carers.la_enquiry_to_application``,
+``carers.application_to_approval``), as a recruitment funnel. The hub's applicants are assessed
+faster (``assessment_lag_factor``); other applicants are not. Some of the hub's recruits would have
+applied to an agency instead (``from_agencies``): for each of those an agency based in a member LA
+loses an application that month. The rest of the budget supports carers at
+``support_cost_per_carer_gbp`` a household-year, and supported households leave less often
+(``support_leave_reduction``). A zero budget changes nothing.
 """
 
 from __future__ import annotations
@@ -19,22 +23,28 @@ from rccsim.levers.base import MAX_GBP, Lever, LeverSettings, charge_yearly
 class FosteringHubSettings(LeverSettings):
     budget_gbp_per_year: float = Field(1_000_000.0, ge=0.0, le=MAX_GBP)
     recruitment_share: float = Field(0.6, ge=0.0, le=1.0)
-    cost_per_approval_gbp: float = Field(25_000.0, ge=100.0, le=MAX_GBP)
+    cost_per_enquiry_gbp: float = Field(1_500.0, ge=10.0, le=MAX_GBP)
+    from_agencies: float = Field(0.3, ge=0.0, le=1.0)
     assessment_lag_factor: float = Field(0.75, gt=0.0, le=1.0)
     support_cost_per_carer_gbp: float = Field(2_000.0, ge=10.0, le=MAX_GBP)
     support_leave_reduction: float = Field(0.25, ge=0.0, le=1.0)
 
     @model_validator(mode="after")
-    def _approvals(self):
-        n = self.budget_gbp_per_year * self.recruitment_share / self.cost_per_approval_gbp
-        if n > 10_000:
-            raise ValueError(f"the hub's budget buys {n:,.0f} approvals a year; at most 10,000 (England approves about "
-                             "4,000 households a year)")
+    def _enquiries(self):
+        n = self.budget_gbp_per_year * self.recruitment_share / self.cost_per_enquiry_gbp
+        if n > 200_000:
+            raise ValueError(f"the hub's budget buys {n:,.0f} enquiries a year; at most 200,000 (England's fostering "
+                             "services had 125,195 in 2022-23)")
         return self
 
 
 class FosteringHub(Lever):
     key = "fostering_hub"
+    REPORT_DEFAULTS = {"hub_enquiries": 0, "hub_approvals": 0, "hub_taken_from_agencies": 0}
+
+    def __init__(self, settings=None):
+        super().__init__(settings)
+        self.enquiries = self.approvals = self.from_agencies = 0
 
     @property
     def on(self) -> bool:
@@ -45,29 +55,49 @@ class FosteringHub(Lever):
             charge_yearly(model, "fostering_hub", self.settings.budget_gbp_per_year)
 
     def applications(self, model, who: np.ndarray, lags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Faster assessments for members' applicants, and applicants of the hub's own."""
+        """This month's hub recruits join the applications, assessed faster; for some of them an
+        agency in the region loses an applicant it would have had."""
         if not self.on:
             return who, lags
         cfg = self.settings
+        rng = model.streams["hub"]
+        extra = self._hub_approvals(model, rng)
+        if len(extra) == 0:
+            return who, lags
+        # recruits who would have gone to an agency based in a member LA
+        taken = int(rng.binomial(len(extra), cfg.from_agencies))
+        if taken:
+            base = np.array([model.providers[int(p)].base_la if p >= 0 else -1 for p in who.tolist()], dtype=np.int64)
+            theirs = np.flatnonzero((who >= 0) & np.isin(base, model.rcc.member_index))
+            if len(theirs):
+                drop = rng.choice(theirs, size=min(taken, len(theirs)), replace=False)
+                keep = np.ones(len(who), dtype=bool)
+                keep[drop] = False
+                who, lags = who[keep], lags[keep]
+                self.from_agencies += len(drop)
         lag_lo, lag_hi = model.p.carers.assessment_lag_days
-        members = np.isin(-1 - who, model.rcc.member_index) & (who < 0)
-        lags = np.where(members, np.round(lags * cfg.assessment_lag_factor / 7).astype(np.int64) * 7, lags)
-        extra = self._hub_applications(model)
-        if len(extra):
-            hub_lags = model.streams["hub"].integers(int(lag_lo), int(lag_hi) + 1, size=len(extra)) * cfg.assessment_lag_factor
-            who = np.concatenate([who, -1 - extra])
-            lags = np.concatenate([lags, 7 * np.round(hub_lags / 7).astype(np.int64)])
+        hub_lags = rng.integers(int(lag_lo), int(lag_hi) + 1, size=len(extra)) * cfg.assessment_lag_factor
+        who = np.concatenate([who, -1 - extra])
+        lags = np.concatenate([lags, 7 * np.round(hub_lags / 7).astype(np.int64)])
         return who, lags
 
-    def _hub_applications(self, model) -> np.ndarray:
-        """This month's extra LA applications from the hub's recruitment budget (LA indices)."""
+    def _hub_approvals(self, model, rng) -> np.ndarray:
+        """This month's enquiries the recruitment budget buys in member LAs (by their children), and
+        those of them that will be approved (LA indices)."""
         cfg = self.settings
+        pc = model.p.carers
         members = model.rcc.member_index
-        per_year = cfg.budget_gbp_per_year * cfg.recruitment_share / cfg.cost_per_approval_gbp
+        per_year = cfg.budget_gbp_per_year * cfg.recruitment_share / cfg.cost_per_enquiry_gbp
         pop = model.geo.population_0_17[members]
-        lam = per_year / 12.0 * pop / pop.sum()
-        counts = model.streams["hub"].poisson(lam)
-        return np.repeat(members, counts).astype(np.int64)
+        enquiries = rng.poisson(per_year / 12.0 * pop / pop.sum())
+        approved = rng.binomial(enquiries, pc.la_enquiry_to_application * pc.application_to_approval)
+        self.enquiries += int(enquiries.sum())
+        self.approvals += int(approved.sum())
+        return np.repeat(members, approved).astype(np.int64)
+
+    def report(self, model, accounts) -> dict:
+        return {"hub_enquiries": self.enquiries, "hub_approvals": self.approvals,
+                "hub_taken_from_agencies": self.from_agencies}
 
     def carer_leave_rate(self, model, households: np.ndarray, rate: np.ndarray) -> np.ndarray:
         """Supported LA households of member LAs leave less often (by the share of them the

@@ -51,7 +51,7 @@ def lever_words(key: str, s) -> str:
                 f"{_months(s.build_days)}")
     if key == "fostering_hub":
         return (f"{money(s.budget_gbp_per_year)} a year: {s.recruitment_share:.0%} on recruiting carers at "
-                f"{money(s.cost_per_approval_gbp)} an approval, the rest on support at "
+                f"{money(s.cost_per_enquiry_gbp)} an enquiry, the rest on support at "
                 f"{money(s.support_cost_per_carer_gbp)} a household-year")
     if key == "block_contracts":
         return f"{s.beds} beds reserved in independent homes near members, {s.discount:.0%} below list price, paid whether used or not"
