@@ -29,6 +29,7 @@ from rccsim.base.errors import InputError
 from rccsim.base.files import write_text_atomic
 from rccsim.base.paths import calibration_dir, checkout_root
 from rccsim.base.version import code_version
+from rccsim.sim.formats import difference
 
 ROLES = (
     ("fit", "Fitted targets", "The figures the unknown parameters were fitted to."),
@@ -140,8 +141,6 @@ LEVER_METRICS = (
 
 def lever_results_page(folder: Path) -> str:
     """The page of what each bundled lever does, from the comparisons saved in ``folder``."""
-    from rccsim.sim.formats import difference
-
     files = sorted(folder.glob("*.json")) if folder.is_dir() else []
     if not files:
         raise InputError(f"no comparisons in {folder}: run rccsim compare --json there first (see its README)")
