@@ -165,7 +165,10 @@ class CareMarket(mesa.Model):
         region."""
         names = getattr(self.scenario, "members", None)
         if names:
-            idx = self.geo.resolve_region(",".join(names)).la_index
+            try:
+                idx = self.geo.resolve_region(",".join(names)).la_index
+            except InputError as e:
+                raise InputError(f"scenario members: {e}") from None
             outside = np.setdiff1d(idx, self.region.la_index)
             if len(outside):
                 raise InputError(f"scenario members {', '.join(self.geo.las.la_name.iloc[outside])} are not in the "
