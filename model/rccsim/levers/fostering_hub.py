@@ -53,6 +53,10 @@ class FosteringHub(Lever):
     def setup(self, model) -> None:
         if self.on:
             charge_yearly(model, "fostering_hub", self.settings.budget_gbp_per_year)
+        # the agencies based in member LAs (those the hub's recruits may come from); set once
+        members = set(model.rcc.member_index.tolist())
+        self._regional_agencies = np.array([a for a in model.agency_ids if model.providers[a].base_la in members],
+                                           dtype=np.int64)
 
     def applications(self, model, who: np.ndarray, lags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """This month's hub recruits join the applications, assessed faster; for some of them an
@@ -67,8 +71,7 @@ class FosteringHub(Lever):
         # recruits who would have gone to an agency based in a member LA
         taken = int(rng.binomial(len(extra), cfg.from_agencies))
         if taken:
-            base = np.array([model.providers[int(p)].base_la if p >= 0 else -1 for p in who.tolist()], dtype=np.int64)
-            theirs = np.flatnonzero((who >= 0) & np.isin(base, model.rcc.member_index))
+            theirs = np.flatnonzero((who >= 0) & np.isin(who, self._regional_agencies))
             if len(theirs):
                 drop = rng.choice(theirs, size=min(taken, len(theirs)), replace=False)
                 keep = np.ones(len(who), dtype=bool)
