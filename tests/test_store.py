@@ -19,7 +19,7 @@ from rccsim.studies.plan import comparison_plan, sweep_plan
 def plan_and_chunk(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("chunk")
     plan = comparison_plan({"name": "unit", "region": "E08000009", "scenarios": ["single_customer"], "seeds": [5, 6],
-                            "years": 1})
+                            "years": 1, "uncertainty": False})  # the drawn runs are tested in test_workflow.py
     path = tmp / "plan.json"
     path.write_text(json.dumps(plan))
     out = tmp / "c000.jsonl"
@@ -113,8 +113,29 @@ def test_run_keys_identify_what_defines_a_run():
     c = comparison_plan({"name": "k", "region": "GM", "scenarios": ["single_customer"], "seeds": 2, "years": 4})
     keys = lambda p: [s["run_key"] for ch in p["chunks"].values() for s in ch]  # noqa: E731
     assert keys(a) == keys(b)
-    assert len(set(keys(a))) == 4
+    assert len(set(keys(a))) == 8  # 2 scenarios x 2 seeds, as set and under each seed's drawn assumptions
     assert not set(keys(a)) & set(keys(c))
+
+
+def test_drawn_assumption_runs_leave_the_plain_runs_as_they_were():
+    """uncertainty: false plans the plain runs alone, with the same keys and chunks as the drawn plan's plain runs;
+    each seed's drawn runs share one draw, which differs between seeds."""
+    study = {"name": "k", "region": "GM", "scenarios": ["single_customer"], "seeds": 3, "years": 3}
+    drawn, plain = comparison_plan(study), comparison_plan({**study, "uncertainty": False})
+    specs = lambda p: [s for ch in p["chunks"].values() for s in ch]  # noqa: E731
+    assert drawn["uncertainty"] is True and plain["uncertainty"] is False
+    assert not any("draw" in s for s in specs(plain)) and len(specs(plain)) == 6
+    as_set = [(s["run_key"], s["chunk"]) for s in specs(drawn) if "draw" not in s]
+    assert as_set == [(s["run_key"], s["chunk"]) for s in specs(plain)]
+    draws = {s["seed"]: [] for s in specs(drawn)}
+    for s in specs(drawn):
+        if "draw" in s:
+            draws[s["seed"]].append(s["draw"])
+    assert all(len(d) == 2 and d[0] == d[1] and d[0] for d in draws.values())  # one draw per seed, shared by scenarios
+    assert draws[1] != draws[2]
+    assert all(len(ch) == 4 and len({s["seed"] for s in ch}) == 1 for ch in drawn["chunks"].values())
+    with pytest.raises(InputError, match="uncertainty must be true or false"):
+        comparison_plan({**study, "uncertainty": "yes"})
 
 
 def test_sweep_designs():

@@ -34,9 +34,11 @@ def db_runs(workdir: Path) -> list[tuple]:
         con.close()
 
 
-def plan_keys(workdir: Path, study: str) -> set[str]:
+def plan_keys(workdir: Path, study: str, drawn: bool | None = None) -> set[str]:
+    """The study's planned run keys; `drawn` picks the assumption-drawn runs (True) or the plain ones (False)."""
     plan = json.loads((workdir / "results" / "studies" / study / "plan.json").read_text())
-    return {s["run_key"] for chunk in plan["chunks"].values() for s in chunk}
+    return {s["run_key"] for chunk in plan["chunks"].values() for s in chunk
+            if drawn is None or ("draw" in s) == drawn}
 
 
 def test_snakefile_lint_is_clean():
@@ -62,6 +64,8 @@ def test_tiny_workflow_builds_report_database_and_sensitivity(tiny_workflow):
     assert text.count("data:image/png;base64,") >= 5  # figures embedded: self-contained
     assert "Provenance" in text and "Run keys" in text
     assert text.index("Findings") < text.index("Headline results") < text.index("Appendix D: model parameters")
+    # the assumption-drawn runs reach the board: a drawn range under each difference, and the paragraph reading them
+    assert "Which results rest on assumptions" in text and text.count("drawn: ") >= 6
     pdf = work / "results" / "studies" / "tiny_compare" / "report.pdf"
     assert pdf.read_bytes().startswith(b"%PDF")
     runs = db_runs(work)
@@ -78,7 +82,8 @@ def test_progress_counts_finished_runs(tiny_workflow):
     out = subprocess.run([sys.executable, "-m", "rccsim", "progress", "--results", str(tiny_workflow / "results")],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0
-    assert "tiny_compare (compare, E08000009): 4/4 runs (100%); in the database" in out.stdout
+    # two scenarios x two seeds, each run once as set and once with the assumptions drawn
+    assert "tiny_compare (compare, E08000009): 8/8 runs (100%); in the database" in out.stdout
     assert "tiny_sweep (sweep, E08000009): 6/6 runs (100%); in the database" in out.stdout
 
 
@@ -87,9 +92,12 @@ def test_report_headline_numbers_are_the_databases(tiny_workflow):
     work = tiny_workflow
     con = sqlite3.connect(work / "results" / "rccsim.sqlite")
     rows = con.execute(
-        "SELECT r.scenario, r.seed, m.value FROM runs r JOIN metrics m ON m.run_id = r.id "
+        "SELECT r.scenario, r.seed, r.run_key, m.value FROM runs r JOIN metrics m ON m.run_id = r.id "
         "WHERE r.study = 'tiny_compare' AND m.year = 0 AND m.name = 'cost_per_child_week_gbp'").fetchall()
     con.close()
+    plain = plan_keys(work, "tiny_compare", drawn=False)
+    assert len(plain) == 4 and len(rows) == 8  # the drawn runs are stored too, but the headline is the plain runs'
+    rows = [(s, seed, v) for s, seed, key, v in rows if key in plain]
     from scipy import stats
 
     by = {(s, seed): v for s, seed, v in rows}
@@ -208,7 +216,7 @@ def test_report_of_an_unfinished_study_is_refused(tmp_path):
                           str(tmp_path / "r.html")], capture_output=True, text=True, timeout=120)
     assert out.returncode == 2
     assert out.stderr.strip().count("\n") == 0
-    assert "holds 0 of the 4 runs of study 'nothing_run'" in out.stderr
+    assert "holds 0 of the 8 runs of study 'nothing_run'" in out.stderr
     assert not (tmp_path / "r.html").exists()
 
 
@@ -228,7 +236,7 @@ def test_workflow_profiles_dry_run(tmp_path, profile):
 
 
 def test_adding_seeds_runs_only_the_new_chunks(tmp_path):
-    """A finished comparison given one more seed runs that seed's chunk alone and stores 2 more runs."""
+    """A finished comparison given one more seed runs that seed's chunk alone and stores 4 more runs (2 as set, 2 drawn)."""
     cfg = yaml.safe_load(TINY.read_text())
     cfg["sweeps"] = []
     config = tmp_path / "config.yaml"
@@ -236,7 +244,7 @@ def test_adding_seeds_runs_only_the_new_chunks(tmp_path):
     work = tmp_path / "wf"
     assert snakemake(work, "--configfile", str(config), "--cores", "2").returncode == 0
     first = {p.name: p.stat().st_mtime_ns for p in (work / "results" / "studies" / "tiny_compare" / "chunks").glob("*.jsonl")}
-    assert len(first) == 2 and len(db_runs(work)) == 4
+    assert len(first) == 2 and len(db_runs(work)) == 8
     cfg["comparisons"][0]["seeds"] = 3
     config.write_text(yaml.safe_dump(cfg))
     out = snakemake(work, "--configfile", str(config), "--cores", "2")
@@ -244,7 +252,7 @@ def test_adding_seeds_runs_only_the_new_chunks(tmp_path):
     assert re.search(r"chunk\s+1\b", out.stdout + out.stderr)  # one chunk job: the new seed's
     after = {p.name: p.stat().st_mtime_ns for p in (work / "results" / "studies" / "tiny_compare" / "chunks").glob("*.jsonl")}
     assert len(after) == 3 and all(after[k] == v for k, v in first.items())
-    assert len(db_runs(work)) == 6
+    assert len(db_runs(work)) == 12
 
 
 # --- bad configurations and database URLs: refused when the workflow starts, in one line --------

@@ -34,7 +34,16 @@ from rccsim.report import tables
 from rccsim.sim.describe import settings_in_words
 from rccsim.sim.formats import hide_small_counts
 from rccsim.sim.scenario import load_scenario
-from rccsim.studies.compare import HEADLINE, KIND_LABELS, explain, figure_differences, summarise
+from rccsim.studies import uncertainty
+from rccsim.studies.compare import (
+    HEADLINE,
+    KIND_LABELS,
+    add_drawn,
+    explain,
+    explain_drawn,
+    figure_differences,
+    summarise,
+)
 from rccsim.studies.plan import all_specs
 
 # the headline measures (rccsim.report.tables.HEADLINE: label, kind, count) by theme
@@ -271,7 +280,7 @@ h3{margin:.9em 0 .3em} p.lead{font-size:1.05em}
 table{border-collapse:collapse;margin:.4em 0 1em;font-size:.85em}
 th,td{border:1px solid #ccc;padding:.25em .5em;vertical-align:top} thead th{background:#f2f2f2}
 th.row{text-align:left;background:#fafafa;white-space:nowrap} td.num{text-align:right;white-space:nowrap}
-.unit{font-weight:normal;color:#555;font-size:.9em} .diff{color:#555;font-size:.85em} .diff.sig{color:#000;font-weight:bold}
+.unit{font-weight:normal;color:#555;font-size:.9em} .diff{color:#555;font-size:.85em} .diff.sig{color:#000;font-weight:bold} .drawn{color:#555;font-size:.8em;font-style:italic}
 table.small{font-size:.78em} table.params td:first-child{white-space:nowrap}
 img{max-width:100%;height:auto;display:block;margin:.5em 0} figure{margin:0 0 1em} figcaption{font-size:.85em;color:#444}
 .prov{font-size:.8em;background:#f7f7f7;border:1px solid #ddd;padding:.6em 1em;word-break:break-all}
@@ -320,13 +329,15 @@ def headline_tables(summary: dict, scenarios: list[str], titles: dict) -> list[d
             for key in keys:
                 _, kind, count = spec[key]
                 m = summary[s]["metrics"][key]
-                cell = {"value": tables.level(m["mean"], kind, count), "diff": None, "sig": False}
+                cell = {"value": tables.level(m["mean"], kind, count), "diff": None, "sig": False, "drawn": None}
                 if s != "baseline":
                     if tables.withheld(summary, s, key, count):
                         cell["diff"] = "withheld (fewer than 5 children)"
                     else:
                         cell["diff"] = tables.difference(m, kind)
                         cell["sig"] = tables.significant(m)
+                        if "lo_drawn" in m:  # across the drawn assumptions (rccsim.studies.uncertainty)
+                            cell["drawn"] = tables.difference({"diff": m["diff_drawn"], "lo": m["lo_drawn"], "hi": m["hi_drawn"]}, kind)
                 cells.append(cell)
             body.append({"scenario": titles.get(s, s), "baseline": s == "baseline", "cells": cells})
         out.append({"theme": theme, "columns": [(spec[k][0], tables.UNITS[spec[k][1]].replace(" (differences in points)", ""))
@@ -432,14 +443,46 @@ def _environment():
     )
 
 
+def read_comparison(url: str, plan: dict):
+    """A workflow comparison from the database: ``(runs, metrics, by-LA metrics, records, summary,
+    acting)`` for the runs at the installed parameters, the summary also holding, where the plan ran
+    each seed under a draw of the assumptions (:mod:`rccsim.studies.uncertainty`), the drawn
+    intervals and their drivers (``acting``: per scenario, the assumptions that act in it; empty
+    without draws)."""
+    run_df, met, la = read_study(url, plan)
+    seeds = plan["seeds"]
+    draws = {s["run_key"]: s["draw"] for s in all_specs(plan) if s.get("draw")}
+    is_drawn = run_df.run_key.isin(list(draws))
+    drawn_ids = set(run_df.run_id[is_drawn])
+    drawn_df, run_df = run_df[is_drawn], run_df[~is_drawn]
+    drawn_met, met = met[met.run_id.isin(drawn_ids)], met[~met.run_id.isin(drawn_ids)]
+    la = la[~la.run_id.isin(drawn_ids)]
+    records = compare_records(run_df, met)
+    summary = summarise(records, plan["scenarios"], seeds)
+    acting = {}
+    if draws:
+        by_seed = {int(r.seed): draws[r.run_key] for r in drawn_df.itertuples()}
+        items = uncertainty.load_uncertainty()
+        acting = {s: uncertainty.used(items, load_scenario(f)) for s, f in _files(plan).items()}
+        add_drawn(summary, uncertainty.summarise_drawn(compare_records(drawn_df, drawn_met), plan["scenarios"], seeds,
+                                                       [k for k, *_ in HEADLINE], by_seed, acting))
+    return run_df, met, la, records, summary, acting
+
+
+def _files(plan: dict) -> dict[str, str]:
+    """Each scenario as the plan gives it: a bundled name or the path of the user's YAML file."""
+    files = {}
+    for spec in all_specs(plan):
+        files.setdefault(spec["scenario"], spec.get("scenario_file") or spec["scenario"])
+    return files
+
+
 def build(url: str, plan: dict, plan_path: str = "") -> str:
 
     if plan.get("kind") != "compare":
         raise InputError(f"study '{plan.get('study')}' is a {plan.get('kind')}, not a comparison: use rccsim sweep-analyse")
-    run_df, met, la = read_study(url, plan)
     seeds = plan["seeds"]
-    records = compare_records(run_df, met)
-    summary = summarise(records, plan["scenarios"], seeds)
+    run_df, met, la, records, summary, acting = read_comparison(url, plan)
     scenarios = tables.order(summary, plan["scenarios"])  # baseline first, then by effect
     missing = [k for k, *_ in HEADLINE if k not in HEADLINE_KEYS]
     if missing:
@@ -450,10 +493,7 @@ def build(url: str, plan: dict, plan_path: str = "") -> str:
     codes = sorted(la.la_code.unique())
     start = plan["start_year"]
     years = plan["years"]
-    # each scenario as the plan gives it: a bundled name or the path of the user's YAML file
-    files = {}
-    for spec in all_specs(plan):
-        files.setdefault(spec["scenario"], spec.get("scenario_file") or spec["scenario"])
+    files = _files(plan)
 
     titles = tables.plain_names(scenarios, files)
     figs = {
@@ -481,7 +521,10 @@ def build(url: str, plan: dict, plan_path: str = "") -> str:
         "findings": tables.findings(summary, scenarios, titles, len(seeds)),
         "themes": headline_tables(summary, scenarios, titles),
         "figures": figs,
-        "mechanisms": [{"scenario": titles[s], "lines": explain(records, s, summary)} for s in scenarios if s != "baseline"],
+        "mechanisms": [{"scenario": titles[s], "lines": explain(records, s, summary)
+                        + ([explain_drawn(summary, s, len(acting[s]), len(seeds))] if acting else [])}
+                       for s in scenarios if s != "baseline"],
+        "drawn": bool(acting),
         "by_la": by_la_table(la, run_df, names),
         "scenario_rows": [{"name": titles[s], "code": s, **dict(zip(("description", "levers", "sources"), _scenario_sources(s, files.get(s))))}
                           for s in scenarios],

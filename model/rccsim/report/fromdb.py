@@ -5,22 +5,22 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rccsim.io.store import read_study
-from rccsim.report.board import compare_records
+from rccsim.report.board import read_comparison
 from rccsim.sim.scenario import load_scenario
 from rccsim.studies.batch import read_plan
-from rccsim.studies.compare import explain, summarise
+from rccsim.studies.compare import explain, explain_drawn
 from rccsim.studies.study import LA_METRICS, SERIES, StudyRequest, StudyResult
 
 
 def study_from_database(url: str, plan_path: str) -> StudyResult:
     """A workflow's comparison, read from the results database, as the dashboard shows its own."""
     plan = read_plan(plan_path)
-    run_df, met, la = read_study(url, plan)
-    records = compare_records(run_df, met)
+    run_df, met, la, records, summary, acting = read_comparison(url, plan)
     names = plan["scenarios"]
-    summary = summarise(records, names, plan["seeds"])
     explanations = {s: explain(records, s, summary) for s in names}
+    for s in names:
+        if acting and s != "baseline":  # how the option's results move across the drawn assumptions
+            explanations[s].append(explain_drawn(summary, s, len(acting[s]), len(plan["seeds"])))
     scen_of = run_df.set_index("run_id")
     yearly = met[(met.year > 0) & met.name.isin(SERIES)]
     series = pd.DataFrame({"scenario": yearly.run_id.map(scen_of.scenario), "seed": yearly.run_id.map(scen_of.seed),

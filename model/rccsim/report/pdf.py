@@ -135,7 +135,12 @@ def board_pdf(res: StudyResult) -> bytes:
                 "Each cell: the mean over seeds; for an option, below it, its difference from today's arrangements "
                 "[95% interval over seeds]; an interval that includes zero is not distinguishable from no effect. "
                 "Shares' differences are in percentage points. Cost includes the levers' own costs. A difference "
-                "involving fewer than 5 children is withheld.")
+                "involving fewer than 5 children is withheld."
+                + (" Where a third line reads 'drawn:', it gives the mean and middle 95% of the seeds' differences when "
+                   "each seed also runs under a draw of the assumptions no published figure fixes "
+                   "(calibration/uncertainty.yaml): a result whose drawn range is much wider than its interval rests on "
+                   "those assumptions." if any("lo_drawn" in m for s in scen for m in res.summary[s]["metrics"].values())
+                   else ""))
         for heading, keys in (("Headline results: cost and distance from home",
                                ["cost_total_gbp", "cost_per_child_week_gbp", "mean_distance_miles", "share_over_20_miles",
                                 "share_out_of_la"]),

@@ -47,7 +47,8 @@ def headline_rows(summary: dict, scenarios: list[str], names: dict[str, str]) ->
 
 def option_rows(summary: dict, scenarios: list[str], names: dict[str, str], keys: list[str]) -> list[dict]:
     """One row per option (today's arrangements first) and a column per measure of ``keys``: the level
-    and, on a second line, the difference from baseline with its interval."""
+    and, on a second line, the difference from baseline with its interval (and, on a third, its
+    range under drawn assumptions where the comparison ran them)."""
     spec = {k: (label, kind, count) for k, label, kind, count in HEADLINE}
     rows = []
     for s in scenarios:
@@ -58,7 +59,12 @@ def option_rows(summary: dict, scenarios: list[str], names: dict[str, str], keys
             m = summary[s]["metrics"][key]
             cell = level(m["mean"], kind, count)
             if s != "baseline":
-                cell += "\nwithheld (<5 children)" if withheld(summary, s, key, count) else f"\n{difference(m, kind)}"
+                if withheld(summary, s, key, count):
+                    cell += "\nwithheld (<5 children)"
+                else:
+                    cell += f"\n{difference(m, kind)}"
+                    if "lo_drawn" in m:
+                        cell += "\ndrawn: " + difference({"diff": m["diff_drawn"], "lo": m["lo_drawn"], "hi": m["hi_drawn"]}, kind)
             row[f"{label} ({unit})" if unit and unit != "£" else label] = cell
         rows.append(row)
     return rows

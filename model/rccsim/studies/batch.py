@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
 import sys
 import time
@@ -31,6 +32,7 @@ from rccsim.inputs.params import resolve_parameters
 from rccsim.inputs.published import check_start_year
 from rccsim.io.store import MAX_SEED, Run, now
 from rccsim.sim.scenario import load_scenario
+from rccsim.studies import uncertainty
 from rccsim.studies.harness import RunSpec, run_group
 
 
@@ -90,6 +92,11 @@ def spec_problem(spec) -> str | None:
     params = spec.get("parameters", {})
     if params is not None and (not isinstance(params, dict) or not all(isinstance(k, str) for k in params)):
         return "'parameters' must be an object (parameter name: value)"
+    draw = spec.get("draw")
+    if draw is not None and (not isinstance(draw, dict) or not all(
+            isinstance(k, str) and isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            for k, v in draw.items())):
+        return "'draw' must be an object (assumption name: number)"
     return None
 
 
@@ -124,6 +131,8 @@ def check_specs(specs, where: str) -> list[dict]:
             scen = scenarios[name]
             if spec.get("parameters"):
                 scen = scen.model_copy(update={"parameters": {**scen.parameters, **spec["parameters"]}})
+            if spec.get("draw"):
+                scen = uncertainty.apply(scen, spec["draw"])
             resolve_parameters(scen)
         except InputError as exc:
             raise InputError(f"{where}, run {i} ({spec['run_key']}): {exc}") from None
@@ -133,7 +142,12 @@ def check_specs(specs, where: str) -> list[dict]:
 def run_spec_of(spec: dict):
     """The harness's description of a plan's run."""
 
-    return RunSpec(region=spec["region"], scenario=spec.get("scenario_file") or spec["scenario"], years=int(spec["years"]),
+    scenario = spec.get("scenario_file") or spec["scenario"]
+    if spec.get("draw"):  # the seed's draw of the assumptions (rccsim.studies.uncertainty)
+        return RunSpec(region=spec["region"], scenario=uncertainty.apply(load_scenario(scenario), spec["draw"]),
+                       years=int(spec["years"]), seed=int(spec["seed"]), start_year=int(spec["start_year"]),
+                       parameters=dict(spec.get("parameters") or {}), tag=spec["run_key"], variant="drawn")
+    return RunSpec(region=spec["region"], scenario=scenario, years=int(spec["years"]),
                    seed=int(spec["seed"]), start_year=int(spec["start_year"]), parameters=dict(spec.get("parameters") or {}),
                    tag=spec["run_key"])
 

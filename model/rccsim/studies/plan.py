@@ -24,6 +24,7 @@ from rccsim.inputs.geography import load_geography
 from rccsim.inputs.params import load_registry, resolve_parameters
 from rccsim.inputs.published import check_start_year
 from rccsim.sim.scenario import bundled_scenarios, load_scenario
+from rccsim.studies import uncertainty
 
 DESIGNS = ("lhs", "sobol")
 MAX_SEED = 2**63 - 1  # the results database stores seeds as 64-bit integers (rccsim/io/store.py)
@@ -128,7 +129,7 @@ def _chunk(specs: list[dict], per_chunk: int) -> dict[str, list[dict]]:
 
 
 def comparison_plan(study: dict) -> dict:
-    """Every scenario on every seed (common random numbers), a seed's scenarios in one chunk."""
+    """Every scenario on every seed (common random numbers), as set and under drawn assumptions; a seed's runs in one chunk."""
     name, region, years, start = _common(study, "comparison", 10)
     where = f"comparison '{name}'"
     files = _scenario_names(study.get("scenarios", "all"), where)
@@ -143,19 +144,32 @@ def comparison_plan(study: dict) -> dict:
         raise InputError(f"{where}: two scenarios share a name ({', '.join(scenarios)})")
     if scenarios[0] != "baseline":
         raise InputError(f"{where}: the scenario named baseline must be the bundled baseline")
-    per_chunk = len(scenarios)  # default: one seed's scenarios in a chunk
+    drawn = study.get("uncertainty", True)
+    if not isinstance(drawn, bool):
+        raise InputError(f"{where}: uncertainty must be true or false, got {drawn!r}")
+    if drawn and 2 * len(seeds) * len(files) > MAX_RUNS:
+        raise InputError(f"{where}: {len(seeds):,} seeds x {len(files)} scenarios x 2 (drawn assumptions) is more than "
+                         f"{MAX_RUNS:,} runs (set uncertainty: false for seed noise only)")
+    # default: one seed's runs in a chunk, so that adding seeds adds chunks and leaves the others as they were
+    per_chunk = len(files) * (2 if drawn else 1)
     if study.get("runs_per_chunk") is not None:
         per_chunk = _whole(study, "runs_per_chunk", None, 1, None, where)
+    items = uncertainty.load_uncertainty() if drawn else []
     specs = []
     for seed in seeds:
-        for f in files:
-            spec = {"study": name, "kind": "compare", "region": region, "scenario": named[f][0],
-                    "scenario_file": f, "scenario_hash": named[f][1], "parameters": {}, "sample": None, "seed": seed,
-                    "years": years, "start_year": start}
-            spec["run_key"] = run_key(spec)
-            specs.append(spec)
+        # each seed runs every scenario as set and then, if drawn, again under that seed's draw of the
+        # assumptions (rccsim.studies.uncertainty), shared by its scenarios: the report's range across what we do not know
+        for draw in ([None, uncertainty.draw(items, seed)] if drawn else [None]):
+            for f in files:
+                spec = {"study": name, "kind": "compare", "region": region, "scenario": named[f][0],
+                        "scenario_file": f, "scenario_hash": named[f][1], "parameters": {}, "sample": None, "seed": seed,
+                        "years": years, "start_year": start}
+                if draw is not None:
+                    spec["draw"] = draw
+                spec["run_key"] = run_key(spec)
+                specs.append(spec)
     return {"study": name, "kind": "compare", "region": region, "scenarios": scenarios,
-            "seeds": seeds, "years": years, "start_year": start, "chunks": _chunk(specs, per_chunk)}
+            "seeds": seeds, "years": years, "start_year": start, "uncertainty": drawn, "chunks": _chunk(specs, per_chunk)}
 
 
 def sweep_problem(sweep: dict) -> dict:
