@@ -357,6 +357,28 @@ def test_capital_homes_pay_no_rent_and_their_running_cost_is_the_rccs():
     assert got.metrics["lever_costs_gbp"]["rcc_homes_running"] > 0
 
 
+def test_capital_homes_open_only_once_they_have_a_registered_manager():
+    """A built home waits for its registered manager from the region's workforce: where managers
+    are found slowly, the homes stand unopened and take no child; at the installed rate they open."""
+    lever = Levers(capital_homes=CapitalHomes(capital_gbp=5e6, cost_per_home_gbp=1.25e6, build_days=30))
+
+    def run(fill_rate):
+        params = {} if fill_rate is None else {"workforce.manager_fill_rate_per_year": fill_rate}
+        sim = Simulation(region=REGION, years=YEARS, seed=SEED,
+                         scenario=Scenario(name="capital", levers=lever, parameters=params))
+        got = sim.run().record
+        u = sim.model.units
+        opened = int((u.regional[: u.n] > 0).sum())
+        built = next(x for x in sim.model.levers if x.key == "capital_homes")
+        return opened, built.open_days, got.metrics["placements_in_rcc_homes"]
+
+    opened, days, placed = run(None)
+    assert opened == (days < YEARS * 365).sum() > 0 and placed > 0
+    assert (days >= 30).all() and len(set(days.tolist())) > 1  # each home's own manager, none before it is built
+    opened, days, placed = run(0.01)  # a manager post filled once a century
+    assert opened == 0 and placed == 0 and (days > YEARS * 365).all()
+
+
 def test_providers_accept_a_block_contract_only_when_it_beats_the_open_market():
     # a deep discount pays less than the open market would: providers turn it down; a small one
     # they take, and the RCC gets its members' homes registered for the highest needs first

@@ -3,7 +3,10 @@
 ``floor(capital_gbp / cost_per_home_gbp)`` homes of ``places`` beds are sited one at a time where the
 RCC's own data show most unmet need: the member LA with the most children in independent homes more
 than 20 miles away or in emergency and unregistered settings (less the beds already built there;
-on a tie, the member with more children in independent homes). They open after ``build_days``; they
+on a tie, the member with more children in independent homes). Each opens when it is built
+(``build_days``) and has found its registered manager, recruited from the region's workforce
+during the build as any new home's is (:meth:`rccsim.core.workforce.Workforce.manager_wait_days`);
+its places are then staffed from the same workforce as the market's homes. They
 are run at cost (no profit, staffed whether full or empty: their running cost is paid every week,
 with no rent: the capital bought them), and a regional panel fills them
 (:mod:`rccsim.levers.rcc_beds`).
@@ -74,14 +77,19 @@ class CapitalHomes(Lever):
             need[i] -= cfg.places
         charge(model, "capital", 0, n_homes * cfg.cost_per_home_gbp)
         self.hosts = hosts
-        model.env.process(self._build(model, hosts))
-
-    def _build(self, model, hosts: list[int]):
-        """SimPy process: the homes open together after the build and registration lag, each at a
-        postcode of its host LA drawn from the RCC's own stream (so other draws are untouched)."""
-        cfg = self.settings
-        yield model.wait_until(int(model.env.now) + cfg.build_days)
         las = np.array(hosts, dtype=np.int64)
+        # a home registers with a registered manager, sought while it is built, from the RCC's own
+        # stream (so the market's draws are untouched)
+        wait = model.workforce.manager_wait_days(las, model.streams["rcc_managers"].random(len(las)))
+        self.open_days = np.maximum(cfg.build_days, wait) + int(model.env.now)
+        for day in np.unique(self.open_days):
+            model.env.process(self._open(model, las[self.open_days == day], int(day)))
+
+    def _open(self, model, las: np.ndarray, day: int):
+        """SimPy process: homes open on ``day``, each at a postcode of its host LA drawn from the
+        RCC's own stream."""
+        cfg = self.settings
+        yield model.wait_until(day)
         k = len(las)
         ids = model.provision.open_units(-1 - las, np.full(k, UnitType.HOME), las, np.full(k, cfg.places),
                                          np.full(k, cfg.max_need), int(model.env.now), regional=Regional.CAPITAL,

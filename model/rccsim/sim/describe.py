@@ -47,8 +47,8 @@ def lever_words(key: str, s) -> str:
     if key == "capital_homes":
         n = int(s.capital_gbp // s.cost_per_home_gbp)
         return (f"{money(s.capital_gbp)} of capital builds {n} home{'s' if n != 1 else ''} of {s.places} beds "
-                f"({money(s.cost_per_home_gbp)} each) for children with up to {NEED[s.max_need]}, open after "
-                f"{_months(s.build_days)}")
+                f"({money(s.cost_per_home_gbp)} each) for children with up to {NEED[s.max_need]}, built in "
+                f"{_months(s.build_days)}, each opening once it has a registered manager")
     if key == "fostering_hub":
         return (f"{money(s.budget_gbp_per_year)} a year: {s.recruitment_share:.0%} on recruiting carers at "
                 f"{money(s.cost_per_enquiry_gbp)} an enquiry, the rest on support at "
