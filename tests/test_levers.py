@@ -409,6 +409,47 @@ def test_providers_accept_a_block_contract_only_when_it_beats_the_open_market():
 
 
 
+def test_block_contracts_end_with_their_term_renewed_at_the_days_price_or_handed_back(monkeypatch):
+    """At the end of its term a block contract is renewed at that day's list price, if the provider
+    agrees (on the same test as it first did); a provider whose open market would now fill more
+    takes its home back, and the lever contracts another home to keep its beds."""
+    model = Simulation(region=REGION, years=2, seed=SEED).model
+    book = BlockBook()
+    model.levers.append(book)
+    book.keep("block_contracts", 8, 0.1, 1.0)
+    book.contract(model, 8, 0.1, day=0, term_years=1.0, owner="block_contracts")
+    first = book.units.copy()
+    assert len(first) > 0 and (book.end == 365).all()
+    u, market = model.units, model.market
+    # the market's price rises by a fifth over the term: the renewal follows it, the first term's fee does not
+    fee0 = book.fee.copy()
+    market.list_price[book.pool0] *= 1.2
+    book._renew(model, 400)
+    assert book.renewals == len(first) and book.renewals_refused == 0
+    renewed = book.live & (book.start == 365)
+    np.testing.assert_allclose(book.fee[renewed], fee0 * 1.2)
+    assert (book.end[renewed] == 730).all() and (u.regional[first] > 0).all()
+    # at the next renewal the first homes' neighbourhoods are full: their providers decline
+    real = market.local_occupancy
+
+    def busy():
+        occ, *rest = real()
+        occ = occ.copy()
+        occ[book.pool0[book.units == first[0]][0]] = 1.0
+        return (occ, *rest)
+
+    monkeypatch.setattr(market, "local_occupancy", busy)
+    declined = first[book.pool0[: len(first)] == book.pool0[0]]
+    book._renew(model, 740)
+    assert book.renewals_refused == len(declined) > 0
+    assert (u.regional[declined] == 0).all() and (u.pool[declined] == book.pool0[: len(first)][np.isin(first, declined)]).all()
+    assert book.held_beds(model, "block_contracts") >= 8  # others took their place
+    assert np.setdiff1d(book.units[book.live], first).size > 0
+    assert not np.isin(book.units[book.live], declined).any()
+    paid, _ = book.paid_and_voids(model)
+    assert paid[0] > 0 and paid[1] > 0
+
+
 def test_levers_act_for_the_rccs_members_and_a_scenario_can_name_its_own():
     # the SE pathfinder's region has 19 LAs; Home and Future has 16 members (Hampshire, Kent and
     # Slough are not: la_geography.csv, rcc_member_2025), and the levers act for those

@@ -272,6 +272,24 @@ class Market:
 
     def move_to_regional(self, ids: np.ndarray, how: int) -> None:
         """Units pass to the RCC (block contract): out of their pool, into the RCC's."""
+        self._repool(ids, how)
+
+    def release_regional(self, ids: np.ndarray) -> None:
+        """Units leave the RCC (a block contract ended): out of its pool, back into their market's.
+        The children in them stay; new ones are placed there at the market's price."""
+        ids = np.asarray(ids, dtype=np.int64)
+        u = self.model.units
+        pools = np.unique(u.pool[ids]).tolist()
+        recharge = getattr(self, "_recharge", {})
+        for unit in ids.tolist():
+            recharge.pop(unit, None)
+        self._repool(ids, 0)
+        for pool in pools:  # the RCC's pools charge the mean of the units left in them
+            prices = [v for k, v in recharge.items() if u.pool[k] == pool]
+            if prices:
+                self.list_price[pool] = float(np.mean(prices))
+
+    def _repool(self, ids: np.ndarray, how: int) -> None:
         self.flush()
         u = self.model.units
         ids = np.asarray(ids, dtype=np.int64)

@@ -36,6 +36,7 @@ class PlacementLog(Table):
         "first": ("bool", False),  # first placement of the period of care
         "initial": ("bool", False),  # open at the start date
         "pc": ("int32", -1),  # placement postcode sample index
+        "regional": ("bool", False),  # in a home the RCC held when the placement started
     }
 
 
@@ -55,9 +56,11 @@ class Recorder:
             self.row_of_child = grow
 
     def start(self, ids, day, kind, unit, provider, place_la, payer, price, distance, first, initial, pc) -> None:
+        unit_a = np.broadcast_to(np.asarray(unit, dtype=np.int64), (len(ids),))
+        regional = (unit_a >= 0) & (self.model.units.regional[np.maximum(unit_a, 0)] > 0)
         rows = self.placements.append(
             len(ids), child=ids, start=day, kind=kind, unit=unit, provider=provider, place_la=place_la,
-            payer=payer, price=price, distance=distance, first=first, initial=initial, pc=pc,
+            payer=payer, price=price, distance=distance, first=first, initial=initial, pc=pc, regional=regional,
         )
         self._ensure(int(ids.max()) + 1)
         self.row_of_child[ids] = rows

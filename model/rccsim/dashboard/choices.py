@@ -39,8 +39,10 @@ SETTING_LABELS = {
     "fostering_hub.support_leave_reduction": "Cut in supported carers' leaving rate (0 to 1)",
     "block_contracts.beds": "Beds reserved in independent homes",
     "block_contracts.discount": "Discount on the list price (0 to 1)",
+    "block_contracts.term_years": "Contract term (years)",
     "forecast_led.cover_share": "Share of forecast need for children's homes contracted ahead (0 to 1)",
     "forecast_led.max_beds": "Most beds contracted ahead",
     "forecast_led.discount": "Discount on the list price (0 to 1)",
+    "forecast_led.term_years": "Contract term (years)",
     "pooled_budget.share": "Share of each member's placement spend paid into the pot (0 to 1)",
 }

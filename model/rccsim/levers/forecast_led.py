@@ -2,8 +2,9 @@
 
 The forecast: members' children in children's homes now, grown by the trend in members' entries
 into care (last year over the year before). Beds are contracted (as block contracts: whole homes,
-paid whether used or not) to cover ``cover_share`` of the forecast beyond the public beds members
-already fill, up to ``max_beds`` in all.
+paid whether used or not, for ``term_years`` and then renewed at the day's price if the provider
+agrees) to cover ``cover_share`` of the forecast beyond the public beds members already fill, up to
+``max_beds`` in all.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class ForecastLedSettings(LeverSettings):
     cover_share: float = Field(0.5, ge=0.0, le=1.0)
     max_beds: int = Field(40, ge=0, le=MAX_BEDS)
     discount: float = Field(0.10, ge=0.0, lt=1.0)
+    term_years: float = Field(3.0, ge=0.25, le=25.0)
 
 
 class ForecastLed(Lever):
@@ -39,7 +41,7 @@ class ForecastLed(Lever):
             day = int(model.env.now)
             beds = forecast_beds(model, self.settings, day)
             if beds > 0:
-                book(model).contract(model, beds, self.settings.discount, day)
+                book(model).contract(model, beds, self.settings.discount, day, self.settings.term_years, owner=self.key)
             year += 1
 
 

@@ -105,7 +105,7 @@ def compute(model) -> tuple[dict, list[dict]]:
         lever_items.update({k: np.asarray(v, dtype=float) for k, v in lever.costs(model).items()})
     whole_defaults, yearly_defaults = report_defaults()
     l_unit = log.unit[:m].astype(np.int64)
-    l_regional = np.where(l_unit >= 0, u.regional[np.maximum(l_unit, 0)], 0) > 0
+    l_regional = log.regional[:m].copy()  # placed in a bed the RCC held (it may since have let it go)
 
     l_payer = log.payer[:m].astype(np.int64)
     h_owner = u.owner_la[:un][la_home].astype(np.int64)

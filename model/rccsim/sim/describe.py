@@ -54,10 +54,11 @@ def lever_words(key: str, s) -> str:
                 f"{money(s.cost_per_enquiry_gbp)} an enquiry, the rest on support at "
                 f"{money(s.support_cost_per_carer_gbp)} a household-year")
     if key == "block_contracts":
-        return f"{s.beds} beds reserved in independent homes near members, {s.discount:.0%} below list price, paid whether used or not"
+        return (f"{s.beds} beds reserved in independent homes near members, {s.discount:.0%} below list price, paid "
+                f"whether used or not, on contracts of {s.term_years:g} years renewed at the day's price")
     if key == "forecast_led":
         return (f"each year, beds contracted ahead of {s.cover_share:.0%} of the forecast need for children's homes, "
-                f"up to {s.max_beds} beds, {s.discount:.0%} below list price")
+                f"up to {s.max_beds} beds, {s.discount:.0%} below list price, on contracts of {s.term_years:g} years")
     if key == "pooled_budget":
         return f"members pay {s.share:.0%} of their placement spend into a regional pot"
     return key

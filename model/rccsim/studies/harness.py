@@ -139,8 +139,7 @@ def _rcc_placements(model) -> dict | None:
     """The run's placements in homes the RCC holds, made during the run."""
     log = model.recorder.placements
     n = log.n
-    unit = log.unit[:n]
-    rcc = ~log.initial[:n] & (unit >= 0) & (model.units.regional[np.maximum(unit, 0)] > 0) & (log.start[:n] < model.horizon)
+    rcc = ~log.initial[:n] & log.regional[:n] & (log.start[:n] < model.horizon)
     if not rcc.any():
         return None
     return {"child": log.child[:n][rcc].copy(), "start": log.start[:n][rcc].copy()}
