@@ -125,15 +125,17 @@ def test_drawn_assumption_runs_leave_the_plain_runs_as_they_were():
     specs = lambda p: [s for ch in p["chunks"].values() for s in ch]  # noqa: E731
     assert drawn["uncertainty"] is True and plain["uncertainty"] is False
     assert not any("draw" in s for s in specs(plain)) and len(specs(plain)) == 6
-    as_set = [(s["run_key"], s["chunk"]) for s in specs(drawn) if "draw" not in s]
-    assert as_set == [(s["run_key"], s["chunk"]) for s in specs(plain)]
+    # the plain runs' chunks are the same whether or not the assumptions are drawn (their files and
+    # so their workflow jobs do not change when the drawn runs do), and the drawn runs have chunks of their own
+    assert {c: ch for c, ch in drawn["chunks"].items() if c.startswith("c")} == plain["chunks"]
+    assert all(("draw" in s) == s["chunk"].startswith("d") for s in specs(drawn))
     draws = {s["seed"]: [] for s in specs(drawn)}
     for s in specs(drawn):
         if "draw" in s:
             draws[s["seed"]].append(s["draw"])
     assert all(len(d) == 2 and d[0] == d[1] and d[0] for d in draws.values())  # one draw per seed, shared by scenarios
     assert draws[1] != draws[2]
-    assert all(len(ch) == 4 and len({s["seed"] for s in ch}) == 1 for ch in drawn["chunks"].values())
+    assert all(len(ch) == 2 and len({s["seed"] for s in ch}) == 1 for ch in drawn["chunks"].values())
     with pytest.raises(InputError, match="uncertainty must be true or false"):
         comparison_plan({**study, "uncertainty": "yes"})
 
@@ -179,6 +181,21 @@ def test_postgresql_store_when_a_server_is_given(plan_and_chunk):
         n = conn.execute(text("SELECT COUNT(*) FROM runs WHERE run_key = ANY(:k)"), {"k": keys}).scalar()
     engine.dispose()
     assert first["added"] == 2 and again["added"] == 0 and n == 2
+
+
+def test_a_chunk_of_plain_and_drawn_runs_gives_each_option_its_own_variants_counterfactual(tmp_path):
+    """Runs given together (rccsim batch --specs) as set and under drawn assumptions: the plain option
+    learns where its RCC's children were in the plain baseline, the drawn one in the drawn."""
+    plan = comparison_plan({"name": "cf", "region": "E08000009,E08000003", "scenarios": ["capital_homes"], "seeds": 2,
+                            "years": 2})
+    specs = [{k: v for k, v in s.items() if k != "chunk"} for s in plan["chunks"]["c000"] + plan["chunks"]["d000"]]
+    drawn = {s["run_key"] for s in specs if "draw" in s}
+    out = tmp_path / "x.jsonl"
+    batch.run_chunk(None, "x", out, quiet=True, specs=specs)
+    recs = {(r["scenario"], r["run_key"] in drawn): r["metrics"] for r in store.read_chunk(out)}
+    assert len(recs) == 4 and recs[("capital_homes", False)]["placements_in_rcc_homes"] > 0
+    assert "rcc_counterfactual" in recs[("capital_homes", False)]
+    assert "rcc_counterfactual" in recs[("capital_homes", True)]
 
 
 def test_comparison_plans_name_scenarios_and_need_two_seeds(tmp_path):

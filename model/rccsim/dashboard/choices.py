@@ -29,7 +29,7 @@ SETTING_LABELS = {
     "capital_homes.cost_per_home_gbp": "Cost of building one home (£)",
     "capital_homes.places": "Beds in each home",
     "capital_homes.max_need": "Highest need the homes take (0 standard, 1 complex, 2 intensive)",
-    "capital_homes.build_days": "Days from decision to opening",
+    "capital_homes.build_days": "Days to build and register (a home opens then, or when it has found its manager)",
     "fostering_hub.budget_gbp_per_year": "Budget a year (£)",
     "fostering_hub.recruitment_share": "Share of the budget spent on recruiting carers (0 to 1)",
     "fostering_hub.cost_per_enquiry_gbp": "Cost of one enquiry from a would-be carer (£)",

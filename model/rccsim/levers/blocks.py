@@ -53,7 +53,7 @@ class BlockBook(Lever):
         self.voids = None
         self.tail = None  # fees paid by run year for the RCC's children left in homes no longer held
         self.staying: list[tuple[int, float, np.ndarray]] = []  # (home, fee a bed, children) after a contract ends
-        self.offers_refused = 0  # homes whose provider turned the contract down
+        self.refused_homes: set[int] = set()  # homes whose provider turned a contract down
         self.renewals = 0
         self.renewals_refused = 0
         self.wanted: dict[str, tuple[int, float, float]] = {}  # lever -> (beds, discount, term) it keeps held
@@ -85,7 +85,7 @@ class BlockBook(Lever):
         # the provider's consent: the open market would fill no more of its places than the block pays for
         occ = market.local_occupancy()[0][u.pool[homes]]
         willing = (1.0 - discount) >= occ
-        self.offers_refused += int((~willing).sum())
+        self.refused_homes.update(homes[~willing].tolist())
         homes = homes[willing]
         if len(homes) == 0:
             return
@@ -209,7 +209,9 @@ class BlockBook(Lever):
         if len(ids) == 0:
             return paid, np.zeros(years)
         u = model.units
-        open_to = np.minimum(np.where(u.closed[ids] < 0, model.horizon, u.closed[ids]), self.end).astype(np.int64)
+        # a term that ended after the last renewal round of the run is still held, at its fee, to the end
+        end = np.where(self.live, np.maximum(self.end, model.horizon), self.end)
+        open_to = np.minimum(np.where(u.closed[ids] < 0, model.horizon, u.closed[ids]), end).astype(np.int64)
         for k in range(years):
             y0, y1 = int(model.year_bounds[k]), int(model.year_bounds[k + 1])
             days = np.maximum(np.minimum(open_to, y1) - np.maximum(y0, self.start), 0)
@@ -224,7 +226,7 @@ class BlockBook(Lever):
         return {"block_contracts": paid} if paid.any() else {}
 
     def report(self, model, accounts) -> dict:
-        return {"block_voids_gbp": float(self.paid_and_voids(model)[1].sum()), "block_offers_refused": self.offers_refused,
+        return {"block_voids_gbp": float(self.paid_and_voids(model)[1].sum()), "block_offers_refused": len(self.refused_homes),
                 "block_renewals": self.renewals, "block_renewals_refused": self.renewals_refused}
 
     def yearly_report(self, model, year_index: int) -> dict:

@@ -451,7 +451,7 @@ def read_comparison(url: str, plan: dict):
     without draws)."""
     run_df, met, la = read_study(url, plan)
     seeds = plan["seeds"]
-    draws = {s["run_key"]: s["draw"] for s in all_specs(plan) if s.get("draw")}
+    draws = {s["run_key"]: s["draw"] for s in all_specs(plan) if "draw" in s}
     is_drawn = run_df.run_key.isin(list(draws))
     drawn_ids = set(run_df.run_id[is_drawn])
     drawn_df, run_df = run_df[is_drawn], run_df[~is_drawn]
@@ -462,7 +462,9 @@ def read_comparison(url: str, plan: dict):
     acting = {}
     if draws:
         by_seed = {int(r.seed): draws[r.run_key] for r in drawn_df.itertuples()}
-        items = uncertainty.load_uncertainty()
+        # the assumptions the plan drew (calibration/uncertainty.yaml may have changed since)
+        drew = set().union(*(set(d) for d in draws.values()))
+        items = [it for it in uncertainty.load_uncertainty() if it.name in drew]
         acting = {s: uncertainty.used(items, load_scenario(f)) for s, f in _files(plan).items()}
         add_drawn(summary, uncertainty.summarise_drawn(compare_records(drawn_df, drawn_met), plan["scenarios"], seeds,
                                                        [k for k, *_ in HEADLINE], by_seed, acting))
@@ -538,5 +540,6 @@ def build(url: str, plan: dict, plan_path: str = "") -> str:
         "last_run": str(run_df.finished_at.max()),
         "database": str(sqlite_path(url) or url.split("@")[-1]),
         "run_keys": " ".join(sorted(run_df.run_key)),
+        "drawn_keys": " ".join(sorted(s["run_key"] for s in all_specs(plan) if "draw" in s)),
     }
     return _environment().get_template("report.html.j2").render(**context)

@@ -1,7 +1,7 @@
 """Scenarios in plain words, for reports and the dashboard: a title, and each lever's settings.
 
 A scenario file may give its own ``title``; otherwise one is made from its levers. Settings are
-said in words ("£5.0m of capital: 4 homes of 4 beds, open after 18 months"), never as raw JSON.
+said in words ("£5.0m of capital builds 4 homes of 4 beds ... built in 18 months"), never as raw JSON.
 """
 
 from __future__ import annotations

@@ -131,7 +131,7 @@ def check_specs(specs, where: str) -> list[dict]:
             scen = scenarios[name]
             if spec.get("parameters"):
                 scen = scen.model_copy(update={"parameters": {**scen.parameters, **spec["parameters"]}})
-            if spec.get("draw"):
+            if "draw" in spec:
                 scen = uncertainty.apply(scen, spec["draw"])
             resolve_parameters(scen)
         except InputError as exc:
@@ -143,7 +143,7 @@ def run_spec_of(spec: dict):
     """The harness's description of a plan's run."""
 
     scenario = spec.get("scenario_file") or spec["scenario"]
-    if spec.get("draw"):  # the seed's draw of the assumptions (rccsim.studies.uncertainty)
+    if "draw" in spec:  # the seed's draw of the assumptions (rccsim.studies.uncertainty)
         return RunSpec(region=spec["region"], scenario=uncertainty.apply(load_scenario(scenario), spec["draw"]),
                        years=int(spec["years"]), seed=int(spec["seed"]), start_year=int(spec["start_year"]),
                        parameters=dict(spec.get("parameters") or {}), tag=spec["run_key"], variant="drawn")
@@ -256,9 +256,12 @@ def run_chunk(plan_path: Path | None, chunk: str, out: Path, quiet: bool = False
 
     # seed by seed through the run harness (a seed's scenarios share their start state, and the
     # baseline's placements give the others their counterfactual); a run is written as it finishes
+    # (as set or under drawn assumptions: each variant's runs take their counterfactual from its own
+    # baseline)
     groups: dict[tuple, list[dict]] = {}
     for spec in specs:
-        groups.setdefault(run_spec_of(spec).group()[:4], []).append(spec)
+        g = run_spec_of(spec).group()
+        groups.setdefault((*g[:4], g[5]), []).append(spec)
     count = 0
     with open(partial, "a") as fh:
         for group in groups.values():

@@ -117,19 +117,20 @@ def _scenario(spec: str, where: str = "study") -> tuple[str, str]:
     return scen.name, hashlib.sha256(json.dumps(scen.canonical(), sort_keys=True).encode()).hexdigest()[:12]
 
 
-def _chunk(specs: list[dict], per_chunk: int) -> dict[str, list[dict]]:
+def _chunk(specs: list[dict], per_chunk: int, prefix: str = "c") -> dict[str, list[dict]]:
     per_chunk = max(1, int(per_chunk))
     n = math.ceil(len(specs) / per_chunk)
     width = max(3, len(str(n - 1)))
     out = {}
     for i in range(n):
-        cid = f"c{i:0{width}d}"
+        cid = f"{prefix}{i:0{width}d}"
         out[cid] = [{**s, "chunk": cid} for s in specs[i * per_chunk:(i + 1) * per_chunk]]
     return out
 
 
 def comparison_plan(study: dict) -> dict:
-    """Every scenario on every seed (common random numbers), as set and under drawn assumptions; a seed's runs in one chunk."""
+    """Every scenario on every seed (common random numbers), as set and under drawn assumptions; a
+    seed's scenarios in one chunk (c...), and their drawn runs in another (d...)."""
     name, region, years, start = _common(study, "comparison", 10)
     where = f"comparison '{name}'"
     files = _scenario_names(study.get("scenarios", "all"), where)
@@ -150,15 +151,18 @@ def comparison_plan(study: dict) -> dict:
     if drawn and 2 * len(seeds) * len(files) > MAX_RUNS:
         raise InputError(f"{where}: {len(seeds):,} seeds x {len(files)} scenarios x 2 (drawn assumptions) is more than "
                          f"{MAX_RUNS:,} runs (set uncertainty: false for seed noise only)")
-    # default: one seed's runs in a chunk, so that adding seeds adds chunks and leaves the others as they were
-    per_chunk = len(files) * (2 if drawn else 1)
+    # default: one seed's scenarios in a chunk, so that adding seeds adds chunks and leaves the others as they were
+    per_chunk = len(files)
     if study.get("runs_per_chunk") is not None:
         per_chunk = _whole(study, "runs_per_chunk", None, 1, None, where)
     items = uncertainty.load_uncertainty() if drawn else []
-    specs = []
+    drawn = drawn and bool(items)
+    specs, drawn_specs = [], []
     for seed in seeds:
         # each seed runs every scenario as set and then, if drawn, again under that seed's draw of the
-        # assumptions (rccsim.studies.uncertainty), shared by its scenarios: the report's range across what we do not know
+        # assumptions (rccsim.studies.uncertainty), shared by its scenarios: the report's range across
+        # what we do not know. The drawn runs have chunks of their own (d...), so that a change to the
+        # assumptions re-runs them alone
         for draw in ([None, uncertainty.draw(items, seed)] if drawn else [None]):
             for f in files:
                 spec = {"study": name, "kind": "compare", "region": region, "scenario": named[f][0],
@@ -167,9 +171,12 @@ def comparison_plan(study: dict) -> dict:
                 if draw is not None:
                     spec["draw"] = draw
                 spec["run_key"] = run_key(spec)
-                specs.append(spec)
+                (specs if draw is None else drawn_specs).append(spec)
+    chunks = _chunk(specs, per_chunk)
+    if drawn_specs:
+        chunks.update(_chunk(drawn_specs, per_chunk, prefix="d"))
     return {"study": name, "kind": "compare", "region": region, "scenarios": scenarios,
-            "seeds": seeds, "years": years, "start_year": start, "uncertainty": drawn, "chunks": _chunk(specs, per_chunk)}
+            "seeds": seeds, "years": years, "start_year": start, "uncertainty": drawn, "chunks": chunks}
 
 
 def sweep_problem(sweep: dict) -> dict:
