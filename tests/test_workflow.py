@@ -230,7 +230,8 @@ def test_workflow_profiles_dry_run(tmp_path, profile):
     out = snakemake(tmp_path, *args)
     assert out.returncode == 0, out.stderr[-3000:]
     text = out.stdout + out.stderr
-    assert re.search(r"chunk\s+5\b", text) and re.search(r"specs\s+5\b", text) and re.search(r"total\s+18\b", text)
+    # the comparison's 2 seeds as set and drawn (4 chunks) and the sweep's 3
+    assert re.search(r"chunk\s+7\b", text) and re.search(r"specs\s+7\b", text) and re.search(r"total\s+22\b", text)
     if profile == "slurm":
         assert "slurm_partition=standard" in text
 
@@ -244,14 +245,14 @@ def test_adding_seeds_runs_only_the_new_chunks(tmp_path):
     work = tmp_path / "wf"
     assert snakemake(work, "--configfile", str(config), "--cores", "2").returncode == 0
     first = {p.name: p.stat().st_mtime_ns for p in (work / "results" / "studies" / "tiny_compare" / "chunks").glob("*.jsonl")}
-    assert len(first) == 2 and len(db_runs(work)) == 8
+    assert len(first) == 4 and len(db_runs(work)) == 8  # c000, c001 as set; d000, d001 drawn
     cfg["comparisons"][0]["seeds"] = 3
     config.write_text(yaml.safe_dump(cfg))
     out = snakemake(work, "--configfile", str(config), "--cores", "2")
     assert out.returncode == 0, out.stderr[-3000:]
-    assert re.search(r"chunk\s+1\b", out.stdout + out.stderr)  # one chunk job: the new seed's
+    assert re.search(r"chunk\s+2\b", out.stdout + out.stderr)  # two chunk jobs: the new seed's, as set and drawn
     after = {p.name: p.stat().st_mtime_ns for p in (work / "results" / "studies" / "tiny_compare" / "chunks").glob("*.jsonl")}
-    assert len(after) == 3 and all(after[k] == v for k, v in first.items())
+    assert len(after) == 6 and all(after[k] == v for k, v in first.items())
     assert len(db_runs(work)) == 12
 
 
