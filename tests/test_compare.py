@@ -175,3 +175,26 @@ def test_the_lever_results_page_shows_both_intervals_from_a_saved_comparison(tmp
     assert "### single_customer" in page and "Across what we do not know" in page
     with pytest.raises(InputError, match="no comparisons"):
         lever_results_page(tmp_path / "empty")
+
+
+def test_a_dashboard_study_can_say_which_results_rest_on_assumptions():
+    """Asked to (the dashboard's tick box), a study runs each seed again under drawn assumptions: its
+    summary holds the drawn ranges beside the seed-only intervals, its levels and intervals come from
+    the runs as set alone, and the headline table and the explanation show the drawn range."""
+    from rccsim.report import tables
+    from rccsim.sim.scenario import load_scenario
+    from rccsim.studies.study import StudyRequest, run_study
+
+    scen = [load_scenario("baseline"), load_scenario("single_customer")]
+    plain = run_study(StudyRequest(region="E08000009", scenarios=scen, seeds=[1, 2], years=1), processes=2)
+    req = StudyRequest(region="E08000009", scenarios=scen, seeds=[1, 2], years=1, uncertainty=True)
+    assert req.total_runs == 8
+    res = run_study(req, processes=2)
+    assert len(res.records) == 4 and res.meta["drawn"] and not plain.meta["drawn"]
+    m, p = res.summary["single_customer"]["metrics"]["cost_total_gbp"], plain.summary["single_customer"]["metrics"]["cost_total_gbp"]
+    assert (m["diff"], m["lo"], m["hi"]) == (p["diff"], p["lo"], p["hi"])  # the seed-only interval: the plain runs'
+    assert m["lo_drawn"] < m["hi_drawn"] and (m["lo_drawn"], m["hi_drawn"]) != (m["lo"], m["hi"])
+    assert "lo_drawn" not in p
+    assert res.explanations["single_customer"][-1].startswith("Across what we do not know")
+    rows = tables.headline_rows(res.summary, ["baseline", "single_customer"], {})
+    assert "drawn: " in rows[0]["single_customer"]

@@ -74,6 +74,10 @@ def layout() -> html.Div:
                           value=[], inputStyle={"marginRight": "0.4em"}),
         ]),
         html.Details([html.Summary("Lever settings"), *lever_blocks]),
+        dcc.Checklist(id="uncertainty", options=[{
+            "label": "Also run each seed under drawn assumptions (calibration/uncertainty.yaml): shows which results "
+                     "rest on what we do not know; twice the runs", "value": "drawn"}],
+            value=[], inputStyle={"marginRight": "0.4em"}),
         html.Label("Or a bundled scenario as well", htmlFor="bundled"),
         dcc.Dropdown(id="bundled", multi=True, options=[{"label": title(load_scenario(n)), "value": n}
                                                         for n in ("gm_pathfinder", "se_pathfinder", "all")]),

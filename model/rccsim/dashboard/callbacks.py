@@ -48,7 +48,8 @@ def scenarios_from_form(levers: list[str], values: dict, bundled: list[str] | No
     return out
 
 
-def request_from_form(region, las, start, years, seeds, levers, values, bundled, upload_key) -> StudyRequest:
+def request_from_form(region, las, start, years, seeds, levers, values, bundled, upload_key,
+                      drawn: bool = False) -> StudyRequest:
     """The study a user asked for, or one line saying what is wrong (as the command line says it)."""
     if region == "custom":
         if not las:
@@ -64,7 +65,7 @@ def request_from_form(region, las, start, years, seeds, levers, values, bundled,
         raise InputError("tick at least one lever (or a bundled scenario) to compare with today's arrangements")
     pop = _UPLOADS.get(upload_key) if upload_key else None
     return StudyRequest(region=region, scenarios=scen, seeds=list(range(1, int(seeds) + 1)), years=int(years),
-                        start_year=int(start), start_population=pop)
+                        start_year=int(start), start_population=pop, uncertainty=bool(drawn))
 
 
 def read_upload(contents: list[str], names: list[str], start_year: int):
@@ -174,20 +175,21 @@ def register(app, queue: JobQueue, url: str | None) -> None:
     @app.callback(Output("job", "data"), Output("status", "children"), Output("tick", "disabled"),
                   Input("run", "n_clicks"), State("region", "value"), State("las", "value"), State("start", "value"),
                   State("years", "value"), State("seeds", "value"), State("levers", "value"), State("bundled", "value"),
-                  State("shown", "data"),
+                  State("shown", "data"), State("uncertainty", "value"),
                   *[State(f"set-{c.key}-{n}", "value") for c in LEVERS for n in SETTINGS[c.key].model_fields],
                   prevent_initial_call=True)
-    def run(_, region, las, start, years, seeds, levers, bundled, shown, *settings):
+    def run(_, region, las, start, years, seeds, levers, bundled, shown, drawn, *settings):
         ids = [f"set-{c.key}-{n}" for c in LEVERS for n in SETTINGS[c.key].model_fields]
         try:
             req = request_from_form(region, las, start, years, seeds, levers, dict(zip(ids, settings)), bundled,
-                                    (shown or {}).get("upload"))
+                                    (shown or {}).get("upload"), drawn="drawn" in (drawn or []))
         except InputError as exc:
             return no_update, f"Not run: {exc}", True
         job = queue.submit(req)
         ahead = queue.queued_before(job.id)
         wait = f" ({ahead} stud{'ies' if ahead != 1 else 'y'} ahead in the queue)" if ahead else ""
-        return {"id": job.id}, f"Queued: {len(req.scenarios)} scenarios x {len(req.seeds)} seeds{wait}", False
+        twice = " x 2 (as set and under drawn assumptions)" if req.uncertainty else ""
+        return {"id": job.id}, f"Queued: {len(req.scenarios)} scenarios x {len(req.seeds)} seeds{twice}{wait}", False
 
     @app.callback(Output("status", "children", allow_duplicate=True), Input("cancel", "n_clicks"), State("job", "data"),
                   prevent_initial_call=True)

@@ -37,7 +37,7 @@ class JobQueue:
 
     def submit(self, request: StudyRequest) -> Job:
         job = Job(id=uuid.uuid4().hex[:12], request=request,
-                  total=len(request.seeds) * len(request.scenarios))
+                  total=request.total_runs)
         with self._lock:
             self.jobs[job.id] = job
             self._order.append(job.id)

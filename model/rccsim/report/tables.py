@@ -38,8 +38,13 @@ def headline_rows(summary: dict, scenarios: list[str], names: dict[str, str]) ->
             m = summary[s]["metrics"][key]
             cell = level(m["mean"], kind, count)
             if s != "baseline":
-                cell += ": difference withheld (fewer than 5 children)" if withheld(summary, s, key, count) \
-                    else f" ({difference(m, kind)})"
+                if withheld(summary, s, key, count):
+                    cell += ": difference withheld (fewer than 5 children)"
+                else:
+                    cell += f" ({difference(m, kind)}"
+                    if "lo_drawn" in m:  # and across the drawn assumptions
+                        cell += "; drawn: " + difference({"diff": m["diff_drawn"], "lo": m["lo_drawn"], "hi": m["hi_drawn"]}, kind)
+                    cell += ")"
             row[names.get(s, s)] = cell
         rows.append(row)
     return rows

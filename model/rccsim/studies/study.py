@@ -18,7 +18,8 @@ import pandas as pd
 
 from rccsim.base.version import code_version
 from rccsim.sim.scenario import Scenario
-from rccsim.studies.compare import explain, record_of, summarise
+from rccsim.studies import uncertainty
+from rccsim.studies.compare import HEADLINE, add_drawn, explain, explain_drawn, record_of, summarise
 from rccsim.studies.harness import RunSpec, run_group
 
 SERIES = ("children_in_care_end", "cost_total_gbp", "cost_per_child_week_gbp", "mean_distance_miles",
@@ -38,6 +39,12 @@ class StudyRequest:
     start_year: int = 2024
     start_population: object = None  # an uploaded SSDA903 return, in memory
     label: str = ""
+    #: also run each seed under a draw of the assumptions (calibration/uncertainty.yaml): twice the runs
+    uncertainty: bool = False
+
+    @property
+    def total_runs(self) -> int:
+        return len(self.seeds) * len(self.scenarios) * (2 if self.uncertainty else 1)
 
 
 @dataclass
@@ -54,11 +61,13 @@ class StudyResult:
 
 
 def _run_seed(job: tuple) -> list[dict]:
-    """Worker: one seed's scenarios; what the study keeps of each run (aggregates only)."""
-    specs = job
+    """Worker: one seed's scenarios (as set, or under drawn assumptions); what the study keeps of each
+    run (aggregates only)."""
+    specs, drawn = job
     out = []
     for run in run_group(specs):
         rec = record_of(run)
+        rec["drawn"] = drawn
         res = run.result
         rec["series"] = [{"year": y["year"], **{k: y[k] for k in SERIES}} for y in res.by_year]
         rec["by_la"] = {code: {k: v[k] for k in LA_METRICS} for code, v in res.metrics["by_la"].items()}
@@ -70,8 +79,14 @@ def _run_seed(job: tuple) -> list[dict]:
 def run_study(req: StudyRequest, progress=None, cancelled=lambda: False, processes: int | None = None) -> StudyResult | None:
     """Run a comparison; ``progress(done, total)`` after each seed; None if cancelled."""
     names = [s.name for s in req.scenarios]
-    jobs = [[RunSpec(region=req.region, scenario=s, years=req.years, seed=seed, start_year=req.start_year,
-                     start_population=req.start_population) for s in req.scenarios] for seed in req.seeds]
+    jobs = [([RunSpec(region=req.region, scenario=s, years=req.years, seed=seed, start_year=req.start_year,
+                      start_population=req.start_population) for s in req.scenarios], False) for seed in req.seeds]
+    items = uncertainty.load_uncertainty() if req.uncertainty else []
+    draws = {seed: uncertainty.draw(items, seed) for seed in req.seeds} if items else {}
+    if draws:  # each seed again, every scenario under that seed's draw (common across scenarios)
+        jobs += [([RunSpec(region=req.region, scenario=uncertainty.apply(s, draws[seed]), years=req.years, seed=seed,
+                           start_year=req.start_year, start_population=req.start_population, variant="drawn")
+                   for s in req.scenarios], True) for seed in req.seeds]
     total = len(jobs) * len(names)
     records: list[dict] = []
     processes = max(1, min(processes or (os.cpu_count() or 1), len(jobs)))
@@ -94,9 +109,16 @@ def run_study(req: StudyRequest, progress=None, cancelled=lambda: False, process
     finally:
         pool.terminate()
         pool.join()
-    records.sort(key=lambda r: (names.index(r["scenario"]), req.seeds.index(r["seed"])))
+    records.sort(key=lambda r: (r["drawn"], names.index(r["scenario"]), req.seeds.index(r["seed"])))
+    drawn = [r for r in records if r["drawn"]]
+    records = [r for r in records if not r["drawn"]]
     summary = summarise(records, names, req.seeds)
     explanations = {s: explain(records, s, summary) for s in names}
+    if drawn:
+        acting = {s.name: uncertainty.used(items, s) for s in req.scenarios}
+        add_drawn(summary, uncertainty.summarise_drawn(drawn, names, req.seeds, [k for k, *_ in HEADLINE], draws, acting))
+        for s in names[1:]:
+            explanations[s].append(explain_drawn(summary, s, len(acting[s]), len(req.seeds)))
     series = pd.DataFrame([{"scenario": r["scenario"], "seed": r["seed"], "year": y["year"], "metric": k, "value": y[k]}
                            for r in records for y in r["series"] for k in SERIES])
     by_la = pd.DataFrame([{"scenario": r["scenario"], "seed": r["seed"], "la_code": code, "metric": k, "value": v}
@@ -106,7 +128,7 @@ def run_study(req: StudyRequest, progress=None, cancelled=lambda: False, process
             "scenarios": names, "code_version": code_version(), "scenario_hashes": hashes,
             "parameter_hashes": {r["scenario"]: r["parameter_hash"] for r in records},
             "finished": time.strftime("%Y-%m-%d %H:%M", time.gmtime()) + " UTC",
-            "from_ssda903": req.start_population is not None}
+            "from_ssda903": req.start_population is not None, "drawn": bool(drawn)}
     for r in records:  # keep what the summaries and explanations read; drop the rest
         r.pop("series", None)
         r.pop("by_la", None)
