@@ -317,6 +317,16 @@ def test_the_panel_admits_in_its_order():
     members[[i for i in range(market.n_la) if i != la]] = True  # the option's LA outside the region
     admit, _ = market.panel(ids, cand, dist, score, cand == regional, pen)
     assert admit[1]
+    # a bed that is no nearer than the market's far option, or far across the region from a nearby
+    # option outside it, is no gain: refused (the urgent child and the one with no option still come)
+    members[:] = True
+    dist[:, 0] = 40.0
+    admit, _ = market.panel(ids, cand, dist, score, cand == regional, pen)
+    assert admit.tolist() == [True, False, False, False, True]
+    members[:] = False
+    members[[i for i in range(market.n_la) if i != la]] = True
+    admit, _ = market.panel(ids, cand, dist, score, cand == regional, pen)
+    assert not admit[1]
 
 
 def test_members_pay_the_recharge_and_the_run_counts_it_once(baseline):

@@ -673,9 +673,10 @@ class Market:
         In order: children in emergency or unregistered settings (urgent) whose care plan is
         residential, or who have no other option in England; then children whose care plan is
         residential and whose best other option in this search (by the buyer's own ranking, among
-        places that could take them) is a children's home more than 20 miles from home or outside
-        the RCC's members, or who have no other option in England (``last``: the search beyond the
-        neighbourhood; nearby, no option yet is not a reason). A child whose best other option is
+        places that could take them) is a children's home more than 20 miles from home and further
+        than the RCC's nearest bed, or outside the RCC's members with an RCC bed within 20 miles, or
+        who have no other option in England (``last``: the search beyond the neighbourhood; nearby,
+        no option yet is not a reason). A child whose best other option is
         a foster placement or supported accommodation is not admitted: the bed is for children the
         market fails, not for children it serves.
         """
@@ -693,9 +694,13 @@ class Market:
         none = ~np.isfinite(alt[r, j]) if alt.shape[1] else np.ones(n, dtype=bool)
         best = cand[r, j]
         home = np.isin(self.pool_type[best], (PoolType.LA_HOME, PoolType.IND_HOME))
-        far = (dist[r, j] > 20.0) | ~self.policy.members[self.pool_area[best]]
+        # the RCC's nearest bed that could take the child: it must serve the child better than the
+        # market would, nearer than a far option, or within 20 miles where the option lies outside
+        # the members (a bed across the region is no gain on a home as far away)
+        rcc = np.where(regional & np.isfinite(score), dist, np.inf).min(axis=1) if alt.shape[1] else np.full(n, np.inf)
+        better = ((dist[r, j] > 20.0) & (rcc < dist[r, j])) | (~self.policy.members[self.pool_area[best]] & (rcc <= 20.0))
         no_other = none & last
-        admit = (residential & (urgent | no_other | (~none & home & far))) | (urgent & no_other)
+        admit = (residential & (urgent | no_other | (~none & home & better))) | (urgent & no_other)
         return admit, urgent
 
     def _assign(self, ids, prow, pcol, pool, quote, need, score, initial=False):
