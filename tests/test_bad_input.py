@@ -309,5 +309,5 @@ def test_report_escapes_a_hostile_scenario_read_from_its_file(tmp_path, monkeypa
     # the provenance line: the number of runs and when, not a printed table
     import re
 
-    assert re.search(r"<b>Runs:</b> 4, run between \d{4}-\d\d-\d\dT[\d:]+\+00:00 and \d{4}-", text)
+    assert re.search(r"<b>Runs:</b> 4 as set, and as many again under drawn assumptions, run between \d{4}-\d\d-\d\dT[\d:]+\+00:00 and \d{4}-", text)
     assert "scenario_hash" not in text and "parameter_hash" not in text

@@ -796,7 +796,9 @@ class Market:
             if matched:
                 mix[best] += 1
             if solo and is_home_s[best]:
-                extra = int(counted[best])  # the home's other free places, held back and paid for
+                # the home's other places, held back and paid for: the free ones, and those standing
+                # empty for want of staff (held, they do not come back when the staff do)
+                extra = int(counted[best]) + int(u.unstaffed[best])
                 counted[best] = 0
                 if extra > 0:
                     held.append((best, extra))
@@ -811,7 +813,8 @@ class Market:
             hx = np.array([h[1] for h in held], dtype=np.int64)
             u.solo_held[hu] += hx
             u.unavailable_base[hu] += hx
-            u.unavailable[hu] += hx
+            u.unstaffed[hu] = 0
+            u.unavailable[hu] = u.unavailable_base[hu]
             self.touch(hu)
         return placed_rows, placed_units, placed_price
 
