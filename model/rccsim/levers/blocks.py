@@ -166,10 +166,11 @@ class BlockBook(Lever):
             self.end[gone] = day  # held, and paid for, until the home is let go today
             c = model.children
             n = c.n
+            # the children in the homes let go, found in one pass over the children
+            kids = np.flatnonzero(c.in_care[:n] & np.isin(c.unit[:n], self.units[gone]))
             for row in gone.tolist():
                 h = int(self.units[row])
-                kids = np.flatnonzero(c.in_care[:n] & (c.unit[:n] == h))
-                self.staying.append((h, float(self.fee[row] / max(int(u.places[h]), 1)), kids))
+                self.staying.append((h, float(self.fee[row] / max(int(u.places[h]), 1)), kids[c.unit[kids] == h]))
             market.release_regional(self.units[gone])
         if not agree.all():  # a home closed or let go: the lever that wants its beds held contracts others
             for lever, (beds, discount, term) in self.wanted.items():

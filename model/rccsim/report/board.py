@@ -336,8 +336,7 @@ def headline_tables(summary: dict, scenarios: list[str], titles: dict) -> list[d
                     else:
                         cell["diff"] = tables.difference(m, kind)
                         cell["sig"] = tables.significant(m)
-                        if "lo_drawn" in m:  # across the drawn assumptions (rccsim.studies.uncertainty)
-                            cell["drawn"] = tables.difference({"diff": m["diff_drawn"], "lo": m["lo_drawn"], "hi": m["hi_drawn"]}, kind)
+                        cell["drawn"] = tables.drawn_difference(m, kind)  # across the drawn assumptions
                 cells.append(cell)
             body.append({"scenario": titles.get(s, s), "baseline": s == "baseline", "cells": cells})
         out.append({"theme": theme, "columns": [(spec[k][0], tables.UNITS[spec[k][1]].replace(" (differences in points)", ""))

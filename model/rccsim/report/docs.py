@@ -29,7 +29,7 @@ from rccsim.base.errors import InputError
 from rccsim.base.files import write_text_atomic
 from rccsim.base.paths import calibration_dir, checkout_root
 from rccsim.base.version import code_version
-from rccsim.sim.formats import difference
+from rccsim.sim.formats import difference, drawn_difference
 
 ROLES = (
     ("fit", "Fitted targets", "The figures the unknown parameters were fitted to."),
@@ -168,8 +168,8 @@ def lever_results_page(folder: Path) -> str:
             for key, _, kind in LEVER_METRICS:
                 m = sc["metrics"][key]
                 cell = difference(m, kind)
-                if "lo_drawn" in m:
-                    cell += "<br>drawn: " + difference({"diff": m["diff_drawn"], "lo": m["lo_drawn"], "hi": m["hi_drawn"]}, kind)
+                if (drawn := drawn_difference(m, kind)) is not None:
+                    cell += f"<br>drawn: {drawn}"
                 cells.append(cell)
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
         lines += ["", "Why each option differs (from the runs' records):", ""]

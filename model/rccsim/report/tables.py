@@ -7,7 +7,16 @@ first), the findings sentences and each scenario's plain name.
 from __future__ import annotations
 
 from rccsim.sim.describe import title
-from rccsim.sim.formats import HEADLINE, SMALL, UNITS, difference, level, significant, withheld  # noqa: F401
+from rccsim.sim.formats import (  # noqa: F401
+    HEADLINE,
+    SMALL,
+    UNITS,
+    difference,
+    drawn_difference,
+    level,
+    significant,
+    withheld,
+)
 from rccsim.sim.scenario import load_scenario
 
 
@@ -42,8 +51,8 @@ def headline_rows(summary: dict, scenarios: list[str], names: dict[str, str]) ->
                     cell += ": difference withheld (fewer than 5 children)"
                 else:
                     cell += f" ({difference(m, kind)}"
-                    if "lo_drawn" in m:  # and across the drawn assumptions
-                        cell += "; drawn: " + difference({"diff": m["diff_drawn"], "lo": m["lo_drawn"], "hi": m["hi_drawn"]}, kind)
+                    if (drawn := drawn_difference(m, kind)) is not None:  # and across the drawn assumptions
+                        cell += f"; drawn: {drawn}"
                     cell += ")"
             row[names.get(s, s)] = cell
         rows.append(row)
@@ -68,8 +77,8 @@ def option_rows(summary: dict, scenarios: list[str], names: dict[str, str], keys
                     cell += "\nwithheld (<5 children)"
                 else:
                     cell += f"\n{difference(m, kind)}"
-                    if "lo_drawn" in m:
-                        cell += "\ndrawn: " + difference({"diff": m["diff_drawn"], "lo": m["lo_drawn"], "hi": m["hi_drawn"]}, kind)
+                    if (drawn := drawn_difference(m, kind)) is not None:
+                        cell += f"\ndrawn: {drawn}"
             row[f"{label} ({unit})" if unit and unit != "£" else label] = cell
         rows.append(row)
     return rows

@@ -87,6 +87,14 @@ def difference(m: dict, kind: str) -> str:
     return f"{_signed(d, k)} [{_signed(lo, k)}, {_signed(hi, k)}]"
 
 
+def drawn_difference(m: dict, kind: str) -> str | None:
+    """The difference under drawn assumptions, as :func:`difference` says it, or None where the
+    comparison drew none."""
+    if "lo_drawn" not in m:
+        return None
+    return difference({"diff": m["diff_drawn"], "lo": m["lo_drawn"], "hi": m["hi_drawn"]}, kind)
+
+
 def significant(m: dict) -> bool:
     return m["lo"] > 0 or m["hi"] < 0
 

@@ -158,7 +158,7 @@ def explain_drawn(summary: dict, scenario: str, n_assumptions: int, n_seeds: int
     parts = []
     for key in ("cost_total_gbp", "share_residential_over_20_miles", "children_unregistered_4w", "share_over_20_miles"):
         d = m[key]
-        txt = formats.difference({"diff": d["diff_drawn"], "lo": d["lo_drawn"], "hi": d["hi_drawn"]}, kinds[key])
+        txt = formats.drawn_difference(d, kinds[key])
         top = drivers.get(key, [])
         if top and top[0]["p"] < 0.05:  # a driver only where chance alone would seldom give one
             txt += f", moved most by {top[0]['name']} (rank correlation {top[0]['rho']:+.2f})"
