@@ -1,7 +1,7 @@
 """Write the England index of background demand (calibration/data/derived/background_index.csv).
 
 A regional run stands in for other LAs' children with a background (rccsim/core/background.py) whose
-demand, in each unit type (agency foster care, children's homes, supported accommodation) and
+demand, in each unit type (agency foster care, children's homes, supported accommodation), need level and
 region, follows what an all-England baseline run gives: the children placed in those independent
 places at the end of each run year, relative to the start, averaged over seeds. This script runs
 those England baselines with the installed parameters, for the start years regional runs use
@@ -24,22 +24,69 @@ import numpy as np
 from rccsim.base.codes import UnitType
 from rccsim.base.paths import data_dir
 from rccsim.base.version import code_version
-from rccsim.core.background import INDEX_FILE
+from rccsim.core.background import INDEX_FILE, OWN_INDEX_FILE, START_FILE, outsiders_by_unit_type
 from rccsim.inputs.params import ParamSet
 
 RUNS = {2022: 12, 2024: 10}  # start year: years (both to 2034)
 MIN_CHILDREN = 20  # a group with fewer at the start takes its unit type's national index
 
 
-def _counts(job: tuple[int, int, int]) -> np.ndarray:
+def named_regions() -> list[str]:
+    """The regions whose own LAs' background gets an index of its own: the pathfinders, their
+    members and the English regions (labels as ``Geography.resolve_region`` gives them)."""
+    from rccsim.inputs.geography import PATHFINDERS, load_geography
+
+    geo = load_geography()
+    return [*PATHFINDERS, *(f"{k} members" for k in PATHFINDERS), *geo.region_names]
+
+
+def _counts(job: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
     from rccsim.sim.simulation import Simulation
 
     start, years, seed = job
     m = Simulation(region="england", years=years, seed=seed, start_year=start).model
-    rows = [m.background.occupied_by_group()]
+    masks = []
+    for name in named_regions():
+        mask = np.zeros(m.geo.n, dtype=bool)
+        mask[m.geo.resolve_region(name).la_index] = True
+        masks.append(mask)
+
+    def outsiders():
+        return np.array([outsiders_by_unit_type(m, mask) for mask in masks])  # (regions, 3)
+
+    u, bg = m.units, m.background
+
+    def cells_now() -> np.ndarray:
+        """By unit type * 3 + need level of the independent units: places available, children
+        placed, the prices they pay and their pools' list prices."""
+        ids = bg._eligible()
+        cell = bg.cell(ids)
+        out = [np.bincount(cell, weights=(u.places[ids] - u.unavailable[ids]).astype(float), minlength=9)[:9],
+               np.bincount(cell, weights=u.occupied[ids].astype(float), minlength=9)[:9]]
+        c = m.children
+        placed = np.flatnonzero(c.in_care[: c.n] & (c.unit[: c.n] >= 0))
+        unit = c.unit[placed]
+        eligible = np.zeros(u.n, dtype=bool)
+        eligible[ids] = True
+        sel = eligible[unit]
+        cells = bg.cell(unit[sel])
+        out.append(np.bincount(cells, weights=c.price[placed[sel]], minlength=9)[:9])
+        out.append(np.bincount(cells, weights=m.market.list_price[u.pool[unit[sel]]], minlength=9)[:9])
+        return np.array(out)
+
+    rows, own, market = [bg.occupied_by_group()], [outsiders()], [cells_now()]
+    snapshot = m.recorder.snapshot
+
+    def snapshot_and_count(*a, **k):
+        snapshot(*a, **k)
+        own.append(outsiders())
+        market.append(cells_now())
+
+    m.recorder.snapshot = snapshot_and_count
     m.run()
     rows += [np.asarray(s["independent_by_group"], dtype=float) for s in m.recorder.snapshots]
-    return np.array(rows)  # (years + 1, N_GROUPS)
+    # (years + 1, N_GROUPS), (years + 1, regions, 9), (years + 1, 4, 9)
+    return np.array(rows), np.array(own), np.array(market)
 
 
 def main() -> None:
@@ -54,28 +101,66 @@ def main() -> None:
     from rccsim.inputs.geography import load_geography
 
     regions = load_geography().las.region_name.astype("category").cat.categories
-    lines = []
+    lines, own_lines, start_lines = [], [], []
+    names = named_regions()
+    cells = [(utype, need) for utype in (UnitType.FOSTER, UnitType.HOME, UnitType.SUPPORTED) for need in range(3)]
     for start, years in RUNS.items():
-        counts = np.mean([r for (s, _, _), r in zip(jobs, results) if s == start], axis=0)
-        for utype in (UnitType.FOSTER, UnitType.HOME, UnitType.SUPPORTED):
-            cols = utype * 100 + np.arange(len(regions))
+        mine = [r for (s, _, _), r in zip(jobs, results) if s == start]
+        occ = np.sum([r[2] for r in mine], axis=0)  # (years + 1, 4, 9), summed over seeds
+        own = np.mean([r[1] for r in mine], axis=0)
+        counts = np.mean([r[0] for r in mine], axis=0)
+        for utype, need in cells:
+            c = utype * 3 + need
+            if occ[0, 0, c] > 0:
+                for year in range(years + 1):
+                    o = occ[year, :, c]
+                    start_lines.append(f"{start},{year},{utype},{need},{o[1] / max(o[0], 1.0):.4f},{o[0] / len(mine):.1f},"
+                                       f"{o[2] / o[3] if o[3] > 0 else 1.0:.4f}")
+            for r, name in enumerate(names):
+                col = own[:, r, c]
+                idx = col / col[0] if col[0] >= MIN_CHILDREN else np.ones_like(col)
+                for year in range(years + 1):
+                    own_lines.append(f'{start},{year},"{name}",{utype},{need},{idx[year]:.4f},{col[year]:.1f}')
+            cols = c * 100 + np.arange(len(regions))
             national = counts[:, cols].sum(axis=1) / max(counts[0, cols].sum(), 1.0)
             for r, col in enumerate(cols):
                 base = counts[0, col]
                 idx = counts[:, col] / base if base >= MIN_CHILDREN else national
                 for year in range(years + 1):
-                    lines.append(f"{start},{year},{utype},{r},{regions[r]},{idx[year]:.4f},{counts[year, col]:.1f}")
+                    lines.append(f"{start},{year},{utype},{need},{r},{regions[r]},{idx[year]:.4f},{counts[year, col]:.1f}")
     path = data_dir() / "derived" / INDEX_FILE
     header = [
-        "# England index of background demand: children in independent places of each unit type and region,",
+        "# England index of background demand: children in independent places of each unit type, need level and region,",
         "# all-England baseline runs, end of each run year over the start (mean of seeds); rccsim/core/background.py",
         f"# parameter_hash: {ParamSet.defaults().digest()}",
         f"# code_version: {code_version()}; seeds: {args.seeds}; written {dt.date.today().isoformat()}",
         "# by: python experiments/scripts/background_index.py",
-        "start_year,year,unit_type,region_code,region,index,children",
+        "start_year,year,unit_type,need,region_code,region,index,children",
     ]
     path.write_text("\n".join(header + lines) + "\n")
     print(f"wrote {path} ({len(lines)} rows)")
+    own_path = data_dir() / "derived" / OWN_INDEX_FILE
+    own_header = [
+        "# Index of other LAs' demand for a named region's independent places: children of LAs outside the",
+        "# region placed in independent places located in it, all-England baseline runs, end of each run year",
+        "# over the start (mean of seeds; 1 where fewer than 20 at the start); rccsim/core/background.py",
+        *header[2:5],
+        "start_year,year,run_region,unit_type,need,index,children",
+    ]
+    own_path.write_text("\n".join(own_header + own_lines) + "\n")
+    print(f"wrote {own_path} ({len(own_lines)} rows)")
+    start_path = data_dir() / "derived" / START_FILE
+    start_header = [
+        "# England's independent places in all-England baseline runs at the start and each run year end, by unit type",
+        "# and highest need level of the unit: occupancy (children placed over places available; a regional run's",
+        "# background is seeded at year 0's), places, and the price the children there paid over their pool's list",
+        "# price (their needs, scarcity markups and negotiation): what a background child pays on the day",
+        "# (rccsim/core/background.py, rccsim/core/providers.py unit_income)",
+        *header[2:5],
+        "start_year,year,unit_type,need,occupancy,places,price_over_list",
+    ]
+    start_path.write_text("\n".join(start_header + start_lines) + "\n")
+    print(f"wrote {start_path} ({len(start_lines)} rows)")
 
 
 if __name__ == "__main__":

@@ -2,25 +2,36 @@
 
 A regional run simulates only its member LAs' children, but the region's children compete for
 places with children from the rest of England. Those other children are not simulated one by
-one: at the start, independent places the region's children left free are filled at the national
-occupancy rate (``seed_occupancy``: each available place is taken with that chance), and the number so placed in each (unit type, region) becomes
-that group's background demand. Every four weeks (``churn``; four weeks rather than one: the churn
+one: at the start, independent places the region's children left free are filled at England's
+occupancy at the start, need level by need level (``seed_occupancy``: each available place is
+taken with that chance; ``calibration/data/derived/background_start.csv``, from the all-England
+runs below, or ``background.occupancy_by_unit_type`` without it), and the number so placed in each
+(unit type, need level, region) group becomes that group's background demand. Need levels are
+groups of their own because the shortage is in them: in an all-England run from 2024 homes for the
+highest needs start full and stay over 90% full, while homes for standard needs start under two
+thirds full and close; a background that filled every level alike left the region's children with
+intensive needs the free places England's own children would have taken. Every four weeks (``churn``; four weeks rather than one: the churn
 touches every independent unit in England, and background stays last months to years) each
 background child leaves with the chance that a placement of that type ends in four weeks, and new
-background children arrive in the same region and type until the group is back at its demand,
-taking free places at random. The units in the run's own LAs are groups of their own: other
-LAs' demand for them stays at its start level (they do not take the homes that open for the
-region's children, nor are they crowded out of the region's homes by homes closing elsewhere in
-its region). Children whose home closed, or whose home the RCC took over, are
+background children arrive in the same group until it is back at its demand,
+taking free places at random. Children whose home closed, or whose home the RCC took over, are
 replaced the same way; arrivals that find no free place wait for the next churn rather than being
-lost. The demand each group is refilled to follows the rest of England: it is the start demand times
+lost.
+
+The demand each group is refilled to follows the rest of England: it is the start demand times
 the group's **England index** for the day, the children that an all-England baseline run from the
-same start year placed in that unit type and region, relative to its start (mean of two seeds,
-interpolated between year ends; ``calibration/data/derived/background_index.csv``, written by
-``python experiments/scripts/background_index.py`` and checked by a test against the installed
-parameters). Without the index (a start year it does not cover, or a day past its end: the
-nearest is used), demand is held at its last level. The background competes for the same free
-places the region's children search.
+same start year placed in that unit type, need level and region, relative to its start (mean of
+two seeds, interpolated between year ends; ``calibration/data/derived/background_index.csv``,
+written by ``python experiments/scripts/background_index.py`` and checked by a test against the
+installed parameters). The units in the run's own LAs are groups of their own, and where the run
+is a named region (GM, SE, their members, an English region) they follow an index of their own:
+the children of LAs outside the region whom the same England runs placed in its independent
+places (``background_own_index.csv``). That demand is not the wider region's: in England runs from
+2024 other LAs' children in GM's homes nearly treble in ten years, as homes open where property is
+cheap and children from short areas are placed there. A run of other LAs (a list of codes) uses
+its region's index for them. Without an index (a start year it does not cover, or a day past its
+end: the nearest is used), demand is held at its last level. The background competes for the same
+free places the region's children search.
 
 In an all-England run every LA is simulated and there is no background.
 """
@@ -34,8 +45,15 @@ from rccsim.base.paths import data_dir
 from rccsim.base.tables import weighted_bincount
 
 CHURN_DAYS = 28
-N_GROUPS = 400  # group key: unit type * 100 + region code (+ 50 in the run's own LAs)
+N_GROUPS = 900  # group key: (unit type * 3 + need level) * 100 + region code (+ 50 in the run's own LAs)
 INDEX_FILE = "background_index.csv"
+OWN_INDEX_FILE = "background_own_index.csv"
+START_FILE = "background_start.csv"
+
+
+def _nearest_start(df, start_year: int):
+    starts = np.unique(df.start_year.to_numpy())
+    return df[df.start_year == int(starts[np.argmin(np.abs(starts - start_year))])]
 
 
 def load_index(start_year: int) -> np.ndarray | None:
@@ -44,17 +62,68 @@ def load_index(start_year: int) -> np.ndarray | None:
     ``k``; None without the file."""
     import pandas as pd
 
-
     path = data_dir() / "derived" / INDEX_FILE
     if not path.is_file():
         return None
-    df = pd.read_csv(path, comment="#")
-    starts = np.unique(df.start_year.to_numpy())
-    start = int(starts[np.argmin(np.abs(starts - start_year))])
-    df = df[df.start_year == start]
+    df = _nearest_start(pd.read_csv(path, comment="#"), start_year)
     out = np.ones((int(df.year.max()) + 1, N_GROUPS))
-    out[df.year.to_numpy(), df.unit_type.to_numpy() * 100 + df.region_code.to_numpy()] = df["index"].to_numpy()
+    key = (df.unit_type.to_numpy() * 3 + df.need.to_numpy()) * 100 + df.region_code.to_numpy()
+    out[df.year.to_numpy(), key] = df["index"].to_numpy()
     return out
+
+
+def load_start_occupancy(start_year: int) -> np.ndarray | None:
+    """England's independent places in the same England runs, by run year end (row ``k``): their
+    occupancy (``[k, 0]``) and the price children there paid over list (``[k, 1]``), by unit type
+    and need level (column ``unit type * 3 + need``); NaN where the runs had none; None without
+    the file."""
+    import pandas as pd
+
+    path = data_dir() / "derived" / START_FILE
+    if not path.is_file():
+        return None
+    df = _nearest_start(pd.read_csv(path, comment="#"), start_year)
+    out = np.full((int(df.year.max()) + 1, 2, 9), np.nan)
+    cell = df.unit_type.to_numpy() * 3 + df.need.to_numpy()
+    out[df.year.to_numpy(), 0, cell] = df.occupancy.to_numpy()
+    out[df.year.to_numpy(), 1, cell] = df.price_over_list.to_numpy()
+    return out
+
+
+def load_own_index(start_year: int, region: str) -> np.ndarray | None:
+    """The index of other LAs' demand for the independent places in the run's own LAs, for runs of
+    ``region`` (a named region's label) from ``start_year`` (the nearest start year the file has): an
+    array (years + 1, 9), column ``unit type * 3 + need``, row ``k`` at the end of run year ``k``;
+    None without a row."""
+    import pandas as pd
+
+    path = data_dir() / "derived" / OWN_INDEX_FILE
+    if not path.is_file():
+        return None
+    df = pd.read_csv(path, comment="#")
+    df = df[df.run_region == region]
+    if df.empty:
+        return None
+    df = _nearest_start(df, start_year)
+    out = np.ones((int(df.year.max()) + 1, 9))
+    out[df.year.to_numpy(), df.unit_type.to_numpy() * 3 + df.need.to_numpy()] = df["index"].to_numpy()
+    return out
+
+
+def outsiders_by_unit_type(model, inside: np.ndarray) -> np.ndarray:
+    """Children of LAs outside ``inside`` (a boolean mask of LAs) placed in the independent places
+    (those a background fills) located inside, by unit type and need level (``unit type * 3 +
+    need``): what the own index counts in an all-England run."""
+    c, u = model.children, model.units
+    ids = np.flatnonzero(c.in_care[: c.n] & (c.unit[: c.n] >= 0))
+    ids = ids[~inside[c.la[ids]]]
+    unit = c.unit[ids]
+    eligible = np.zeros(u.n, dtype=bool)
+    eligible[model.background._eligible()] = True
+    keep = eligible[unit] & inside[np.maximum(u.la[unit], 0)]
+    kept = unit[keep]
+    cell = u.utype[kept].astype(np.int64) * 3 + u.max_need[kept].astype(np.int64)
+    return np.bincount(cell, minlength=9)[:9].astype(float)
 
 
 class Background:
@@ -63,6 +132,11 @@ class Background:
         self.region_code = model.geo.las.region_name.astype("category").cat.codes.to_numpy().astype(np.int64)
         self.demand = np.zeros(N_GROUPS, dtype=np.int64)  # background children wanted per group at the start
         self.index = None  # the England index (load_index), read when the background is seeded
+        self.own_index = None  # other LAs' demand for the run's own places (load_own_index)
+        # what a background child pays over the local list price, by run year end and unit type * 3
+        # + need level of the unit: England runs' (load_start_occupancy), or
+        # background.price_over_list_by_unit_type without them
+        self.prices = np.repeat(np.asarray(model.p.background.price_over_list_by_unit_type, float), 3)[None, :]
 
     def _eligible(self) -> np.ndarray:
         """Units other LAs' children can fill: independent provision and supported accommodation."""
@@ -73,11 +147,12 @@ class Background:
         return np.flatnonzero(u.open[:n] & independent & ~u.kinship[:n] & (u.regional[:n] == 0))
 
     def seed_occupancy(self, simulated: np.ndarray) -> None:
-        """Fill independent places at the national occupancy; the number placed becomes demand.
+        """Fill independent places at England's occupancy at the start, by unit type and need level;
+        the number placed becomes demand.
 
         Units in the run's own LAs form groups of their own (``simulated``): other LAs' demand for
-        the region's places stays at what it was at the start, and does not flow into the homes
-        that open there for the region's own children.
+        the region's places follows the region's own index (other LAs' children placed there in
+        the England runs), not the wider region's.
         """
         self.region_code = np.where(simulated, self.region_code + 50, self.region_code)
         p = self.model.p.background
@@ -85,6 +160,14 @@ class Background:
         rng = self.model.streams["background"]
         ids = self._eligible()
         target = np.asarray(p.occupancy_by_unit_type)[u.utype[ids]]
+        start = load_start_occupancy(self.model.start_year)
+        if start is not None:
+            # England's start, need level by need level: its highest-need homes are full while its
+            # homes for standard needs have room, and the background fills them so
+            cell = start[0, 0, self.cell(ids)]
+            target = np.where(np.isnan(cell), target, cell)
+            by_type = np.repeat(np.asarray(p.price_over_list_by_unit_type, float), 3)
+            self.prices = np.where(np.isnan(start[:, 1]), by_type, start[:, 1])
         avail = np.maximum(u.places[ids] - u.unavailable[ids], 0)
         # each available place is filled with the target chance (so homes differ, as in an England
         # run's start); the region's own children already fill some places: the rest go to the
@@ -95,6 +178,7 @@ class Background:
         u.bg_occupied[ids] = fill
         self.demand = weighted_bincount(self._group(ids), weights=fill, minlength=N_GROUPS).astype(np.int64)
         self.index = load_index(self.model.start_year)
+        self.own_index = load_own_index(self.model.start_year, self.model.region.label)
         self.model.market.touch(ids)
 
     def demand_on(self, day: int) -> np.ndarray:
@@ -102,28 +186,45 @@ class Background:
         of the group's unit type and region (interpolated between year ends)."""
         if self.index is None:
             return self.demand
+        idx = self._at(self.index, day)
+        base = (np.arange(N_GROUPS) // 100) * 100 + (np.arange(N_GROUPS) % 100) % 50  # own LAs' groups too
+        mult = idx[base]
+        if self.own_index is not None:
+            own = np.arange(N_GROUPS) % 100 >= 50
+            mult = np.where(own, self._at(self.own_index, day)[np.arange(N_GROUPS) // 100], mult)
+        return np.rint(self.demand * mult).astype(np.int64)
+
+    def price_over_list(self, ids: np.ndarray, day: int) -> np.ndarray:
+        """What a background child in each of units ``ids`` pays over the local list price on ``day``:
+        what children in units of that type and need level paid in the England runs then."""
+        return self._at(self.prices, day)[self.cell(ids)]
+
+    def _at(self, index: np.ndarray, day: int) -> np.ndarray:
+        """Row of ``index`` (by run year end) on ``day``, interpolated; past its end, the last."""
         bounds = self.model.year_bounds
         k = int(np.searchsorted(bounds, day, side="right")) - 1  # run year k + 1 holds the day
-        if k + 1 >= len(self.index):
-            idx = self.index[-1]
-        else:
-            frac = (day - bounds[k]) / max(bounds[k + 1] - bounds[k], 1)
-            idx = self.index[k] + frac * (self.index[k + 1] - self.index[k])
-        base = (np.arange(N_GROUPS) // 100) * 100 + (np.arange(N_GROUPS) % 100) % 50  # own LAs' groups too
-        return np.rint(self.demand * idx[base]).astype(np.int64)
+        if k + 1 >= len(index) or k + 1 >= len(bounds):
+            return index[min(k, len(index) - 1)]
+        frac = (day - bounds[k]) / max(bounds[k + 1] - bounds[k], 1)
+        return index[k] + frac * (index[k + 1] - index[k])
 
     def occupied_by_group(self) -> np.ndarray:
         """Children (simulated and background) in the places of each group, by the regions' own codes
         (no run-LA split): what the England index counts."""
         u = self.model.units
         ids = self._eligible()
-        key = u.utype[ids].astype(np.int64) * 100 + self.region_code[u.la[ids]] % 50
+        key = self.cell(ids) * 100 + self.region_code[u.la[ids]] % 50
         return weighted_bincount(key, weights=u.occupied[ids] + u.bg_occupied[ids], minlength=N_GROUPS)
 
     def _group(self, ids: np.ndarray) -> np.ndarray:
-        """Group key of units ``ids``: unit type and the region of their LA (the run's LAs apart)."""
+        """Group key of units ``ids``: unit type, need level and the region of their LA (the run's
+        LAs apart)."""
+        return self.cell(ids) * 100 + self.region_code[self.model.units.la[ids]]
+
+    def cell(self, ids: np.ndarray) -> np.ndarray:
+        """Unit type * 3 + the highest need level the unit takes."""
         u = self.model.units
-        return u.utype[ids].astype(np.int64) * 100 + self.region_code[u.la[ids]]
+        return u.utype[ids].astype(np.int64) * 3 + u.max_need[ids].astype(np.int64)
 
     def churn(self, day: int, days: int = CHURN_DAYS) -> None:
         p = self.model.p.background

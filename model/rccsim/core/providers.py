@@ -62,8 +62,9 @@ def home_weekly_cost(model, ids: np.ndarray) -> np.ndarray:
 
 def unit_income(model, ids: np.ndarray, utype: int) -> np.ndarray:
     """Weekly income (GBP) of units ``ids``: the prices of the run's children placed in them, and
-    in a regional run the background children at the local list price times what simulated
-    children pay over list (``background.price_over_list_by_unit_type``)."""
+    in a regional run the background children at the local list price times what children in
+    such units (by unit type and need level) paid over list in all-England runs
+    (:mod:`rccsim.core.background`)."""
     u, c = model.units, model.children
     pos = np.full(u.n, -1, dtype=np.int64)
     pos[ids] = np.arange(len(ids))
@@ -74,7 +75,8 @@ def unit_income(model, ids: np.ndarray, utype: int) -> np.ndarray:
     if bg.any():
         ptype = PoolType.IND_HOME if utype == UnitType.HOME else PoolType.SUPPORTED
         list_price = model.market.list_price[model.market.pool_id(ptype, u.la[ids[bg]])]
-        income[bg] += u.bg_occupied[ids[bg]] * list_price * float(model.p.background.price_over_list_by_unit_type[utype])
+        ratio = model.background.price_over_list(ids[bg], int(model.env.now))
+        income[bg] += u.bg_occupied[ids[bg]] * list_price * ratio
     return income
 
 
