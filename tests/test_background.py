@@ -69,22 +69,56 @@ def test_the_derived_background_files_were_written_with_the_installed_parameters
 
 
 def test_a_named_region_follows_its_own_index_and_a_list_of_las_does_not(gm):
+    """Other LAs' demand for the run's own places is their share of the places there now, as in
+    the England runs; groups outside the run follow their region's index."""
     from rccsim.core.background import load_own_index
 
     bg = gm.background
     assert bg.own_index is not None and bg.own_index.shape == (11, 9)
     assert load_own_index(2024, "E08000003") is None
-    key = int(np.argmax(np.where(np.arange(len(bg.demand)) % 100 >= 50, bg.demand, 0)))  # an own group
-    assert key % 100 >= 50 and bg.demand[key] > 0
+    own = np.arange(len(bg.demand)) % 100 >= 50
+    key = int(np.argmax(np.where(own, bg.demand, 0)))  # an own group
+    assert bg.demand[key] > 0
+    u = gm.units
+    ids = bg._eligible()
+    ids = ids[bg._group(ids) == key]
+    avail = int((u.places[ids] - u.unavailable[ids]).sum())
     saved = bg.own_index
     try:
-        bg.own_index = np.ones((3, 9))
-        bg.own_index[1, key // 100] = 2.0
-        assert bg.demand_on(int(gm.year_bounds[1]))[key] == 2 * bg.demand[key]
+        bg.own_index = np.full((3, 9), 0.25)
+        bg.own_index[1, key // 100] = 0.5
+        b = gm.year_bounds
+        assert bg.demand_on(int(b[1]))[key] == round(0.5 * avail)
+        assert bg.demand_on(int(b[2]))[key] == round(0.25 * avail)
         other = key - 50  # the same unit type, need level and region outside the run: the region's index
-        assert bg.demand_on(int(gm.year_bounds[1]))[other] == round(bg.demand[other] * bg.index[1, other])
+        assert bg.demand_on(int(b[1]))[other] == round(bg.demand[other] * bg.index[1, other])
     finally:
         bg.own_index = saved
+
+
+def test_carers_fostering_background_children_leave_as_carers_with_a_child_do():
+    """A household with another LA's child placed (background) is a household with a child: it
+    leaves at the lower rate (in a regional run, agency carers far from the region used to leave as
+    if empty, and the rest of England's agency fostering shrank fourfold in five years)."""
+    from rccsim.base.codes import Sector, UnitType
+    from rccsim.core.carers import _leave
+    from rccsim.sim.simulation import Simulation
+
+    m = Simulation(region="E08000009", years=1, seed=1).model
+    u = m.units
+    n = u.n
+    hh = np.flatnonzero(u.open[:n] & (u.utype[:n] == UnitType.FOSTER) & (u.sector[:n] != Sector.LA)
+                        & ~u.kinship[:n] & ~m.world.simulated[np.maximum(u.la[:n], 0)])
+    with_bg = hh[(u.bg_occupied[hh] > 0) & (u.occupied[hh] == 0)]
+    empty = hh[(u.bg_occupied[hh] == 0) & (u.occupied[hh] == 0)]
+    assert len(with_bg) > 1000 and len(empty) > 1000
+    for _ in range(12):
+        _leave(m, 0)
+    left_bg = 1 - u.open[with_bg].mean()
+    left_empty = 1 - u.open[empty].mean()
+    # a year at 0.3 a year empty and 0.15 of that with a child (more after breakdowns): about 26%
+    # and 4-8%
+    assert left_bg < 0.12 and left_empty > 0.2
 
 
 def test_the_background_fills_need_levels_as_englands_start_does(gm):

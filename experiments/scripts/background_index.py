@@ -52,7 +52,7 @@ def _counts(job: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
         masks.append(mask)
 
     def outsiders():
-        return np.array([outsiders_by_unit_type(m, mask) for mask in masks])  # (regions, 3)
+        return np.array([outsiders_by_unit_type(m, mask) for mask in masks])  # (regions, 2, 9)
 
     u, bg = m.units, m.background
 
@@ -85,7 +85,7 @@ def _counts(job: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
     m.recorder.snapshot = snapshot_and_count
     m.run()
     rows += [np.asarray(s["independent_by_group"], dtype=float) for s in m.recorder.snapshots]
-    # (years + 1, N_GROUPS), (years + 1, regions, 9), (years + 1, 4, 9)
+    # (years + 1, N_GROUPS), (years + 1, regions, 2, 9), (years + 1, 4, 9)
     return np.array(rows), np.array(own), np.array(market)
 
 
@@ -117,10 +117,11 @@ def main() -> None:
                     start_lines.append(f"{start},{year},{utype},{need},{o[1] / max(o[0], 1.0):.4f},{o[0] / len(mine):.1f},"
                                        f"{o[2] / o[3] if o[3] > 0 else 1.0:.4f}")
             for r, name in enumerate(names):
-                col = own[:, r, c]
-                idx = col / col[0] if col[0] >= MIN_CHILDREN else np.ones_like(col)
+                col, places = own[:, r, 0, c], own[:, r, 1, c]
                 for year in range(years + 1):
-                    own_lines.append(f'{start},{year},"{name}",{utype},{need},{idx[year]:.4f},{col[year]:.1f}')
+                    share = col[year] / places[year] if places[year] > 0 else 0.0
+                    own_lines.append(f'{start},{year},"{name}",{utype},{need},{share:.4f},{col[year]:.1f},'
+                                     f'{places[year]:.1f}')
             cols = c * 100 + np.arange(len(regions))
             national = counts[:, cols].sum(axis=1) / max(counts[0, cols].sum(), 1.0)
             for r, col in enumerate(cols):
@@ -141,11 +142,11 @@ def main() -> None:
     print(f"wrote {path} ({len(lines)} rows)")
     own_path = data_dir() / "derived" / OWN_INDEX_FILE
     own_header = [
-        "# Index of other LAs' demand for a named region's independent places: children of LAs outside the",
-        "# region placed in independent places located in it, all-England baseline runs, end of each run year",
-        "# over the start (mean of seeds; 1 where fewer than 20 at the start); rccsim/core/background.py",
+        "# Other LAs' demand for a named region's independent places: children of LAs outside the region placed",
+        "# in independent places located in it, per available place there (share), all-England baseline runs, at",
+        "# the start and each run year end (mean of seeds), by unit type and need level; rccsim/core/background.py",
         *header[2:5],
-        "start_year,year,run_region,unit_type,need,index,children",
+        "start_year,year,run_region,unit_type,need,share,children,places",
     ]
     own_path.write_text("\n".join(own_header + own_lines) + "\n")
     print(f"wrote {own_path} ({len(own_lines)} rows)")

@@ -24,11 +24,13 @@ same start year placed in that unit type, need level and region, relative to its
 two seeds, interpolated between year ends; ``calibration/data/derived/background_index.csv``,
 written by ``python experiments/scripts/background_index.py`` and checked by a test against the
 installed parameters). The units in the run's own LAs are groups of their own, and where the run
-is a named region (GM, SE, their members, an English region) they follow an index of their own:
-the children of LAs outside the region whom the same England runs placed in its independent
-places (``background_own_index.csv``). That demand is not the wider region's: in England runs from
-2024 other LAs' children in GM's homes nearly treble in ten years, as homes open where property is
-cheap and children from short areas are placed there. A run of other LAs (a list of codes) uses
+is a named region (GM, SE, their members, an English region) other LAs' demand for them is the
+share of their places that children from outside the region held in the same England runs, year
+by year, applied to the places the run has there now (``background_own_index.csv``). That demand
+is not the wider region's: in England runs from 2024 other LAs' children in GM's homes nearly
+treble in ten years, as homes open where property is cheap and children from short areas are
+placed there. A share rather than a count: a regional run whose own homes grow more slowly than
+the England run's is not filled by others beyond them. A run of other LAs (a list of codes) uses
 its region's index for them. Without an index (a start year it does not cover, or a day past its
 end: the nearest is used), demand is held at its last level. The background competes for the same
 free places the region's children search.
@@ -91,10 +93,12 @@ def load_start_occupancy(start_year: int) -> np.ndarray | None:
 
 
 def load_own_index(start_year: int, region: str) -> np.ndarray | None:
-    """The index of other LAs' demand for the independent places in the run's own LAs, for runs of
-    ``region`` (a named region's label) from ``start_year`` (the nearest start year the file has): an
+    """Other LAs' demand for the independent places in the run's own LAs, for runs of ``region``
+    (a named region's label) from ``start_year`` (the nearest start year the file has): the
+    children of LAs outside the region per available place located in it, in the England runs, an
     array (years + 1, 9), column ``unit type * 3 + need``, row ``k`` at the end of run year ``k``;
-    None without a row."""
+    None without a row. Read as a share of places, not a count, so that a regional run whose own
+    homes grow more slowly than an England run's is not filled by others beyond them."""
     import pandas as pd
 
     path = data_dir() / "derived" / OWN_INDEX_FILE
@@ -105,15 +109,16 @@ def load_own_index(start_year: int, region: str) -> np.ndarray | None:
     if df.empty:
         return None
     df = _nearest_start(df, start_year)
-    out = np.ones((int(df.year.max()) + 1, 9))
-    out[df.year.to_numpy(), df.unit_type.to_numpy() * 3 + df.need.to_numpy()] = df["index"].to_numpy()
+    out = np.full((int(df.year.max()) + 1, 9), np.nan)
+    out[df.year.to_numpy(), df.unit_type.to_numpy() * 3 + df.need.to_numpy()] = df["share"].to_numpy()
     return out
 
 
 def outsiders_by_unit_type(model, inside: np.ndarray) -> np.ndarray:
     """Children of LAs outside ``inside`` (a boolean mask of LAs) placed in the independent places
-    (those a background fills) located inside, by unit type and need level (``unit type * 3 +
-    need``): what the own index counts in an all-England run."""
+    (those a background fills) located inside (row 0), and those places available (row 1), by unit
+    type and need level (column ``unit type * 3 + need``): what the own index counts in an
+    all-England run."""
     c, u = model.children, model.units
     ids = np.flatnonzero(c.in_care[: c.n] & (c.unit[: c.n] >= 0))
     ids = ids[~inside[c.la[ids]]]
@@ -123,7 +128,10 @@ def outsiders_by_unit_type(model, inside: np.ndarray) -> np.ndarray:
     keep = eligible[unit] & inside[np.maximum(u.la[unit], 0)]
     kept = unit[keep]
     cell = u.utype[kept].astype(np.int64) * 3 + u.max_need[kept].astype(np.int64)
-    return np.bincount(cell, minlength=9)[:9].astype(float)
+    here = np.flatnonzero(eligible & inside[np.maximum(u.la[: u.n], 0)])
+    places = np.bincount(model.background.cell(here), weights=(u.places[here] - u.unavailable[here]).astype(float),
+                         minlength=9)[:9]
+    return np.array([np.bincount(cell, minlength=9)[:9].astype(float), places])
 
 
 class Background:
@@ -132,7 +140,7 @@ class Background:
         self.region_code = model.geo.las.region_name.astype("category").cat.codes.to_numpy().astype(np.int64)
         self.demand = np.zeros(N_GROUPS, dtype=np.int64)  # background children wanted per group at the start
         self.index = None  # the England index (load_index), read when the background is seeded
-        self.own_index = None  # other LAs' demand for the run's own places (load_own_index)
+        self.own_index = None  # other LAs' children per place in the run's own LAs (load_own_index)
         # what a background child pays over the local list price, by run year end and unit type * 3
         # + need level of the unit: England runs' (load_start_occupancy), or
         # background.price_over_list_by_unit_type without them
@@ -183,16 +191,22 @@ class Background:
 
     def demand_on(self, day: int) -> np.ndarray:
         """Background children wanted per group on ``day``: the start demand times the England index
-        of the group's unit type and region (interpolated between year ends)."""
+        of the group's unit type, need level and region (interpolated between year ends); in the
+        run's own LAs of a named region, its own index's share of the places available there now."""
         if self.index is None:
             return self.demand
         idx = self._at(self.index, day)
         base = (np.arange(N_GROUPS) // 100) * 100 + (np.arange(N_GROUPS) % 100) % 50  # own LAs' groups too
-        mult = idx[base]
+        want = np.rint(self.demand * idx[base]).astype(np.int64)
         if self.own_index is not None:
-            own = np.arange(N_GROUPS) % 100 >= 50
-            mult = np.where(own, self._at(self.own_index, day)[np.arange(N_GROUPS) // 100], mult)
-        return np.rint(self.demand * mult).astype(np.int64)
+            share = self._at(self.own_index, day)[np.arange(N_GROUPS) // 100]
+            own = (np.arange(N_GROUPS) % 100 >= 50) & np.isfinite(share)
+            u = self.model.units
+            ids = self._eligible()
+            avail = weighted_bincount(self._group(ids), weights=(u.places[ids] - u.unavailable[ids]).astype(float),
+                                      minlength=N_GROUPS)
+            want = np.where(own, np.rint(np.nan_to_num(share) * avail).astype(np.int64), want)
+        return want
 
     def price_over_list(self, ids: np.ndarray, day: int) -> np.ndarray:
         """What a background child in each of units ``ids`` pays over the local list price on ``day``:

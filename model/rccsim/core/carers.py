@@ -49,7 +49,9 @@ def _leave(model, day: int) -> None:
     if len(hh) == 0:
         return
     rate = p.leave_rate_per_year * (1.0 + p.leave_breakdown_effect * u.breakdowns[hh])
-    rate = np.where(u.occupied[hh] > 0, rate * p.leave_with_children_factor, rate)
+    # a household fostering another LA's child (a regional run's background) has a child placed too
+    placed = (u.occupied[hh] + u.bg_occupied[hh]) > 0
+    rate = np.where(placed, rate * p.leave_with_children_factor, rate)
     for lever in model.levers:  # e.g. a fostering hub's support
         rate = lever.carer_leave_rate(model, hh, rate)
     leave = hh[rng.random(len(hh)) < 1 - np.exp(-rate / 12.0)]
