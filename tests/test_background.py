@@ -69,31 +69,62 @@ def test_the_derived_background_files_were_written_with_the_installed_parameters
 
 
 def test_a_named_region_follows_its_own_index_and_a_list_of_las_does_not(gm):
-    """Other LAs' demand for the run's own places is their share of the places there now, as in
-    the England runs; groups outside the run follow their region's index."""
+    """Other LAs' demand for the run's own places is the England runs' count of their children
+    there, but no more than the England runs' share of the places the run has; groups outside the
+    run follow their region's index."""
     from rccsim.core.background import load_own_index
 
     bg = gm.background
-    assert bg.own_index is not None and bg.own_index.shape == (11, 9)
+    assert bg.own_index is not None and bg.own_index.shape == (11, 2, 9)
     assert load_own_index(2024, "E08000003") is None
     own = np.arange(len(bg.demand)) % 100 >= 50
     key = int(np.argmax(np.where(own, bg.demand, 0)))  # an own group
     assert bg.demand[key] > 0
     u = gm.units
     ids = bg._eligible()
-    ids = ids[bg._group(ids) == key]
+    ids = ids[bg.group(ids) == key]
     avail = int((u.places[ids] - u.unavailable[ids]).sum())
     saved = bg.own_index
     try:
-        bg.own_index = np.full((3, 9), 0.25)
-        bg.own_index[1, key // 100] = 0.5
+        bg.own_index = np.full((3, 2, 9), 0.25)
+        bg.own_index[:, 0, key // 100] = 10_000.0  # many children: the share of places binds
+        bg.own_index[1, 1, key // 100] = 0.5
         b = gm.year_bounds
         assert bg.demand_on(int(b[1]))[key] == round(0.5 * avail)
         assert bg.demand_on(int(b[2]))[key] == round(0.25 * avail)
+        bg.own_index[2, 0, key // 100] = 3.0  # few children: the count binds
+        assert bg.demand_on(int(b[2]))[key] == 3
         other = key - 50  # the same unit type, need level and region outside the run: the region's index
         assert bg.demand_on(int(b[1]))[other] == round(bg.demand[other] * bg.index[1, other])
     finally:
         bg.own_index = saved
+
+
+def test_outside_the_run_the_providers_places_follow_the_england_runs():
+    """In a regional run the rest of England's homes and supported accommodation are replayed from
+    the England runs: each group is kept within a home of its places there, the entry rule opens
+    nothing outside the run's LAs, and the run's own LAs keep the rules."""
+    from rccsim.core.providers import replayed
+    from rccsim.sim.simulation import Simulation
+
+    m = Simulation(region="GM", years=3, seed=2).model
+    bg = m.background
+    assert replayed(m)
+    saved = bg.supply_index.copy()
+    groups = np.flatnonzero((bg.supply0 > 40) & (np.arange(len(bg.supply0)) % 100 < 50))
+    # a made-up path: these groups grow by half in year 1 and fall back to 80% in year 2
+    bg.supply_index[:] = 1.0
+    bg.supply_index[1, groups] = 1.5
+    bg.supply_index[2:, groups] = 0.8
+    m.run()
+    got = bg.supply_by_group()
+    want = bg.supply_on(m.horizon - 1)
+    assert np.allclose(want[groups], 0.8 * bg.supply0[groups])
+    # within a home's places (up to 6) of the path, up to the last quarter's closures and openings
+    assert np.abs(got[groups] - want[groups]).max() <= 8
+    bg.supply_index = saved
+    england = Simulation(region="england", years=1, seed=2).model
+    assert not replayed(england)
 
 
 def test_carers_fostering_background_children_leave_as_carers_with_a_child_do():

@@ -231,7 +231,9 @@ def test_providers_read_the_open_market_without_the_homes_on_block_contract():
 
 def test_forecast_led_contracts_beds_ahead_and_pays_for_them(baseline):
     _, base = baseline
-    model, got = _run(Levers(forecast_led=ForecastLed(cover_share=1.0, max_beds=30, discount=0.1)))
+    # a discount the providers accept: near these LAs more than 90% of places are filled when the
+    # lever offers, so at 10% off every provider declines (the block contracts' consent test)
+    model, got = _run(Levers(forecast_led=ForecastLed(cover_share=1.0, max_beds=30, discount=0.05)))
     book = next(lv for lv in model.levers if isinstance(lv, BlockBook))
     held = model.units.places[book.units].sum()
     assert 0 < held <= 30 + 6  # whole homes: the last one may take it a few beds over
@@ -274,9 +276,9 @@ def test_the_panel_keeps_fostered_children_out_of_rcc_beds(baseline):
     m_panel, got = _run(Levers(**beds))
     open_cf, panel_cf = _where_in_baseline(base_model, m_open), _where_in_baseline(base_model, m_panel)
     assert open_cf["matched"] >= 20 and panel_cf["matched"] >= 5
-    assert open_cf["share_fostering"] > 0.3  # open: 47% (29 of 62), panel: 20% (2 of 10)
+    assert open_cf["share_fostering"] > 0.2  # open: 28% (13 of 46), panel: 9% (4 of 45)
     assert panel_cf["share_fostering"] < open_cf["share_fostering"] - 0.15
-    # ... and the panel's children were in children's homes: 60% against 13%
+    # ... and the panel's children were in children's homes: 82% against 46%
     assert panel_cf["share_residential"] > open_cf["share_residential"] + 0.3
     assert got.metrics["placements_in_rcc_homes"] > 0
 

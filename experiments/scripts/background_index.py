@@ -74,19 +74,24 @@ def _counts(job: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
         out.append(np.bincount(cells, weights=m.market.list_price[u.pool[unit[sel]]], minlength=9)[:9])
         return np.array(out)
 
-    rows, own, market = [bg.occupied_by_group()], [outsiders()], [cells_now()]
+    def supply_now() -> np.ndarray:
+        """Registered places of the providers' homes and supported accommodation, by group."""
+        return bg.supply_by_group()
+
+    rows, own, market, supply = [bg.occupied_by_group()], [outsiders()], [cells_now()], [supply_now()]
     snapshot = m.recorder.snapshot
 
     def snapshot_and_count(*a, **k):
         snapshot(*a, **k)
         own.append(outsiders())
         market.append(cells_now())
+        supply.append(supply_now())
 
     m.recorder.snapshot = snapshot_and_count
     m.run()
     rows += [np.asarray(s["independent_by_group"], dtype=float) for s in m.recorder.snapshots]
-    # (years + 1, N_GROUPS), (years + 1, regions, 2, 9), (years + 1, 4, 9)
-    return np.array(rows), np.array(own), np.array(market)
+    # (years + 1, N_GROUPS), (years + 1, regions, 2, 9), (years + 1, 4, 9), (years + 1, N_GROUPS)
+    return np.array(rows), np.array(own), np.array(market), np.array(supply)
 
 
 def main() -> None:
@@ -109,6 +114,7 @@ def main() -> None:
         occ = np.sum([r[2] for r in mine], axis=0)  # (years + 1, 4, 9), summed over seeds
         own = np.mean([r[1] for r in mine], axis=0)
         counts = np.mean([r[0] for r in mine], axis=0)
+        supply = np.mean([r[3] for r in mine], axis=0)
         for utype, need in cells:
             c = utype * 3 + need
             if occ[0, 0, c] > 0:
@@ -124,20 +130,26 @@ def main() -> None:
                                      f'{places[year]:.1f}')
             cols = c * 100 + np.arange(len(regions))
             national = counts[:, cols].sum(axis=1) / max(counts[0, cols].sum(), 1.0)
+            national_places = supply[:, cols].sum(axis=1) / max(supply[0, cols].sum(), 1.0)
             for r, col in enumerate(cols):
                 base = counts[0, col]
                 idx = counts[:, col] / base if base >= MIN_CHILDREN else national
+                pidx = supply[:, col] / supply[0, col] if supply[0, col] >= MIN_CHILDREN else national_places
                 for year in range(years + 1):
-                    lines.append(f"{start},{year},{utype},{need},{r},{regions[r]},{idx[year]:.4f},{counts[year, col]:.1f}")
+                    lines.append(f"{start},{year},{utype},{need},{r},{regions[r]},{idx[year]:.4f},{counts[year, col]:.1f},"
+                                 f"{pidx[year]:.4f},{supply[year, col]:.1f}")
     path = data_dir() / "derived" / INDEX_FILE
     header = [
         "# England index of background demand: children in independent places of each unit type, need level and region,",
-        "# all-England baseline runs, end of each run year over the start (mean of seeds); rccsim/core/background.py",
+        "# all-England baseline runs, end of each run year over the start (mean of seeds); and the registered places",
+        "# of the providers' homes and supported accommodation in the group, and their index (the supply a regional",
+        "# run's background replays); rccsim/core/background.py",
         f"# parameter_hash: {ParamSet.defaults().digest()}",
         f"# code_version: {code_version()}; seeds: {args.seeds}; written {dt.date.today().isoformat()}",
         "# by: python experiments/scripts/background_index.py",
-        "start_year,year,unit_type,need,region_code,region,index,children",
+        "start_year,year,unit_type,need,region_code,region,index,children,places_index,places",
     ]
+    provenance = [h for h in header if h.startswith(("# parameter_hash", "# code_version", "# by:"))]
     path.write_text("\n".join(header + lines) + "\n")
     print(f"wrote {path} ({len(lines)} rows)")
     own_path = data_dir() / "derived" / OWN_INDEX_FILE
@@ -145,7 +157,7 @@ def main() -> None:
         "# Other LAs' demand for a named region's independent places: children of LAs outside the region placed",
         "# in independent places located in it, per available place there (share), all-England baseline runs, at",
         "# the start and each run year end (mean of seeds), by unit type and need level; rccsim/core/background.py",
-        *header[2:5],
+        *provenance,
         "start_year,year,run_region,unit_type,need,share,children,places",
     ]
     own_path.write_text("\n".join(own_header + own_lines) + "\n")
@@ -157,7 +169,7 @@ def main() -> None:
         "# background is seeded at year 0's), places, and the price the children there paid over their pool's list",
         "# price (their needs, scarcity markups and negotiation): what a background child pays on the day",
         "# (rccsim/core/background.py, rccsim/core/providers.py unit_income)",
-        *header[2:5],
+        *provenance,
         "start_year,year,unit_type,need,occupancy,places,price_over_list",
     ]
     start_path.write_text("\n".join(start_header + start_lines) + "\n")

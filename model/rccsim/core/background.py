@@ -58,19 +58,21 @@ def _nearest_start(df, start_year: int):
     return df[df.start_year == int(starts[np.argmin(np.abs(starts - start_year))])]
 
 
-def load_index(start_year: int) -> np.ndarray | None:
+def load_index(start_year: int, column: str = "index") -> np.ndarray | None:
     """The England index for runs from ``start_year`` (the nearest start year the file has): an
-    array (years + 1, N_GROUPS) of demand relative to the start, row ``k`` at the end of run year
-    ``k``; None without the file."""
+    array (years + 1, N_GROUPS) of demand relative to the start (``column="places_index"``: of the
+    providers' registered places), row ``k`` at the end of run year ``k``; None without the file."""
     import pandas as pd
 
     path = data_dir() / "derived" / INDEX_FILE
     if not path.is_file():
         return None
     df = _nearest_start(pd.read_csv(path, comment="#"), start_year)
+    if column not in df:
+        return None
     out = np.ones((int(df.year.max()) + 1, N_GROUPS))
     key = (df.unit_type.to_numpy() * 3 + df.need.to_numpy()) * 100 + df.region_code.to_numpy()
-    out[df.year.to_numpy(), key] = df["index"].to_numpy()
+    out[df.year.to_numpy(), key] = df[column].to_numpy()
     return out
 
 
@@ -109,8 +111,10 @@ def load_own_index(start_year: int, region: str) -> np.ndarray | None:
     if df.empty:
         return None
     df = _nearest_start(df, start_year)
-    out = np.full((int(df.year.max()) + 1, 9), np.nan)
-    out[df.year.to_numpy(), df.unit_type.to_numpy() * 3 + df.need.to_numpy()] = df["share"].to_numpy()
+    out = np.full((int(df.year.max()) + 1, 2, 9), np.nan)
+    cell = df.unit_type.to_numpy() * 3 + df.need.to_numpy()
+    out[df.year.to_numpy(), 0, cell] = df["children"].to_numpy()
+    out[df.year.to_numpy(), 1, cell] = df["share"].to_numpy()
     return out
 
 
@@ -140,7 +144,9 @@ class Background:
         self.region_code = model.geo.las.region_name.astype("category").cat.codes.to_numpy().astype(np.int64)
         self.demand = np.zeros(N_GROUPS, dtype=np.int64)  # background children wanted per group at the start
         self.index = None  # the England index (load_index), read when the background is seeded
-        self.own_index = None  # other LAs' children per place in the run's own LAs (load_own_index)
+        self.own_index = None  # other LAs' children in the run's own LAs' places (load_own_index)
+        self.supply_index = None  # the providers' places outside the run (load_index "places_index")
+        self.supply0 = None  # ... at the start, by group
         # what a background child pays over the local list price, by run year end and unit type * 3
         # + need level of the unit: England runs' (load_start_occupancy), or
         # background.price_over_list_by_unit_type without them
@@ -184,9 +190,12 @@ class Background:
         free = np.maximum(avail - u.occupied[ids], 0)
         fill = np.minimum(want, free)
         u.bg_occupied[ids] = fill
-        self.demand = weighted_bincount(self._group(ids), weights=fill, minlength=N_GROUPS).astype(np.int64)
+        self.demand = weighted_bincount(self.group(ids), weights=fill, minlength=N_GROUPS).astype(np.int64)
         self.index = load_index(self.model.start_year)
         self.own_index = load_own_index(self.model.start_year, self.model.region.label)
+        if self.index is not None and not simulated.all():
+            self.supply_index = load_index(self.model.start_year, "places_index")
+            self.supply0 = self.supply_by_group()
         self.model.market.touch(ids)
 
     def demand_on(self, day: int) -> np.ndarray:
@@ -199,14 +208,40 @@ class Background:
         base = (np.arange(N_GROUPS) // 100) * 100 + (np.arange(N_GROUPS) % 100) % 50  # own LAs' groups too
         want = np.rint(self.demand * idx[base]).astype(np.int64)
         if self.own_index is not None:
-            share = self._at(self.own_index, day)[np.arange(N_GROUPS) // 100]
-            own = (np.arange(N_GROUPS) % 100 >= 50) & np.isfinite(share)
+            count, share = self._at(self.own_index, day)[:, np.arange(N_GROUPS) // 100]
+            own = (np.arange(N_GROUPS) % 100 >= 50) & np.isfinite(count)
             u = self.model.units
             ids = self._eligible()
-            avail = weighted_bincount(self._group(ids), weights=(u.places[ids] - u.unavailable[ids]).astype(float),
+            avail = weighted_bincount(self.group(ids), weights=(u.places[ids] - u.unavailable[ids]).astype(float),
                                       minlength=N_GROUPS)
-            want = np.where(own, np.rint(np.nan_to_num(share) * avail).astype(np.int64), want)
+            # the England runs' count, but no more than their share of the places the run has there
+            mine = np.minimum(np.nan_to_num(count), np.nan_to_num(share) * avail)
+            want = np.where(own, np.rint(mine).astype(np.int64), want)
         return want
+
+    def supply_units(self) -> np.ndarray:
+        """Open homes and supported accommodation of independent providers on the open market
+        (those the entry and exit rules govern)."""
+        u = self.model.units
+        n = u.n
+        return np.flatnonzero(u.open[:n] & (u.utype[:n] != UnitType.FOSTER) & (u.sector[:n] != Sector.LA)
+                              & (u.regional[:n] == 0))
+
+    def supply_by_group(self) -> np.ndarray:
+        """Registered places of :meth:`supply_units` by group."""
+        ids = self.supply_units()
+        return weighted_bincount(self.group(ids), weights=self.model.units.places[ids].astype(float),
+                                 minlength=N_GROUPS)
+
+    def supply_on(self, day: int) -> np.ndarray | None:
+        """Registered places the providers outside the run's LAs hold on ``day`` in the England runs
+        (each group's start places times its places index); None without the index or in an
+        England run. Groups in the run's own LAs: NaN (their providers decide)."""
+        if self.supply_index is None:
+            return None
+        out = self.supply0 * self._at(self.supply_index, day)
+        out[np.arange(N_GROUPS) % 100 >= 50] = np.nan
+        return out
 
     def price_over_list(self, ids: np.ndarray, day: int) -> np.ndarray:
         """What a background child in each of units ``ids`` pays over the local list price on ``day``:
@@ -230,7 +265,7 @@ class Background:
         key = self.cell(ids) * 100 + self.region_code[u.la[ids]] % 50
         return weighted_bincount(key, weights=u.occupied[ids] + u.bg_occupied[ids], minlength=N_GROUPS)
 
-    def _group(self, ids: np.ndarray) -> np.ndarray:
+    def group(self, ids: np.ndarray) -> np.ndarray:
         """Group key of units ``ids``: unit type, need level and the region of their LA (the run's
         LAs apart)."""
         return self.cell(ids) * 100 + self.region_code[self.model.units.la[ids]]
@@ -254,7 +289,7 @@ class Background:
         # arrivals: each (unit type, region) back up to its demand, into free places there; this
         # replaces the leavers, the children of closed or taken-over homes, and earlier arrivals
         # that found no place
-        key = self._group(ids)
+        key = self.group(ids)
         present = weighted_bincount(key, weights=u.bg_occupied[ids], minlength=N_GROUPS).astype(np.int64)
         demand = np.maximum(self.demand_on(day) - present, 0)
         free = np.maximum(

@@ -158,6 +158,7 @@ def review(model, day: int) -> None:
     _close_homes(model, day)
     for utype in (UnitType.HOME, UnitType.SUPPORTED):
         _plan_openings(model, day, utype)
+    _replay_background_supply(model, day)
     u = model.units
     u.occ_days[: u.n] = 0.0
     model.occ_samples = 0
@@ -210,7 +211,11 @@ def _close_homes(model, day: int) -> None:
     u = model.units
     n = u.n
     rng = model.streams["provider_exit"]
-    homes = np.flatnonzero(u.open[:n] & (u.utype[:n] != UnitType.FOSTER))
+    homes = u.open[:n] & (u.utype[:n] != UnitType.FOSTER)
+    if replayed(model):
+        # outside the run's LAs the providers' homes follow the England runs (_replay_background_supply)
+        homes &= model.world.simulated[np.maximum(u.la[:n], 0)] | (u.sector[:n] == Sector.LA) | (u.regional[:n] != 0)
+    homes = np.flatnonzero(homes)
     if len(homes) == 0:
         return
     samples = max(1, model.occ_samples)
@@ -257,6 +262,8 @@ def _plan_openings(model, day: int, utype: int, seeding: bool = False) -> None:
         demand = demand / demand.mean()
     rate = p.home_openings_per_year if utype == UnitType.HOME else p.supported_openings_per_year
     lam = rate / 4.0 * excess * demand / geo.n
+    if replayed(model):
+        lam = np.where(model.world.simulated, lam, 0.0)  # outside the run: _replay_background_supply
     counts = rng.poisson(lam)
     las = np.repeat(np.arange(geo.n), counts)
     if len(las) == 0:
@@ -293,6 +300,86 @@ def _plan_openings(model, day: int, utype: int, seeding: bool = False) -> None:
             continue  # open by the start date: already in Ofsted's list
         model.provision.plan_opening(day + int(lag[i]), int(provider[i]), utype, int(las[i]), int(places[i]),
                                      int(max_need[i]))
+
+
+def replayed(model) -> bool:
+    """Whether the providers' homes outside the run's LAs follow the England runs (a regional run
+    with the England index)."""
+    bg = getattr(model, "background", None)
+    return bg is not None and bg.supply_index is not None
+
+
+def _replay_background_supply(model, day: int) -> None:
+    """In a regional run, the children's homes and supported accommodation of independent providers
+    outside the run's LAs follow what the all-England runs held in each (unit type, need level,
+    region) group (:meth:`rccsim.core.background.Background.supply_on`), rather than the entry and
+    exit rules. Those rules read the background's accounts, which stand in for other LAs' children
+    only in aggregate; left to them, the rest of England held 7-12% more places than in an England
+    run on the same seed, its homes sat emptier and the region's children found places far away that
+    England's own children take. A group short of its places opens homes of its level in the
+    region's LAs outside the run (where its places are, by an existing provider of the type); a
+    group over them closes its emptiest homes (the children there move, reason CLOSE). The run's
+    own LAs keep the rules."""
+    bg = model.background
+    target = bg.supply_on(day) if replayed(model) else None
+    if target is None:
+        return
+    u = model.units
+    rng = model.streams["provider_entry"]
+    ids = bg.supply_units()
+    key = bg.group(ids)
+    have = weighted_bincount(key, weights=u.places[ids].astype(float), minlength=len(target))
+    have += np.bincount(_pending_groups(model), minlength=len(target))[: len(target)]  # registering: coming supply
+    gap = np.nan_to_num(target - have, nan=0.0)
+    mean_places = float(np.dot(np.arange(1, len(model.p.providers.new_home_places_shares) + 1),
+                               model.p.providers.new_home_places_shares) / np.sum(model.p.providers.new_home_places_shares))
+    # short: open homes (as many as the gap's worth, rounded) in the group's LAs outside the run
+    short = np.flatnonzero(gap >= mean_places / 2.0)
+    region = bg.region_code % 50
+    outside = ~model.world.simulated
+    candidates = _provider_utypes(model)
+    for g in short.tolist():
+        cell, reg = g // 100, g % 100
+        utype, need = cell // 3, cell % 3
+        las = np.flatnonzero(outside & (region == reg) & (bg.region_code < 50))
+        if len(las) == 0:
+            continue
+        k = int(round(gap[g] / mean_places))
+        here = ids[key == g]
+        w = np.bincount(u.la[here], weights=u.places[here].astype(float), minlength=model.geo.n)[las] + 1.0
+        where = las[choice_index(rng, k, w / w.sum())]
+        places = 1 + choice_index(rng, k, np.asarray(model.p.providers.new_home_places_shares) /
+                                  np.sum(model.p.providers.new_home_places_shares))
+        owners = np.flatnonzero(candidates == utype)
+        for i in range(k):
+            provider = int(owners[rng.integers(len(owners))]) if len(owners) else -1
+            model.provision.plan_opening(day + 1, provider, int(utype), int(where[i]), int(places[i]), int(need))
+    # over: close the emptiest homes of the group until it is within half a home of its places
+    over = np.flatnonzero(gap <= -mean_places)
+    if len(over) == 0:
+        return
+    fill = (u.occupied[ids] + u.bg_occupied[ids]) / np.maximum(u.places[ids], 1)
+    close = []
+    for g in over.tolist():
+        mine = np.flatnonzero(key == g)
+        mine = mine[np.lexsort((rng.random(len(mine)), fill[mine]))]
+        cum = np.cumsum(u.places[ids[mine]])
+        n_close = int(np.searchsorted(cum, -gap[g] - mean_places / 2.0, side="left")) + 1
+        close.append(ids[mine[: min(n_close, len(mine))]])
+    close = np.concatenate(close)
+    if len(close):
+        model.provision.close_units(close, day)
+
+
+def _pending_groups(model) -> np.ndarray:
+    """Background group of each planned unit (weights: its places), for the replay's coming supply."""
+    bg = model.background
+    keys, weights = [], []
+    for _, provider, utype, la, places, max_need in model.provision.pending:
+        if provider >= 0 and utype != UnitType.FOSTER:
+            keys.append((utype * 3 + max_need) * 100 + int(bg.region_code[la]))
+            weights.append(places)
+    return np.repeat(np.asarray(keys, dtype=np.int64), np.asarray(weights, dtype=np.int64))
 
 
 def need_level_appeal(model) -> np.ndarray:
