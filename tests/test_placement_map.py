@@ -109,7 +109,9 @@ def test_fostered_children_go_further_when_fewer_free_places_suit_them():
         return float(np.mean(log.distance[:n][new])), float(np.mean(kind[new] == Kind.FOSTER_IFA)), int(new.sum())
 
     near, ifa_all, n_all = new_foster(1.0)
-    far, ifa_few, n_few = new_foster(0.03)
+    # one household in a hundred suits a given child (at 0.03 the distance moved only 6% once agency
+    # carers fostering other LAs' children stopped leaving as if empty, and free places were more)
+    far, ifa_few, n_few = new_foster(0.01)
     assert n_all > 500 and n_few > 500, (n_all, n_few)
     assert far > 1.1 * near, (near, far)
     assert ifa_few > ifa_all, (ifa_all, ifa_few)

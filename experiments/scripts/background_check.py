@@ -22,7 +22,7 @@ from rccsim.sim.simulation import Simulation
 
 FIGURES = ("children", "share_residential", "share_ifa", "share_out_of_la", "share_over_20_miles",
            "mean_distance_miles", "mean_weekly_price_home_gbp", "homes_in_region", "own_in_region_homes",
-           "others_in_region_homes", "homes_england")
+           "others_in_region_homes", "homes_england", "unregistered_4w_a_year")
 
 
 def figures(m: CareMarket, inside: np.ndarray) -> dict:
@@ -50,7 +50,25 @@ def figures(m: CareMarket, inside: np.ndarray) -> dict:
         "own_in_region_homes": own_here,
         "others_in_region_homes": int(u.occupied[:un][here].sum() + u.bg_occupied[:un][here].sum()) - own_here,
         "homes_england": int(homes.sum()),
+        "unregistered_4w_a_year": unregistered_4w_a_year(m, inside),
     }
+
+
+def unregistered_4w_a_year(m: CareMarket, inside: np.ndarray) -> float:
+    """Children of LAs ``inside`` with four weeks or more in emergency or unregistered settings in a
+    run year, the mean over the run's years (the run's children_unregistered_4w, for these LAs)."""
+    c, log = m.children, m.recorder.placements
+    k = log.n
+    child = log.child[:k].astype(np.int64)
+    start = log.start[:k].astype(np.int64)
+    end = np.minimum(log.end[:k].astype(np.int64), m.horizon)
+    unreg = inside[c.la[child]] & (log.kind[:k] == Kind.UNREGISTERED)
+    counts = []
+    for y0, y1 in zip(m.year_bounds[:-1], m.year_bounds[1:]):
+        days = np.maximum(np.minimum(end, y1) - np.maximum(start, y0), 0)
+        sel = unreg & (days > 0)
+        counts.append(int((np.bincount(child[sel], days[sel], minlength=c.n) >= 28).sum()))
+    return float(np.mean(counts))
 
 
 def main() -> None:

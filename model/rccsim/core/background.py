@@ -133,8 +133,7 @@ def outsiders_by_unit_type(model, inside: np.ndarray) -> np.ndarray:
     kept = unit[keep]
     cell = u.utype[kept].astype(np.int64) * 3 + u.max_need[kept].astype(np.int64)
     here = np.flatnonzero(eligible & inside[np.maximum(u.la[: u.n], 0)])
-    places = np.bincount(model.background.cell(here), weights=(u.places[here] - u.unavailable[here]).astype(float),
-                         minlength=9)[:9]
+    places = weighted_bincount(model.background.cell(here), (u.places[here] - u.unavailable[here]).astype(float), 9)
     return np.array([np.bincount(cell, minlength=9)[:9].astype(float), places])
 
 

@@ -346,7 +346,7 @@ def _replay_background_supply(model, day: int) -> None:
             continue
         k = int(round(gap[g] / mean_places))
         here = ids[key == g]
-        w = np.bincount(u.la[here], weights=u.places[here].astype(float), minlength=model.geo.n)[las] + 1.0
+        w = weighted_bincount(u.la[here], u.places[here].astype(float), model.geo.n)[las] + 1.0
         where = las[choice_index(rng, k, w / w.sum())]
         places = 1 + choice_index(rng, k, np.asarray(model.p.providers.new_home_places_shares) /
                                   np.sum(model.p.providers.new_home_places_shares))
