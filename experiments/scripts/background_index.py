@@ -23,6 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 from rccsim.base.codes import UnitType
 from rccsim.base.paths import data_dir
+from rccsim.base.tables import weighted_bincount
 from rccsim.base.version import code_version
 from rccsim.core.background import INDEX_FILE, OWN_INDEX_FILE, START_FILE, outsiders_by_unit_type
 from rccsim.inputs.params import ParamSet
@@ -57,12 +58,15 @@ def _counts(job: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
     u, bg = m.units, m.background
 
     def cells_now() -> np.ndarray:
-        """By unit type * 3 + need level of the independent units: places available, children
-        placed, the prices they pay and their pools' list prices."""
+        """By unit type * 3 + need level of the independent units: places available, places taken,
+        the prices paid and their pools' list prices per place taken. Places held back for a child
+        who can live only alone count as available and taken (a background child stands for each),
+        and the child's price, which pays for them, is spread over them."""
         ids = bg._eligible()
         cell = bg.cell(ids)
-        out = [np.bincount(cell, weights=(u.places[ids] - u.unavailable[ids]).astype(float), minlength=9)[:9],
-               np.bincount(cell, weights=u.occupied[ids].astype(float), minlength=9)[:9]]
+        held = u.solo_held[ids].astype(float)
+        out = [weighted_bincount(cell, (u.places[ids] - u.unavailable[ids]).astype(float) + held, 9),
+               weighted_bincount(cell, u.occupied[ids].astype(float) + held, 9)]
         c = m.children
         placed = np.flatnonzero(c.in_care[: c.n] & (c.unit[: c.n] >= 0))
         unit = c.unit[placed]
@@ -70,8 +74,8 @@ def _counts(job: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
         eligible[ids] = True
         sel = eligible[unit]
         cells = bg.cell(unit[sel])
-        out.append(np.bincount(cells, weights=c.price[placed[sel]], minlength=9)[:9])
-        out.append(np.bincount(cells, weights=m.market.list_price[u.pool[unit[sel]]], minlength=9)[:9])
+        out.append(weighted_bincount(cells, c.price[placed[sel]], 9))
+        out.append(weighted_bincount(cells, m.market.list_price[u.pool[unit[sel]]] * (1 + u.solo_held[unit[sel]]), 9))
         return np.array(out)
 
     def supply_now() -> np.ndarray:

@@ -257,12 +257,17 @@ class Background:
         return index[k] + frac * (index[k + 1] - index[k])
 
     def occupied_by_group(self) -> np.ndarray:
-        """Children (simulated and background) in the places of each group, by the regions' own codes
-        (no run-LA split): what the England index counts."""
+        """Places taken in each group, by the regions' own codes (no run-LA split): what the England
+        index counts. A place is taken by a child (simulated or background) or held back for a child
+        who can live only alone: background children stand for both, since no background child is
+        one who must live alone (in England runs from 2024 about 5% of the places of homes for the
+        highest needs are so held, and a background without them left the region's children those
+        scarce places)."""
         u = self.model.units
         ids = self._eligible()
         key = self.cell(ids) * 100 + self.region_code[u.la[ids]] % 50
-        return weighted_bincount(key, weights=u.occupied[ids] + u.bg_occupied[ids], minlength=N_GROUPS)
+        return weighted_bincount(key, weights=u.occupied[ids] + u.bg_occupied[ids] + u.solo_held[ids],
+                                 minlength=N_GROUPS)
 
     def group(self, ids: np.ndarray) -> np.ndarray:
         """Group key of units ``ids``: unit type, need level and the region of their LA (the run's
