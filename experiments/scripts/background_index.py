@@ -142,43 +142,36 @@ def main() -> None:
                 for year in range(years + 1):
                     lines.append(f"{start},{year},{utype},{need},{r},{regions[r]},{idx[year]:.4f},{counts[year, col]:.1f},"
                                  f"{pidx[year]:.4f},{supply[year, col]:.1f}")
-    path = data_dir() / "derived" / INDEX_FILE
-    header = [
+    provenance = [
+        f"# parameter_hash: {ParamSet.defaults().digest()}",
+        f"# code_version: {code_version()}; seeds: {args.seeds}; written {dt.date.today().isoformat()}",
+        "# by: python experiments/scripts/background_index.py",
+    ]
+    _write(INDEX_FILE, [
         "# England index of background demand: children in independent places of each unit type, need level and region,",
         "# all-England baseline runs, end of each run year over the start (mean of seeds); and the registered places",
         "# of the providers' homes and supported accommodation in the group, and their index (the supply a regional",
         "# run's background replays); rccsim/core/background.py",
-        f"# parameter_hash: {ParamSet.defaults().digest()}",
-        f"# code_version: {code_version()}; seeds: {args.seeds}; written {dt.date.today().isoformat()}",
-        "# by: python experiments/scripts/background_index.py",
-        "start_year,year,unit_type,need,region_code,region,index,children,places_index,places",
-    ]
-    provenance = [h for h in header if h.startswith(("# parameter_hash", "# code_version", "# by:"))]
-    path.write_text("\n".join(header + lines) + "\n")
-    print(f"wrote {path} ({len(lines)} rows)")
-    own_path = data_dir() / "derived" / OWN_INDEX_FILE
-    own_header = [
+    ], provenance, "start_year,year,unit_type,need,region_code,region,index,children,places_index,places", lines)
+    _write(OWN_INDEX_FILE, [
         "# Other LAs' demand for a named region's independent places: children of LAs outside the region placed",
         "# in independent places located in it, per available place there (share), all-England baseline runs, at",
         "# the start and each run year end (mean of seeds), by unit type and need level; rccsim/core/background.py",
-        *provenance,
-        "start_year,year,run_region,unit_type,need,share,children,places",
-    ]
-    own_path.write_text("\n".join(own_header + own_lines) + "\n")
-    print(f"wrote {own_path} ({len(own_lines)} rows)")
-    start_path = data_dir() / "derived" / START_FILE
-    start_header = [
+    ], provenance, "start_year,year,run_region,unit_type,need,share,children,places", own_lines)
+    _write(START_FILE, [
         "# England's independent places in all-England baseline runs at the start and each run year end, by unit type",
         "# and highest need level of the unit: occupancy (children placed over places available; a regional run's",
         "# background is seeded at year 0's), places, and the price the children there paid over their pool's list",
         "# price (their needs, scarcity markups and negotiation): what a background child pays on the day",
         "# (rccsim/core/background.py, rccsim/core/providers.py unit_income)",
-        *provenance,
-        "start_year,year,unit_type,need,occupancy,places,price_over_list",
-    ]
-    start_path.write_text("\n".join(start_header + start_lines) + "\n")
-    print(f"wrote {start_path} ({len(start_lines)} rows)")
+    ], provenance, "start_year,year,unit_type,need,occupancy,places,price_over_list", start_lines)
 
+
+def _write(name: str, about: list[str], provenance: list[str], columns: str, lines: list[str]) -> None:
+    """A derived file: what it holds, how it was made (the tests read its parameter hash), its rows."""
+    path = data_dir() / "derived" / name
+    path.write_text("\n".join([*about, *provenance, columns, *lines]) + "\n")
+    print(f"wrote {path} ({len(lines)} rows)")
 
 if __name__ == "__main__":
     main()
