@@ -211,9 +211,11 @@ def cmd_run(args) -> int:
 
     def built(model) -> None:
         if not args.quiet:
+            c = model.children
             print(
-                f"rccsim: {model.region.label}, {len(model.region.la_index)} LAs, "
-                f"{int(model.children.in_care[: model.children.n].sum()):,} children in care at {model.start_year}-03-31; "
+                f"rccsim: {model.region.label}, {len(model.region.reported)} LAs"
+                f"{'' if model.region.focus is None else f' ({len(model.region.la_index)} simulated)'}, "
+                f"{int((c.in_care[: c.n] & model.world.reported[c.la[: c.n]]).sum()):,} children in care at {model.start_year}-03-31; "
                 f"scenario {model.scenario.name}, seed {model.seed}, {model.years} years",
                 file=sys.stderr, flush=True,
             )

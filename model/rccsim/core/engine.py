@@ -169,7 +169,7 @@ class CareMarket(mesa.Model):
                 idx = self.geo.resolve_region(",".join(names)).la_index
             except InputError as e:
                 raise InputError(f"scenario members: {e}") from None
-            outside = np.setdiff1d(idx, self.region.la_index)
+            outside = np.setdiff1d(idx, self.region.reported)
             if len(outside):
                 raise InputError(f"scenario members {', '.join(self.geo.las.la_name.iloc[outside])} are not in the "
                                  f"region {self.region.label}")

@@ -173,7 +173,7 @@ def _tally_margins(model, day: int) -> None:
     ids = _independent(model, UnitType.HOME)
     income = unit_income(model, ids, UnitType.HOME)
     cost = u.weekly_cost[ids]
-    mine = model.world.simulated[u.la[ids]]
+    mine = model.world.reported[u.la[ids]]
     model.recorder.tally("home_income_gbp", day, 13.0 * float(income[mine].sum()))
     model.recorder.tally("home_cost_gbp", day, 13.0 * float(cost[mine].sum()))
     margin = np.where(income > 0, (income - cost) / np.maximum(income, 1.0), -1.0)

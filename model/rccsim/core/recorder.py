@@ -78,9 +78,9 @@ class Recorder:
         self.placements.start[rows] = start
 
     def count(self, name: str, day: int, sector: np.ndarray, la: np.ndarray) -> None:
-        """Tally an organisational event in the run's LAs, by run year and sector."""
+        """Tally an organisational event in the run's (reported) LAs, by run year and sector."""
         sector = np.asarray(sector, dtype=np.int64)
-        inside = self.model.world.simulated[np.asarray(la, dtype=np.int64)]
+        inside = self.model.world.reported[np.asarray(la, dtype=np.int64)]
         if not inside.any():
             return
         year = self.model.year_of_day(day)
@@ -93,11 +93,12 @@ class Recorder:
         self.sums[name][year] = self.sums[name].get(year, 0.0) + float(amount)
 
     def snapshot(self, year: int, day: int) -> None:
-        """The state at the end of ``day`` (31 March): units open in the run's LAs."""
+        """The state at the end of ``day`` (31 March): units open in the run's (reported) LAs."""
         m = self.model
         u = m.units
         n = u.n
-        in_region = m.world.simulated[u.la[:n]]
+        in_region = m.world.reported[u.la[:n]]
+        c = m.children
 
         open_ = u.open[:n]
         homes = open_ & (u.utype[:n] == UnitType.HOME) & in_region
@@ -113,7 +114,7 @@ class Recorder:
                 "independent_by_group": m.background.occupied_by_group(),
                 "foster_households": int(foster.sum()),
                 "foster_households_kinship": int((foster & u.kinship[:n]).sum()),
-                "waiting": int(((m.children.kind[: m.children.n] == 8) & m.children.in_care[: m.children.n]).sum()),
+                "waiting": int(((c.kind[: c.n] == 8) & c.in_care[: c.n] & m.world.reported[c.la[: c.n]]).sum()),
                 # the residential workforce, by region and over England (rccsim.core.workforce)
                 "workforce": m.workforce.snapshot(year),
                 "workforce_england": m.workforce.england(year),

@@ -69,11 +69,14 @@ def ipf(prior: np.ndarray, rows: np.ndarray, cols: np.ndarray, iters: int = 200)
 
 
 class World:
-    """What the builder made, for the engine: per-LA rates and the simulated mask."""
+    """What the builder made, for the engine: per-LA rates, the simulated mask and the reported
+    mask (the LAs whose children, homes and carers the outputs describe: the simulated LAs, or
+    fewer in a run such as ``GM in england``)."""
 
-    def __init__(self, starts_per_year: np.ndarray, simulated: np.ndarray):
+    def __init__(self, starts_per_year: np.ndarray, simulated: np.ndarray, reported: np.ndarray | None = None):
         self.starts_per_year = starts_per_year
         self.simulated = simulated
+        self.reported = simulated if reported is None else reported
 
 
 def la_kinds(geo, year: int) -> np.ndarray:
@@ -134,7 +137,9 @@ def build(model) -> None:
     if rates is not None:  # LAs' own returns (model.ssda903.estimate_rates)
         for la, value in rates.starts_per_year.items():
             starts[la] = value
-    model.world = World(starts, simulated)
+    reported = np.zeros(geo.n, dtype=bool)
+    reported[model.region.reported] = True
+    model.world = World(starts, simulated, reported)
 
     model.las = [
         LocalAuthority(model, i, r.la_code, r.la_name, r.region_name, bool(simulated[i]))

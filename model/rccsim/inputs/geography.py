@@ -148,6 +148,14 @@ class Region:
     la_index: np.ndarray  # indices into Geography.las
     #: the LAs that belong to the region's RCC (its levers act for them); None: every LA of the region
     members: np.ndarray | None = None
+    #: the LAs the run's outputs describe (``GM in england``: all of England simulated, GM reported);
+    #: None: every LA of the region
+    focus: np.ndarray | None = None
+
+    @property
+    def reported(self) -> np.ndarray:
+        """The LAs whose children, homes and carers the run's metrics describe."""
+        return self.la_index if self.focus is None else self.focus
 
 
 def _carer_inside(path: Path, code_to_index: dict, n: int) -> np.ndarray:
@@ -246,11 +254,23 @@ class Geography:
         (the LAs that belong to each co-operative in 2025), ``england``, an English region name
         (e.g. ``"North West"`` or ``north-west``), or a comma-separated list of LA codes (ONS
         E-codes, DfE three-digit codes) or names.
+
+        Any of these followed by ``in england`` (``"GM in england"``) simulates every LA of England
+        and reports on the named one: its children, homes and carers. Its RCC's levers act for the
+        named region's members. Other LAs' children then compete for places one by one, as in an
+        England run, instead of standing in as a background (slower: an England run's time).
         """
         text = spec.strip()
         if not text:
             raise InputError("empty --region: give GM, SE, england, a region name or LA codes")
         key = re.sub(r"[\s_-]+", " ", text).strip().lower()
+        within = re.fullmatch(r"(.+?)[\s_-]+in[\s_-]+england", text, flags=re.IGNORECASE)
+        if within:
+            inner = self.resolve_region(within.group(1))
+            if len(inner.la_index) == self.n:
+                raise InputError(f"--region '{text}': the region is all of England already; give england")
+            members = inner.la_index if inner.members is None else inner.members
+            return Region(f"{inner.label} in England", np.arange(self.n), members, inner.la_index)
         las = self.las
         if key.upper() in PATHFINDERS:
             idx = np.flatnonzero(las.rcc_pathfinder.fillna("").to_numpy() == key.upper())

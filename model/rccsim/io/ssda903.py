@@ -625,7 +625,7 @@ def write(model, folder: Path | str) -> list[Path]:
     c, log, u, geo = model.children, model.recorder.placements, model.units, model.geo
     n = log.n
     start = model.start_date
-    sim = model.world.simulated
+    sim = model.world.reported  # the run's LAs (in "GM in england", GM's)
     codes = geo.las.la_code.to_numpy(str)
 
     def date(day) -> str:

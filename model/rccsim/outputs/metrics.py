@@ -74,25 +74,32 @@ def _safe(num: float, den: float) -> float:
 def compute(model) -> tuple[dict, list[dict]]:
     """Whole-run metrics and one dict of metrics per year."""
     c, log, u = model.children, model.recorder.placements, model.units
-    n, m = c.n, log.n
-    entered, exited, initial = c.entered[:n].astype(np.int64), c.exited[:n].astype(np.int64), c.initial[:n]
-    exited_eff = np.where(exited < 0, NEVER, exited)
-    l_child = log.child[:m].astype(np.int64)
-    l_start = log.start[:m].astype(np.int64)
-    l_end = np.minimum(log.end[:m].astype(np.int64), model.horizon)
-    l_kind = log.kind[:m].astype(np.int64)
-    l_price = log.price[:m]
-    l_first = log.first[:m]
-    l_initial = log.initial[:m]
-    l_dist = log.distance[:m]
-    l_place_la = log.place_la[:m].astype(np.int64)
+    n = c.n
     la = c.la[:n].astype(np.int64)
+    # the reported LAs' children (all the simulated children but in a run such as "GM in england"):
+    # the others count as never in care, and their placements are left out
+    mine = model.world.reported[la]
+    entered = np.where(mine, c.entered[:n], NEVER).astype(np.int64)
+    exited = np.where(mine, c.exited[:n], -1).astype(np.int64)
+    initial = c.initial[:n] & mine
+    exited_eff = np.where(exited < 0, NEVER, exited)
+    rows = np.flatnonzero(mine[log.child[: log.n]])
+    l_child = log.child[rows].astype(np.int64)
+    l_start = log.start[rows].astype(np.int64)
+    l_end_raw = log.end[rows].astype(np.int64)  # NEVER while open
+    l_end = np.minimum(l_end_raw, model.horizon)
+    l_kind = log.kind[rows].astype(np.int64)
+    l_price = log.price[rows]
+    l_first = log.first[rows]
+    l_initial = log.initial[rows]
+    l_dist = log.distance[rows]
+    l_place_la = log.place_la[rows].astype(np.int64)
     dob = c.dob[:n].astype(np.int64)
 
     # LA-run homes of the run's LAs: fixed running costs
     un = u.n
     la_home = (u.utype[:un] == UnitType.HOME) & (u.sector[:un] == Sector.LA) & (u.owner_la[:un] >= 0)
-    la_home &= model.world.simulated[np.maximum(u.owner_la[:un], 0)]
+    la_home &= model.world.reported[np.maximum(u.owner_la[:un], 0)]
     la_home &= u.regional[:un] == 0  # the RCC's capital homes are the RCC's cost (its lever's)
     h_open = np.maximum(u.opened[:un][la_home].astype(np.int64), 0)
     h_close = np.where(u.closed[:un][la_home] < 0, model.horizon, u.closed[:un][la_home]).astype(np.int64)
@@ -104,10 +111,10 @@ def compute(model) -> tuple[dict, list[dict]]:
     for lever in model.levers:
         lever_items.update({k: np.asarray(v, dtype=float) for k, v in lever.costs(model).items()})
     whole_defaults, yearly_defaults = report_defaults()
-    l_unit = log.unit[:m].astype(np.int64)
-    l_regional = log.regional[:m].copy()  # placed in a bed the RCC held (it may since have let it go)
+    l_unit = log.unit[rows].astype(np.int64)
+    l_regional = log.regional[rows].copy()  # placed in a bed the RCC held (it may since have let it go)
 
-    l_payer = log.payer[:m].astype(np.int64)
+    l_payer = log.payer[rows].astype(np.int64)
     h_owner = u.owner_la[:un][la_home].astype(np.int64)
     n_la = model.geo.n
     spend_la = np.zeros((model.years, n_la))  # who pays: placements by payer, LA homes by owner
@@ -120,7 +127,7 @@ def compute(model) -> tuple[dict, list[dict]]:
         d = y1 - 1  # 31 March
         in_care = (entered <= d) & (exited_eff > d)
         stock = int(in_care.sum())
-        open_rows = (l_start <= d) & (l_end > d) & (log.end[:m] > d)
+        open_rows = (l_start <= d) & (l_end > d) & (l_end_raw > d)
         kinds_at = l_kind[open_rows]
         groups = np.bincount(GROUP_INDEX[kinds_at], minlength=len(GROUPS))
         by_kind = np.bincount(kinds_at, minlength=N_KINDS)
@@ -129,9 +136,9 @@ def compute(model) -> tuple[dict, list[dict]]:
         # by placement type, DfE's national tables: over 20 miles at 31 March, and the median
         # duration of placements that ended in the year (those begun before the run included)
         group_at = GROUP_INDEX[kinds_at]
-        ended_year = (log.end[:m] >= y0) & (log.end[:m] < y1) & (log.end[:m] < model.horizon)
+        ended_year = (l_end_raw >= y0) & (l_end_raw < y1) & (l_end_raw < model.horizon)
         group_ended = GROUP_INDEX[l_kind[ended_year]]
-        days_ended = log.end[:m][ended_year].astype(np.int64) - l_start[ended_year]
+        days_ended = l_end_raw[ended_year].astype(np.int64) - l_start[ended_year]
         first_group = GROUP_INDEX[l_kind[l_first & ~l_initial & (l_start >= y0) & (l_start < y1)]]
         by_type = {}
         for g in TYPE_GROUPS:
@@ -145,7 +152,7 @@ def compute(model) -> tuple[dict, list[dict]]:
             # national starts table, "placement on starting")
             by_type[f"first_placements_{g}"] = int((first_group == gi).sum())
         # placements during the year, per child in care at 31 March
-        during = (l_start <= d) & (np.minimum(log.end[:m].astype(np.int64), NEVER) > y0)
+        during = (l_start <= d) & (l_end_raw > y0)
         per_child = np.bincount(l_child[during], minlength=n)
         three_plus = int((per_child[in_care] >= 3).sum())
         # child-days in care during the year
@@ -266,8 +273,8 @@ def compute(model) -> tuple[dict, list[dict]]:
     by_group = {}
     # placements that ended in the run's last year, those that began before the run included
     # (their start back-dated: DfE counts every placement ceasing in the year)
-    ended = (log.end[:m] < model.horizon) & (log.end[:m] >= int(bounds[-2]))
-    duration = (log.end[:m].astype(np.int64) - l_start)
+    ended = (l_end_raw < model.horizon) & (l_end_raw >= int(bounds[-2]))
+    duration = (l_end_raw - l_start)
     for g, name in enumerate(GROUPS):
         at_end = open_end & (GROUP_INDEX[l_kind] == g)
         done = ended & (GROUP_INDEX[l_kind] == g)
@@ -292,10 +299,10 @@ def compute(model) -> tuple[dict, list[dict]]:
     inside_la = np.bincount(l_place_la[open_end][l_place_la[open_end] >= 0], minlength=model.geo.n)
     hosted_la = inside_la - weighted_bincount(rows_la, weights=(l_place_la[open_end] == rows_la), minlength=model.geo.n)
     y0 = int(bounds[-2])
-    during = (l_start <= d_end) & (np.minimum(log.end[:m].astype(np.int64), NEVER) > y0)
+    during = (l_start <= d_end) & (l_end_raw > y0)
     per_child = np.bincount(l_child[during], minlength=n)
     three_la = np.bincount(la[in_care_end & (per_child >= 3)], minlength=model.geo.n)
-    for i in model.region.la_index:
+    for i in model.region.reported:
         by_la[str(codes[i])] = {
             "children_in_care_end": int(stock_la[i]),
             "starts": int(starts_la[i]),

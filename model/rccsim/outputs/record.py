@@ -40,13 +40,15 @@ class RunResult:
             "scenario": model.scenario.name,
             "scenario_hash": hashlib.sha256(json.dumps(scen, sort_keys=True).encode()).hexdigest()[:12],
             "region": model.region.label,
-            "la_codes": [str(c) for c in model.geo.las.la_code.to_numpy()[model.region.la_index]],
+            "la_codes": [str(c) for c in model.geo.las.la_code.to_numpy()[model.region.reported]],
             "start_year": model.start_year,
             "start_date": model.start_date.isoformat(),
             "years": model.years,
             "parameter_hash": model.p.digest(),
             "code_version": code_version(),
         }
+        if model.region.focus is not None:  # e.g. "GM in england": every LA simulated, these reported
+            prov["las_simulated"] = len(model.region.la_index)
         if getattr(model, "rates", None) is not None:  # aggregates only: per LA window, starts, ceases
             prov["rates_from_ssda903"] = model.rates.summary
         warnings = []
