@@ -52,7 +52,20 @@ def test_region_names_codes_and_names_resolve(geo):
     assert list(by_code.la_index) == list(by_name.la_index) == list(by_old.la_index)
 
 
-@pytest.mark.parametrize("spec", ["", "Narnia", "E08000003,E12345678", "GM2"])
+def test_a_region_in_england_simulates_england_and_reports_the_region(geo):
+    se = geo.resolve_region("SE")
+    within = geo.resolve_region("SE in England")
+    assert len(within.la_index) == 153
+    assert list(within.reported) == list(se.la_index)
+    assert list(within.members) == list(se.members)  # the co-operative's 16, not the region's 19
+    one = geo.resolve_region("manchester_in_england")
+    assert list(one.reported) == list(geo.resolve_region("Manchester").la_index)
+    assert list(one.members) == list(one.reported)
+    assert list(geo.resolve_region("GM").reported) == list(geo.resolve_region("GM").la_index)
+
+
+@pytest.mark.parametrize("spec", ["", "Narnia", "E08000003,E12345678", "GM2", "england in england", "Narnia in england",
+                                  "in england"])
 def test_unknown_regions_are_refused(geo, spec):
     with pytest.raises(InputError):
         geo.resolve_region(spec)

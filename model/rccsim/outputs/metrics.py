@@ -296,8 +296,13 @@ def compute(model) -> tuple[dict, list[dict]]:
     far_la = weighted_bincount(rows_la, weights=(l_dist[open_end] > 20.0), minlength=model.geo.n)
     placed_la = np.bincount(rows_la, minlength=model.geo.n)
     # children placed within each LA's boundary, and those of them other LAs' (DfE's "LA of placement")
-    inside_la = np.bincount(l_place_la[open_end][l_place_la[open_end] >= 0], minlength=model.geo.n)
-    hosted_la = inside_la - weighted_bincount(rows_la, weights=(l_place_la[open_end] == rows_la), minlength=model.geo.n)
+    # (every simulated child placed there: in "GM in england", England's children in GM's LAs)
+    a_n = log.n
+    a_open = (log.start[:a_n] <= d_end) & (np.minimum(log.end[:a_n].astype(np.int64), model.horizon) > d_end)
+    a_place = log.place_la[:a_n][a_open].astype(np.int64)
+    a_own = a_place == c.la[log.child[:a_n][a_open]]
+    inside_la = np.bincount(a_place[a_place >= 0], minlength=model.geo.n)
+    hosted_la = inside_la - np.bincount(a_place[a_own & (a_place >= 0)], minlength=model.geo.n)
     y0 = int(bounds[-2])
     during = (l_start <= d_end) & (l_end_raw > y0)
     per_child = np.bincount(l_child[during], minlength=n)
