@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="rccsim", description="Simulate the regional market for children's care placements in England.")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     run = sub.add_parser("run", help="run one scenario for one region", description="Run one scenario for one region and print its metrics.")
-    run.add_argument("--region", default="GM", help="GM, SE (the pathfinders' regions), 'SE members' or 'GM members' (the co-operatives' LAs), england, a region name (e.g. 'North West') or comma-separated LA codes (default GM)")
+    run.add_argument("--region", default="GM", help="GM, SE (the pathfinders' regions), 'SE members' or 'GM members' (the co-operatives' LAs), england, a region name (e.g. 'North West') or comma-separated LA codes; any of these then 'in england' (e.g. 'GM in england') simulates all of England and reports those LAs (default GM)")
     run.add_argument("--scenario", default="baseline", help="a bundled scenario name or the path of a scenario YAML file (default baseline)")
     run.add_argument("--years", type=_int, default=10, help="horizon in years, 1-50 (default 10)")
     run.add_argument("--seed", type=_int, default=1, help="random seed, a whole number from 0 to 2^63 - 1 (default 1)")
