@@ -27,6 +27,8 @@ def _regions() -> list[dict]:
     geo = load_geography()
     opts = [{"label": "Greater Manchester RCC (10 LAs)", "value": "GM"},
             {"label": "South East pathfinder region (SE)", "value": "SE"},
+            {"label": "Greater Manchester inside England (all England simulated; slower)", "value": "GM in england"},
+            {"label": "South East inside England (all England simulated; slower)", "value": "SE in england"},
             {"label": "England (153 LAs)", "value": "england"}]
     opts += [{"label": r, "value": r} for r in geo.region_names]
     return opts + [{"label": "A list of LAs (choose below)", "value": "custom"}]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import shlex
 
 import numpy as np
 import pandas as pd
@@ -300,7 +301,7 @@ def register(app, queue: JobQueue, url: str | None) -> None:
             m = res.meta
             head = (f"# {len(docs)} option{'s' if len(docs) != 1 else ''} exported from the rccsim dashboard: "
                     f"{m['region']}, {m['years']} years from 31 March {m['start_year']}, seeds 1-{len(m['seeds'])}.\n"
-                    f"# Run one again: save it as a file of its own, then\n#   rccsim compare --region {m['region']} "
+                    f"# Run one again: save it as a file of its own, then\n#   rccsim compare --region {shlex.quote(m['region'])} "
                     f"--scenarios FILE.yaml --seeds {len(m['seeds'])} --years {m['years']} --start {m['start_year']}\n")
             return {"content": head + yaml.safe_dump_all(docs, sort_keys=False, allow_unicode=True),
                     "filename": "scenarios.yaml"}
