@@ -65,6 +65,13 @@ def test_rcc_homes_counterfactual_is_the_baseline_placement_of_the_same_child_on
     assert cf["mean_distance_miles"] == 17.5  # day 60: the 30-mile home; day 100: the 5-mile carer
     assert cf["share_over_20_miles"] == 0.5 and cf["share_independent_homes"] == 0.5
     assert cf["share_residential"] == 0.5 and cf["share_fostering"] == 0.5
+    # the fostered one: a standard-need child (no need recorded counts as standard) whose foster
+    # placement (from day 100) had not ended a year later
+    assert (cf["fostered"], cf["fostered_above_standard_need"], cf["fostered_ending_within_1y"]) == (1, 0, 0)
+    base["need"] = np.array([1, 0], dtype=np.int8)  # child 0 complex
+    base["end"][1] = 400
+    cf = counterfactual(base, rcc)
+    assert (cf["fostered"], cf["fostered_above_standard_need"], cf["fostered_ending_within_1y"]) == (1, 1, 1)
     assert counterfactual(base, None) is None  # no placement in the RCC's homes
 
 

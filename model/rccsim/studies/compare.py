@@ -228,6 +228,12 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
                      f"{avg('share_fostering'):.0%} in foster care, {avg('share_supported'):.0%} in supported accommodation, "
                      f"{avg('share_unregistered'):.0%} in emergency or unregistered settings; {w.sum() / sum(c['placements'] for c in cf_all):.0%} of these "
                      f"placements matched a baseline placement of the same child)")
+            fostered = sum(c.get("fostered", 0) for c in cf)
+            if fostered:
+                above = sum(c.get("fostered_above_standard_need", 0) for c in cf) / fostered
+                soon = sum(c.get("fostered_ending_within_1y", 0) for c in cf) / fostered
+                line += (f"; of those in foster care, {above:.0%} had complex or the highest needs (a residential "
+                         f"plan, fostered at a penalty) and {soon:.0%} saw that foster placement end within a year")
         lines.append(line + f"; in the baseline {base_res:.0%} of children in residential care at the end were more than 20 miles away.")
     shared = _mean(runs, scenario, lambda m: m.get("placements_with_other_members", 0))
     if shared:

@@ -132,7 +132,8 @@ def _placements(model) -> dict:
     log = model.recorder.placements
     n = log.n
     return {"child": log.child[:n].copy(), "start": log.start[:n].copy(), "end": log.end[:n].copy(),
-            "distance": log.distance[:n].astype(np.float32), "kind": log.kind[:n].copy()}
+            "distance": log.distance[:n].astype(np.float32), "kind": log.kind[:n].copy(),
+            "need": model.children.need[: model.children.n].copy()}
 
 
 def _rcc_placements(model) -> dict | None:
@@ -163,6 +164,12 @@ def counterfactual(base: dict, rcc: dict | None) -> dict | None:
     dist = base["distance"][j].astype(float)
     kind = base["kind"][j]
     some = len(dist) > 0
+    # of those fostered in the baseline: above standard needs (a residential plan, fostered at a
+    # penalty or after a need rose), and how many of those foster placements ended within a year
+    fostered = np.isin(kind, [Kind.FOSTER_KIN, Kind.FOSTER_LA, Kind.FOSTER_IFA])
+    f_child = rcc["child"][ok][fostered].astype(np.int64)
+    f_need = base["need"][f_child] if "need" in base else np.zeros(len(f_child))
+    f_soon = (base["end"][j][fostered].astype(np.int64) - rcc["start"][ok][fostered]) < 365
     return {
         "placements": int(len(key)), "matched": int(ok.sum()),
         "mean_distance_miles": float(dist.mean()) if some else 0.0,
@@ -172,6 +179,9 @@ def counterfactual(base: dict, rcc: dict | None) -> dict | None:
         "share_fostering": float(np.isin(kind, [Kind.FOSTER_KIN, Kind.FOSTER_LA, Kind.FOSTER_IFA]).mean()) if some else 0.0,
         "share_supported": float((kind == Kind.SUPPORTED).mean()) if some else 0.0,
         "share_unregistered": float((kind == Kind.UNREGISTERED).mean()) if some else 0.0,
+        "fostered": int(fostered.sum()),
+        "fostered_above_standard_need": int((f_need >= 1).sum()),
+        "fostered_ending_within_1y": int(f_soon.sum()),
     }
 
 
