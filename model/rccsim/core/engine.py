@@ -133,14 +133,14 @@ class CareMarket(mesa.Model):
         self.exit_multiplier = np.ones((self.geo.n, 5))
         self.rates = rates
         if rates is not None:
-            outside = sorted(set(rates.starts_per_year) - set(self.region.la_index.tolist()))
+            outside = sorted(set(rates.starts_per_year) - set(self.region.reported.tolist()))
             if outside:
                 codes = ", ".join(self.geo.las.la_code.iloc[outside].tolist())
                 raise InputError(f"rates estimated for LA(s) {codes}, not in the region {self.region.label}")
             for la, m in rates.exit_multiplier.items():
                 self.exit_multiplier[la] = m
         if start_population is not None:
-            outside = sorted(set(start_population["la"].tolist()) - set(self.region.la_index.tolist()))
+            outside = sorted(set(start_population["la"].tolist()) - set(self.region.reported.tolist()))
             if outside:
                 codes = ", ".join(self.geo.las.la_code.iloc[outside].tolist())
                 raise InputError(f"the SSDA903 return covers LA(s) {codes}, not in the region {self.region.label}")
