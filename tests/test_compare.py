@@ -68,10 +68,13 @@ def test_rcc_homes_counterfactual_is_the_baseline_placement_of_the_same_child_on
     # the fostered one: a standard-need child (no need recorded counts as standard) whose foster
     # placement (from day 100) had not ended a year later
     assert (cf["fostered"], cf["fostered_above_standard_need"], cf["fostered_ending_within_1y"]) == (1, 0, 0)
-    base["need"] = np.array([1, 0], dtype=np.int8)  # child 0 complex
+    base["need"] = np.array([0, 1, 2], dtype=np.int8)  # child 0 complex when fostered from day 100
     base["end"][1] = 400
     cf = counterfactual(base, rcc)
     assert (cf["fostered"], cf["fostered_above_standard_need"], cf["fostered_ending_within_1y"]) == (1, 1, 1)
+    # a run ending within a year of the RCC placement cannot tell whether the foster placement would end
+    cf = counterfactual(base, {**rcc, "horizon": 300})
+    assert (cf["fostered_with_a_year_to_go"], cf["fostered_ending_within_1y"]) == (0, 0)
     assert counterfactual(base, None) is None  # no placement in the RCC's homes
 
 

@@ -64,8 +64,8 @@ def test_a_region_in_england_simulates_england_and_reports_the_region(geo):
     assert list(geo.resolve_region("GM").reported) == list(geo.resolve_region("GM").la_index)
 
 
-@pytest.mark.parametrize("spec", ["", "Narnia", "E08000003,E12345678", "GM2", "england in england", "Narnia in england",
-                                  "in england"])
+@pytest.mark.parametrize("spec", ["", "Narnia", "E08000003,E12345678", "GM2", "england in england", "Narnia in england", "GM in england in england",
+                                  "in england", "GM in england, E08000001"])
 def test_unknown_regions_are_refused(geo, spec):
     with pytest.raises(InputError):
         geo.resolve_region(spec)

@@ -4,8 +4,8 @@
 
 Runs the baseline and the scenario on one seed from the same start state and, for every placement
 made in a bed the RCC held, looks up where the same child was on that day in the baseline. Prints
-counts (never a child) by the child's need level (0 standard, 1 complex, 2 highest; as at the end
-of the run), by whether it was the child's first RCC bed, and by the baseline's placement group;
+counts (never a child) by the child's need level (0 standard, 1 complex, 2 highest; when it took
+the bed), by whether it was the child's first RCC bed, and by the baseline's placement group;
 and, for those fostered in the baseline, how that foster placement went on (it ended within a year,
 and how: a breakdown or a planned move).
 """
@@ -45,7 +45,7 @@ def main() -> None:
     for k in np.argsort(start, kind="stable").tolist():
         first[k] = int(child[k]) not in seen
         seen.add(int(child[k]))
-    need = lever.children.need[child]
+    need = ll.need[rcc]
     group = np.array([GROUP_OF_KIND[int(k)] if o else "none" for k, o in zip(bl.kind[row], ok)])
     age = (start - lever.children.dob[child]) / 365.25
     print(f"{args.scenario} in {args.region}, seed {args.seed}: {len(rcc)} placements in RCC beds, "

@@ -37,6 +37,7 @@ class PlacementLog(Table):
         "initial": ("bool", False),  # open at the start date
         "pc": ("int32", -1),  # placement postcode sample index
         "regional": ("bool", False),  # in a home the RCC held when the placement started
+        "need": ("int8", -1),  # the child's need level when the placement started
     }
 
 
@@ -61,6 +62,7 @@ class Recorder:
         rows = self.placements.append(
             len(ids), child=ids, start=day, kind=kind, unit=unit, provider=provider, place_la=place_la,
             payer=payer, price=price, distance=distance, first=first, initial=initial, pc=pc, regional=regional,
+            need=self.model.children.need[ids],
         )
         self._ensure(int(ids.max()) + 1)
         self.row_of_child[ids] = rows

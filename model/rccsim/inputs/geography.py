@@ -266,6 +266,8 @@ class Geography:
         key = re.sub(r"[\s_-]+", " ", text).strip().lower()
         within = re.fullmatch(r"(.+?)[\s_-]+in[\s_-]+england", text, flags=re.IGNORECASE)
         if within:
+            if re.search(r"[\s_-]in[\s_-]+england\s*$", within.group(1), flags=re.IGNORECASE):
+                raise InputError(f"--region '{text}': 'in england' is given twice; give it once, at the end")
             inner = self.resolve_region(within.group(1))
             if len(inner.la_index) == self.n:
                 raise InputError(f"--region '{text}': the region is all of England already; give england")
@@ -319,6 +321,9 @@ class Geography:
                 picked.append(names[part.lower()])
             else:
                 pkey = re.sub(r"[\s_-]+", " ", part).strip().lower()
+                if pkey.endswith(" in england"):
+                    raise InputError(f"'{part}': 'in england' goes once at the end of the whole --region, after "
+                                     "the LAs or region it reports on")
                 if pkey.upper() in PATHFINDERS or pkey in ("england", "greater manchester") or pkey in regions:
                     raise InputError(f"'{part}' is a region of its own: give it alone, or list LAs (codes or names), "
                                      "comma-separated")

@@ -231,9 +231,12 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
             fostered = sum(c.get("fostered", 0) for c in cf)
             if fostered:
                 above = sum(c.get("fostered_above_standard_need", 0) for c in cf) / fostered
-                soon = sum(c.get("fostered_ending_within_1y", 0) for c in cf) / fostered
-                line += (f"; of those in foster care, {above:.0%} had complex or the highest needs (a residential "
-                         f"plan, fostered at a penalty) and {soon:.0%} saw that foster placement end within a year")
+                line += (f"; of those in foster care, {above:.0%} had complex or the highest needs when that foster "
+                         "placement began (a residential plan, fostered at a penalty)")
+                year = sum(c.get("fostered_with_a_year_to_go", 0) for c in cf)
+                if year:
+                    soon = sum(c.get("fostered_ending_within_1y", 0) for c in cf) / year
+                    line += f", and {soon:.0%} of those with a year of the run to go saw it end within the year"
         lines.append(line + f"; in the baseline {base_res:.0%} of children in residential care at the end were more than 20 miles away.")
     shared = _mean(runs, scenario, lambda m: m.get("placements_with_other_members", 0))
     if shared:

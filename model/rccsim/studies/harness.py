@@ -132,8 +132,7 @@ def _placements(model) -> dict:
     log = model.recorder.placements
     n = log.n
     return {"child": log.child[:n].copy(), "start": log.start[:n].copy(), "end": log.end[:n].copy(),
-            "distance": log.distance[:n].astype(np.float32), "kind": log.kind[:n].copy(),
-            "need": model.children.need[: model.children.n].copy()}
+            "distance": log.distance[:n].astype(np.float32), "kind": log.kind[:n].copy(), "need": log.need[:n].copy()}
 
 
 def _rcc_placements(model) -> dict | None:
@@ -143,7 +142,7 @@ def _rcc_placements(model) -> dict | None:
     rcc = ~log.initial[:n] & log.regional[:n] & (log.start[:n] < model.horizon)
     if not rcc.any():
         return None
-    return {"child": log.child[:n][rcc].copy(), "start": log.start[:n][rcc].copy()}
+    return {"child": log.child[:n][rcc].copy(), "start": log.start[:n][rcc].copy(), "horizon": int(model.horizon)}
 
 
 def counterfactual(base: dict, rcc: dict | None) -> dict | None:
@@ -164,12 +163,14 @@ def counterfactual(base: dict, rcc: dict | None) -> dict | None:
     dist = base["distance"][j].astype(float)
     kind = base["kind"][j]
     some = len(dist) > 0
-    # of those fostered in the baseline: above standard needs (a residential plan, fostered at a
-    # penalty or after a need rose), and how many of those foster placements ended within a year
+    # of those fostered in the baseline: above standard needs when that foster placement began (a
+    # residential plan, fostered at a penalty), and, of those with a year of the run still to go
+    # (``horizon``), how many saw that foster placement end within the year
     fostered = np.isin(kind, [Kind.FOSTER_KIN, Kind.FOSTER_LA, Kind.FOSTER_IFA])
-    f_child = rcc["child"][ok][fostered].astype(np.int64)
-    f_need = base["need"][f_child] if "need" in base else np.zeros(len(f_child))
-    f_soon = (base["end"][j][fostered].astype(np.int64) - rcc["start"][ok][fostered]) < 365
+    f_need = base["need"][j][fostered] if "need" in base else np.zeros(int(fostered.sum()))
+    f_start = rcc["start"][ok][fostered].astype(np.int64)
+    f_year = f_start <= rcc.get("horizon", np.iinfo(np.int64).max) - 365
+    f_soon = f_year & ((base["end"][j][fostered].astype(np.int64) - f_start) < 365)
     return {
         "placements": int(len(key)), "matched": int(ok.sum()),
         "mean_distance_miles": float(dist.mean()) if some else 0.0,
@@ -181,6 +182,7 @@ def counterfactual(base: dict, rcc: dict | None) -> dict | None:
         "share_unregistered": float((kind == Kind.UNREGISTERED).mean()) if some else 0.0,
         "fostered": int(fostered.sum()),
         "fostered_above_standard_need": int((f_need >= 1).sum()),
+        "fostered_with_a_year_to_go": int(f_year.sum()),
         "fostered_ending_within_1y": int(f_soon.sum()),
     }
 
