@@ -10,7 +10,15 @@ import json
 
 import numpy as np
 import pytest
-from rccsim.base.codes import Kind, Sector, UnitType
+from rccsim.base.codes import (
+    FLAG_EXPLOITATION,
+    YOUNGER_UNDER_AGE,
+    Focus,
+    Kind,
+    Need,
+    Sector,
+    UnitType,
+)
 from rccsim.base.errors import InputError
 from rccsim.core.market import Market, PoolType, SearchPolicy
 from rccsim.core.providers import home_weekly_cost
@@ -478,3 +486,42 @@ def test_levers_act_for_the_rccs_members_and_a_scenario_can_name_its_own():
     outside = Scenario(name="far", members=["Kent"])
     with pytest.raises(InputError, match="not in the region"):
         Simulation(region=REGION, years=1, seed=SEED, scenario=outside)
+
+
+def test_a_capital_mix_shares_the_homes_by_count_and_refuses_programme_wide_sizes():
+    mix = [{"count": 4, "places": 2, "children": "highest_needs"}, {"count": 2, "places": 3, "children": "younger"},
+           {"count": 2, "places": 3, "children": "adolescent"}, {"count": 2, "places": 2, "children": "exploitation"}]
+    ten = CapitalHomes(capital_gbp=5e6, cost_per_home_gbp=5e5, mix=mix).homes()
+    assert [h.children for h in ten].count("highest_needs") == 4 and sum(h.places for h in ten) == 24
+    # fewer homes than the mix's kinds: whole shares first, then the largest remainders (the first listed on a tie)
+    three = CapitalHomes(capital_gbp=1.5e6, cost_per_home_gbp=5e5, mix=mix).homes()
+    assert [h.children for h in three] == ["highest_needs", "younger", "adolescent"]  # 1.2, 0.6, 0.6, 0.6 of 3
+    assert [h.places for h in CapitalHomes(capital_gbp=2e6, cost_per_home_gbp=1e6, places=2).homes()] == [2, 2]
+    with pytest.raises(ValueError, match="in each kind of home"):
+        CapitalHomes(mix=mix, places=3)
+    with pytest.raises(ValueError):
+        CapitalHomes(mix=[{"count": 1, "children": "toddlers"}])
+
+
+def test_homes_for_some_children_take_only_them():
+    """Each of a Skyline-like mix's homes takes only the children it is for (codes.Focus): intensive
+    needs, under 13, 13 and over, at risk of exploitation."""
+    mix = [{"count": 1, "places": 2, "children": k} for k in ("highest_needs", "younger", "adolescent", "exploitation")]
+    model, got = _run(Levers(capital_homes=CapitalHomes(capital_gbp=8e6, cost_per_home_gbp=1e6, build_days=0,
+                                                        mix=mix * 2)))
+    u, c, log = model.units, model.children, model.recorder.placements
+    homes = np.flatnonzero(u.regional[: u.n] > 0)
+    assert sorted(u.focus[homes].tolist()) == sorted([Focus.HIGHEST_NEEDS, Focus.YOUNGER, Focus.ADOLESCENT,
+                                                      Focus.EXPLOITATION] * 2)
+    n = log.n
+    rows = np.flatnonzero(np.isin(log.unit[:n], homes))
+    focus = u.focus[log.unit[rows]]
+    child = log.child[rows]
+    age = (log.start[rows] - c.dob[child]) / 365.25
+    taken = {f: int((focus == f).sum()) for f in (Focus.HIGHEST_NEEDS, Focus.YOUNGER, Focus.ADOLESCENT,
+                                                  Focus.EXPLOITATION)}
+    assert sum(taken.values()) == len(rows) and sum(v > 0 for v in taken.values()) >= 3, taken
+    assert (log.need[rows][focus == Focus.HIGHEST_NEEDS] == Need.INTENSIVE).all()
+    assert (age[focus == Focus.YOUNGER] < YOUNGER_UNDER_AGE).all()
+    assert (age[focus == Focus.ADOLESCENT] >= YOUNGER_UNDER_AGE).all()
+    assert ((c.flags[child[focus == Focus.EXPLOITATION]] & FLAG_EXPLOITATION) > 0).all()

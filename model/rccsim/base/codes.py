@@ -95,6 +95,26 @@ FLAG_EXPLOITATION = 8  # criminal or sexual exploitation risk
 FLAG_MENTAL_HEALTH = 16  # mental-health step-down
 FLAG_SOLO = 32  # can live only alone: a children's home takes the child only when no other child is there
 
+
+class Focus:
+    """Which children an RCC home is for (a bit mask on each unit; 0: any child its need level
+    suits). GM's Project Skyline plans homes for complex mental health needs, younger children on
+    their way back to foster care, older teenagers, and children at risk of exploitation (Salford
+    City Council, 25 July 2024, via salfordnow.co.uk). The model has no mental-health attribute:
+    a home for mental health needs is a home for the highest need level."""
+
+    ANY = 0
+    HIGHEST_NEEDS = 1  # need level INTENSIVE
+    YOUNGER = 2  # under YOUNGER_UNDER_AGE
+    ADOLESCENT = 4  # YOUNGER_UNDER_AGE and over
+    EXPLOITATION = 8  # FLAG_EXPLOITATION
+    BY_NAME = {"any": 0, "highest_needs": 1, "younger": 2, "adolescent": 4, "exploitation": 8}
+
+
+# assumption: the age below which a child is "younger" for a home's focus (no published definition
+# for Skyline's homes for younger children; children's homes take mostly 12-17-year-olds)
+YOUNGER_UNDER_AGE = 13
+
 # SSDA903 PLACE codes for each kind (current codes; the writer chooses U1/U4 for long-term foster)
 PLACE_CODE = {
     Kind.FOSTER_KIN: "U3",

@@ -42,7 +42,10 @@ from rccsim.base.codes import (
     FLAG_MENTAL_HEALTH,
     FLAG_SOLO,
     N_NEEDS,
+    YOUNGER_UNDER_AGE,
+    Focus,
     Kind,
+    Need,
     Sector,
     UnitType,
 )
@@ -225,6 +228,7 @@ class Market:
         # (entries are removed lazily when found full)
         self.freelist: list[list[list[int]]] = [[[] for _ in range(N_NEEDS)] for _ in range(self.n_pools)]
         self.policy = SearchPolicy(n_la)
+        self.focused = False  # some RCC home is for some children only (codes.Focus)
         self._dirty: list[np.ndarray] = []  # units changed since the market last looked
 
         # prices: list price per pool (independent pools) or LA cost per child (own pools)
@@ -404,6 +408,7 @@ class Market:
         regional = ids[u.regional[ids] > 0]
         if len(regional):
             self._regional_areas = np.union1d(self.regional_areas(), u.la[regional].astype(np.int64))
+            self.focused |= bool((u.focus[regional] > 0).any())
         self.refresh(ids)
 
     def _ensure_size(self, n: int) -> None:
@@ -533,6 +538,15 @@ class Market:
         score[self.cap[cand, need[:, None]] <= 0] = np.inf
         if skip is not None:
             score[skip] = np.inf
+        cmask = None
+        if self.focused and not initial and regional.any():
+            # an RCC home for some children (codes.Focus) is open to them only: a pool of RCC beds
+            # is a candidate for a child if it has a free place in a home for any child or for one
+            # of the child's kind (_assign then picks such a home)
+            cmask = self._child_focus(ids, day)
+            unfocused, focus_free = self._regional_focus()
+            fits = unfocused[cand] | ((focus_free[cand] & cmask[:, None]) > 0)
+            score[regional & ~fits] = np.inf
         urgent = None
         if self.policy.panel and not initial and regional.any():
             admit, urgent = self.panel(ids, cand, dist, score, regional, pen, last=wide)
@@ -658,7 +672,7 @@ class Market:
             # highest needs first within a pool, then assign units
             order = np.lexsort((-need[prow], pool))
             prow, pcol, pool, quote = prow[order], pcol[order], pool[order], quote[order]
-            placed_rows, placed_units, placed_price = self._assign(ids, prow, pcol, pool, quote, need, score, initial)
+            placed_rows, placed_units, placed_price = self._assign(ids, prow, pcol, pool, quote, need, score, initial, cmask)
             if placed_rows:
                 pr = np.array(placed_rows)
                 unmatched[pr] = False
@@ -703,7 +717,34 @@ class Market:
         admit = (residential & (urgent | no_other | (~none & home & better))) | (urgent & no_other)
         return admit, urgent
 
-    def _assign(self, ids, prow, pcol, pool, quote, need, score, initial=False):
+    def _child_focus(self, ids: np.ndarray, day: int) -> np.ndarray:
+        """Which kinds of RCC home (codes.Focus bits) each child is for on ``day``."""
+        c = self.model.children
+        young = ch.ages(self.model, ids, day) < YOUNGER_UNDER_AGE
+        return (
+            np.where(c.need[ids] == Need.INTENSIVE, Focus.HIGHEST_NEEDS, 0)
+            | np.where(young, Focus.YOUNGER, Focus.ADOLESCENT)
+            | np.where((c.flags[ids] & FLAG_EXPLOITATION) > 0, Focus.EXPLOITATION, 0)
+        ).astype(np.int64)
+
+    def _regional_focus(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per pool: whether it has an RCC home for any child with a free place, and the focus bits
+        of its RCC homes for some children with a free place (this search's placements counted)."""
+        u = self.model.units
+        n = u.n
+        ids = np.flatnonzero((u.regional[:n] > 0) & u.open[:n])
+        fr = self._free
+        free = np.array([fr[i] > 0 for i in ids.tolist()], dtype=bool)
+        ids = ids[free]
+        pools = u.pool[ids].astype(np.int64)
+        focus = u.focus[ids].astype(np.int64)
+        unfocused = np.zeros(self.n_pools, dtype=bool)
+        unfocused[pools[focus == 0]] = True
+        focus_free = np.zeros(self.n_pools, dtype=np.int64)
+        np.bitwise_or.at(focus_free, pools, focus)
+        return unfocused, focus_free
+
+    def _assign(self, ids, prow, pcol, pool, quote, need, score, initial=False, cmask=None):
         """Pick a unit for each accepted referral; referrals with no suitable unit are refused.
 
         The unit is the nearest to the child's home among the first ``unit_scan`` suitable units
@@ -734,6 +775,10 @@ class Market:
         # its places while there (the buyer pays for them); none at the start, where children are
         # where DfE counts them
         solo_l = ((c.flags[children] & FLAG_SOLO) > 0).tolist() if not initial else [False] * len(children)
+        # an RCC home for some children takes only them (codes.Focus): checked in pools of RCC beds
+        focus_u = u.focus
+        focus_l = (np.where(self.pool_type[pool] == PoolType.REGIONAL, cmask[prow], -1).tolist()
+                   if cmask is not None else [-1] * len(children))
         if any(solo_l):
             is_home_s = u.utype == UnitType.HOME
             held = []
@@ -749,6 +794,7 @@ class Market:
             ce, cn = ce_all[j], cn_all[j]
             matched = mix is not None and risky_l[j]
             solo = solo_l[j]
+            fmask = focus_l[j]
             left = left_l[j]
             lim = scan_f if foster_pool[j] else scan
             best, bestd, seen, i, n = -1, inf, 0, 0, len(lst)
@@ -763,6 +809,9 @@ class Market:
                     continue
                 if unit == left:
                     i += 1
+                    continue
+                if fmask >= 0 and focus_u[unit] and not (int(focus_u[unit]) & fmask):
+                    i += 1  # a home for other children
                     continue
                 if matched and is_home[unit] and mix[unit] >= limit:
                     seen += 1  # looked at, and the mix does not fit

@@ -69,9 +69,10 @@ class Provision:
         return int(self.open_units(*arr, day)[0])
 
     def open_units(self, provider, utype, la, places, max_need, day: int, regional: int = 0,
-                   site_stream: str = "provider_entry") -> np.ndarray:
+                   site_stream: str = "provider_entry", focus=0) -> np.ndarray:
         """Open units (arrays, one entry a unit) on ``day``, each at a postcode of its LA drawn
-        from ``site_stream``; ``regional`` marks homes the RCC holds (see :mod:`rccsim.levers`)."""
+        from ``site_stream``; ``regional`` marks homes the RCC holds (see :mod:`rccsim.levers`) and
+        ``focus`` which children they are for (:class:`rccsim.base.codes.Focus`)."""
         model = self.model
         geo = model.geo
         la_run = provider < 0
@@ -83,7 +84,7 @@ class Provision:
         ids = model.units.append(
             len(la), utype=utype, kind=kind, sector=sector, owner_la=owner, provider=pid, la=la, pc=pc,
             east=geo.pc_e[pc], north=geo.pc_n[pc], places=places, max_need=max_need, open=True, opened=day,
-            regional=regional,
+            regional=regional, focus=focus,
         )
         model.units.weekly_cost[ids] = providers.home_weekly_cost(model, ids)
         model.market.attach_units(ids)

@@ -89,6 +89,7 @@ class Units(Table):
         "occ_days": ("float64", 0.0),  # occupied place-days since the last review
         "price_level": ("float64", 0.0),  # the unit's list price per week (before need loadings)
         "regional": ("int8", 0),  # held by the RCC: 1 built with its capital, 2 on block contract
+        "focus": ("int8", 0),  # an RCC home's codes.Focus: which children it is for (0: any)
     }
 
     def append(self, count: int, **values) -> np.ndarray:

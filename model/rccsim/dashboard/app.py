@@ -15,7 +15,14 @@ from __future__ import annotations
 from dash import Dash, dash_table, dcc, html
 
 from rccsim.dashboard import callbacks
-from rccsim.dashboard.choices import LEVERS, MAP_METRICS, SERIES_LABELS, SETTING_LABELS, SETTINGS
+from rccsim.dashboard.choices import (
+    LEVERS,
+    MAP_METRICS,
+    SERIES_LABELS,
+    SETTING_LABELS,
+    SETTINGS,
+    form_fields,
+)
 from rccsim.dashboard.jobs import JobQueue
 from rccsim.inputs.geography import load_geography
 from rccsim.levers.base import LeverSettings
@@ -37,7 +44,8 @@ def _regions() -> list[dict]:
 def _field_inputs(key: str, cls: type[LeverSettings]) -> list:
     """Number inputs for a lever's settings, labelled, with their defaults."""
     out = []
-    for name, f in cls.model_fields.items():
+    for name in form_fields(cls):
+        f = cls.model_fields[name]
         ident = f"set-{key}-{name}"
         out.append(html.Div([
             html.Label(f"{SETTING_LABELS.get(f'{key}.{name}', name.replace('_', ' '))} [{name}]", htmlFor=ident,

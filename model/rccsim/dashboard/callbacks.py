@@ -15,7 +15,7 @@ from dash import Input, Output, State, ctx, html, no_update
 
 from rccsim.base.errors import InputError
 from rccsim.base.files import csv_text
-from rccsim.dashboard.choices import LEVERS, MAP_METRICS, SERIES_LABELS, SETTINGS
+from rccsim.dashboard.choices import LEVERS, MAP_METRICS, SERIES_LABELS, SETTINGS, form_fields
 from rccsim.dashboard.jobs import JobQueue
 from rccsim.inputs.geography import load_geography
 from rccsim.io import ssda903
@@ -38,7 +38,7 @@ def scenarios_from_form(levers: list[str], values: dict, bundled: list[str] | No
     and the bundled scenarios chosen."""
     out = [load_scenario("baseline")]
     for key in levers or []:
-        settings = {name: values.get(f"set-{key}-{name}") for name in SETTINGS[key].model_fields}
+        settings = {name: values.get(f"set-{key}-{name}") for name in form_fields(SETTINGS[key])}
         settings = {k: v for k, v in settings.items() if v is not None}
         out.append(parse_scenario({"name": key, "levers": {key: settings}}, f"settings of {key}"))
     for name in bundled or []:
@@ -177,10 +177,10 @@ def register(app, queue: JobQueue, url: str | None) -> None:
                   Input("run", "n_clicks"), State("region", "value"), State("las", "value"), State("start", "value"),
                   State("years", "value"), State("seeds", "value"), State("levers", "value"), State("bundled", "value"),
                   State("shown", "data"), State("uncertainty", "value"),
-                  *[State(f"set-{c.key}-{n}", "value") for c in LEVERS for n in SETTINGS[c.key].model_fields],
+                  *[State(f"set-{c.key}-{n}", "value") for c in LEVERS for n in form_fields(SETTINGS[c.key])],
                   prevent_initial_call=True)
     def run(_, region, las, start, years, seeds, levers, bundled, shown, drawn, *settings):
-        ids = [f"set-{c.key}-{n}" for c in LEVERS for n in SETTINGS[c.key].model_fields]
+        ids = [f"set-{c.key}-{n}" for c in LEVERS for n in form_fields(SETTINGS[c.key])]
         try:
             req = request_from_form(region, las, start, years, seeds, levers, dict(zip(ids, settings)), bundled,
                                     (shown or {}).get("upload"), drawn="drawn" in (drawn or []))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import get_args, get_origin
+
 from rccsim import levers as lv
 from rccsim.levers import REGISTRY
 from rccsim.sim.describe import LEVER_TITLES
@@ -11,6 +13,16 @@ SETTINGS = {"single_customer": lv.SingleCustomerSettings, "shared_placements": l
             "capital_homes": lv.CapitalHomesSettings, "fostering_hub": lv.FosteringHubSettings,
             "block_contracts": lv.BlockContractsSettings, "forecast_led": lv.ForecastLedSettings,
             "pooled_budget": lv.PooledBudgetSettings}
+
+
+def form_fields(cls) -> list[str]:
+    """A lever's settings the form offers as numbers: lists (a capital programme's mix of homes)
+    are set in a scenario file, not on the form."""
+    def is_list(annotation) -> bool:
+        return get_origin(annotation) is list or any(get_origin(a) is list for a in get_args(annotation))
+    return [name for name, f in cls.model_fields.items() if not is_list(f.annotation)]
+
+
 SERIES_LABELS = {
     "cost_per_child_week_gbp": "Cost per child-week (£)", "cost_total_gbp": "Spend in the year (£)",
     "mean_distance_miles": "Mean distance from home (miles)", "share_over_20_miles": "Placed > 20 miles (share)",

@@ -1,7 +1,10 @@
 """Capital-funded homes: a capital sum builds RCC homes, run at cost and open to every member.
 
 ``floor(capital_gbp / cost_per_home_gbp)`` homes of ``places`` beds are sited one at a time where the
-RCC's own data show most unmet need: the member LA with the most children in independent homes more
+RCC's own data show most unmet need (``mix`` instead builds homes of several kinds, in proportion to
+each kind's ``count``: each with its beds, its highest need level and the children it is for,
+:class:`rccsim.base.codes.Focus`, as GM's Project Skyline plans homes for mental health needs,
+younger children, older teenagers and children at risk of exploitation): the member LA with the most children in independent homes more
 than 20 miles away or in emergency and unregistered settings (less the beds already built there;
 on a tie, the member with more children in independent homes). Each opens when it is built
 (``build_days``) and has found its registered manager, recruited from the region's workforce
@@ -14,12 +17,23 @@ with no rent: the capital bought them), and a regional panel fills them
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 from pydantic import Field, model_validator
 
-from rccsim.base.codes import Kind, Regional, UnitType
+from rccsim.base.codes import Focus, Kind, Regional, UnitType
 from rccsim.levers.base import MAX_CAPITAL_HOMES, MAX_GBP, Lever, LeverSettings, charge
 from rccsim.levers.rcc_beds import capital_home_running
+
+
+class HomeKindSettings(LeverSettings):
+    """One kind of home in a capital programme's ``mix``."""
+
+    count: int = Field(1, ge=1, le=MAX_CAPITAL_HOMES)  # its weight in the mix (homes of this kind per round of the mix)
+    places: int = Field(4, ge=1, le=12)
+    max_need: int = Field(2, ge=0, le=2)
+    children: Literal["any", "highest_needs", "younger", "adolescent", "exploitation"] = "any"
 
 
 class CapitalHomesSettings(LeverSettings):
@@ -28,6 +42,7 @@ class CapitalHomesSettings(LeverSettings):
     places: int = Field(4, ge=1, le=12)
     max_need: int = Field(2, ge=0, le=2)
     build_days: int = Field(540, ge=0, le=3650)
+    mix: list[HomeKindSettings] | None = Field(None, min_length=1, max_length=20)
 
     @model_validator(mode="after")
     def _homes(self):
@@ -35,7 +50,27 @@ class CapitalHomesSettings(LeverSettings):
         if n > MAX_CAPITAL_HOMES:
             raise ValueError(f"capital_gbp / cost_per_home_gbp builds {n:,} homes; at most {MAX_CAPITAL_HOMES:,} "
                              "(England has about 2,900 children's homes)")
+        if self.mix is not None and {"places", "max_need"} & self.model_fields_set:
+            raise ValueError("with a mix, give places and max_need in each kind of home, not for the programme")
         return self
+
+    def homes(self) -> list[HomeKindSettings]:
+        """The kind of each home built, in the order they are sited: ``floor(capital_gbp /
+        cost_per_home_gbp)`` homes shared among the mix's kinds in proportion to their ``count``
+        (largest remainder; a tie goes to the kind listed first), then ordered round by round
+        (one of each kind in turn), so the first homes sited are of every kind."""
+        n = int(self.capital_gbp // self.cost_per_home_gbp)
+        kinds = self.mix or [HomeKindSettings(count=1, places=self.places, max_need=self.max_need)]
+        w = np.array([k.count for k in kinds], dtype=float)
+        quota = n * w / w.sum()
+        share = np.floor(quota).astype(np.int64)
+        rest = n - int(share.sum())
+        if rest > 0:
+            share[np.lexsort((np.arange(len(kinds)), -(quota - share)))[:rest]] += 1
+        out = []
+        for r in range(int(share.max(initial=0))):
+            out.extend(k for k, m in zip(kinds, share.tolist()) if m > r)
+        return out
 
 
 def far_residential_by_la(model) -> np.ndarray:
@@ -64,17 +99,21 @@ class CapitalHomes(Lever):
 
     def setup(self, model) -> None:
         cfg = self.settings
-        n_homes = int(cfg.capital_gbp // cfg.cost_per_home_gbp)
+        kinds = cfg.homes()
+        n_homes = len(kinds)
         if n_homes <= 0:
             return
+        self.places = np.array([k.places for k in kinds], dtype=np.int64)
+        self.max_need = np.array([k.max_need for k in kinds], dtype=np.int64)
+        self.focus = np.array([Focus.BY_NAME[k.children] for k in kinds], dtype=np.int64)
         members = model.rcc.member_index
         need, tie = (v[members] for v in unmet_need_by_la(model))
         hosts = []
-        for _ in range(n_homes):
+        for h in range(n_homes):
             # most unmet need; on a tie, most children in independent homes; then the list's order
             i = int(np.lexsort((np.arange(len(members)), -tie, -need))[0])
             hosts.append(int(members[i]))
-            need[i] -= cfg.places
+            need[i] -= self.places[h]
         charge(model, "capital", 0, n_homes * cfg.cost_per_home_gbp)
         self.hosts = hosts
         las = np.array(hosts, dtype=np.int64)
@@ -83,17 +122,17 @@ class CapitalHomes(Lever):
         wait = model.workforce.manager_wait_days(las, model.streams["rcc_managers"].random(len(las)))
         self.open_days = np.maximum(cfg.build_days, wait) + int(model.env.now)
         for day in np.unique(self.open_days):
-            model.env.process(self._open(model, las[self.open_days == day], int(day)))
+            model.env.process(self._open(model, np.flatnonzero(self.open_days == day), int(day)))
 
-    def _open(self, model, las: np.ndarray, day: int):
-        """SimPy process: homes open on ``day``, each at a postcode of its host LA drawn from the
-        RCC's own stream."""
-        cfg = self.settings
+    def _open(self, model, homes: np.ndarray, day: int):
+        """SimPy process: homes ``homes`` (positions in the programme) open on ``day``, each at a
+        postcode of its host LA drawn from the RCC's own stream."""
         yield model.wait_until(day)
-        k = len(las)
-        ids = model.provision.open_units(-1 - las, np.full(k, UnitType.HOME), las, np.full(k, cfg.places),
-                                         np.full(k, cfg.max_need), int(model.env.now), regional=Regional.CAPITAL,
-                                         site_stream="rcc_sites")
+        k = len(homes)
+        las = np.asarray(self.hosts, dtype=np.int64)[homes]
+        ids = model.provision.open_units(-1 - las, np.full(k, UnitType.HOME), las, self.places[homes],
+                                         self.max_need[homes], int(model.env.now), regional=Regional.CAPITAL,
+                                         site_stream="rcc_sites", focus=self.focus[homes])
         # members pay the recharge (rccsim.levers.rcc_beds): by default the home's running cost
         # per place (staff; the capital bought the property)
         model.market.price_regional(ids, model.units.weekly_cost[ids] / np.maximum(model.units.places[ids], 1))

@@ -18,6 +18,8 @@ LEVER_TITLES = {
     "pooled_budget": "Pooled budget",
 }
 NEED = {0: "standard needs", 1: "complex needs", 2: "intensive needs"}
+FOCUS_WORDS = {"highest_needs": "children with intensive needs", "younger": "children under 13",
+               "adolescent": "children of 13 and over", "exploitation": "children at risk of exploitation"}
 
 
 def money(gbp: float) -> str:
@@ -44,6 +46,17 @@ def lever_words(key: str, s) -> str:
         keep = f", each keeping {s.host_reserve} free place{'s' if s.host_reserve != 1 else ''} for its own children" \
             if s.host_reserve else ""
         return f"members' own carers and homes take each other's children after their own{keep}"
+    if key == "capital_homes" and s.mix:
+        homes = s.homes()
+        kinds = []
+        for k in s.mix:
+            m = sum(1 for h in homes if h is k)
+            if m:
+                who = "" if k.children == "any" else f" for {FOCUS_WORDS[k.children]}"
+                kinds.append(f"{m} of {k.places} bed{'s' if k.places != 1 else ''}{who} (up to {NEED[k.max_need]})")
+        return (f"{money(s.capital_gbp)} of capital builds {len(homes)} home{'s' if len(homes) != 1 else ''} "
+                f"({money(s.cost_per_home_gbp)} each): {'; '.join(kinds)}; built in {_months(s.build_days)}, each "
+                "opening once it has a registered manager")
     if key == "capital_homes":
         n = int(s.capital_gbp // s.cost_per_home_gbp)
         return (f"{money(s.capital_gbp)} of capital builds {n} home{'s' if n != 1 else ''} of {s.places} beds "
