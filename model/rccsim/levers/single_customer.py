@@ -16,6 +16,8 @@ from rccsim.levers.base import Lever, LeverSettings
 
 
 class SingleCustomerSettings(LeverSettings):
+    # an assumption bounded by the published price cuts of joint buying (0-10%): its sources, and the
+    # cut each value gives, are in calibration/uncertainty.yaml and docs/levers.md
     bargaining_power: float = Field(0.5, ge=0.0, le=1.0)
 
 
