@@ -180,6 +180,7 @@ def test_the_lever_results_page_shows_both_intervals_from_a_saved_comparison(tmp
     import pytest
     from rccsim.base.errors import InputError
     from rccsim.report.docs import lever_results_page
+    from rccsim.sim.scenario import load_scenario
 
     code, out, _ = _run(capsys, "compare", "--region", ONE_LA, "--scenarios", "single_customer", "--seeds", "2",
                         "--years", "1", "--jobs", "1", "--json", "--quiet")
@@ -189,6 +190,13 @@ def test_the_lever_results_page_shows_both_intervals_from_a_saved_comparison(tmp
     row = next(line for line in page.splitlines() if line.startswith("| single_customer |"))
     assert row.count("drawn:") == 5  # every metric, both intervals
     assert "### single_customer" in page and "Across what we do not know" in page
+    # a comparison run with settings the bundled scenario no longer has says so
+    doc = json.loads(out)
+    assert doc["scenarios"]["single_customer"]["scenario_hash"] == load_scenario("single_customer").digest()
+    doc["scenarios"]["single_customer"]["scenario_hash"] = "0123456789ab"
+    (tmp_path / "Wigan.json").write_text(json.dumps(doc))
+    stale = next(line for line in lever_results_page(tmp_path).splitlines() if line.startswith("| single_customer"))
+    assert "run with earlier settings of `single_customer`: scenario 0123456789ab" in stale
     with pytest.raises(InputError, match="no comparisons"):
         lever_results_page(tmp_path / "empty")
 

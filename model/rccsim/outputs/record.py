@@ -6,7 +6,6 @@ output (no timestamps or timings inside it). It carries no child-level data: onl
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -34,11 +33,10 @@ class RunResult:
     @classmethod
     def from_model(cls, model) -> RunResult:
         m, years = metrics_mod.compute(model)
-        scen = model.scenario.canonical()
         prov = {
             "seed": model.seed,
             "scenario": model.scenario.name,
-            "scenario_hash": hashlib.sha256(json.dumps(scen, sort_keys=True).encode()).hexdigest()[:12],
+            "scenario_hash": model.scenario.digest(),
             "region": model.region.label,
             "la_codes": [str(c) for c in model.geo.las.la_code.to_numpy()[model.region.reported]],
             "start_year": model.start_year,

@@ -30,6 +30,7 @@ from rccsim.base.files import write_text_atomic
 from rccsim.base.paths import calibration_dir, checkout_root
 from rccsim.base.version import code_version
 from rccsim.sim.formats import difference, drawn_difference
+from rccsim.sim.scenario import bundled_scenarios, load_scenario
 
 ROLES = (
     ("fit", "Fitted targets", "The figures the unknown parameters were fitted to."),
@@ -139,6 +140,19 @@ LEVER_METRICS = (
 )
 
 
+def _settings_changed(name: str, stored: str | None) -> str:
+    """A note when a comparison ran a bundled scenario whose settings have changed since (its
+    stored scenario hash differs from the bundled file's now); empty otherwise, or when the
+    comparison predates stored hashes (before 2026-12-03) or ran a scenario file of its own."""
+    if stored is None or name not in bundled_scenarios():
+        return ""
+    now = load_scenario(name).digest()
+    if now == stored:
+        return ""
+    return (f" (run with earlier settings of `{name}`: scenario {stored}; the bundled file is now {now}. "
+            "Rerun this comparison to show today's settings)")
+
+
 def lever_results_page(folder: Path) -> str:
     """The page of what each bundled lever does, from the comparisons saved in ``folder``."""
     files = sorted(folder.glob("*.json")) if folder.is_dir() else []
@@ -172,7 +186,7 @@ def lever_results_page(folder: Path) -> str:
                 if (drawn := drawn_difference(m, kind)) is not None:
                     cell += f"<br>drawn: {drawn}"
                 cells.append(cell)
-            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+            lines.append(f"| {name}{_settings_changed(name, sc.get('scenario_hash'))} | " + " | ".join(cells) + " |")
         lines += ["", "Why each option differs (from the runs' records):", ""]
         for name, sc in doc["scenarios"].items():
             if sc.get("explanation"):

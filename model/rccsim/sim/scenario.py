@@ -14,6 +14,8 @@ errors (one line naming the key), never silently ignored.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,10 @@ class Scenario(BaseModel):
 
     def canonical(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
+
+    def digest(self) -> str:
+        """A short hash of the scenario's content (its name, settings and parameters), as records carry it."""
+        return hashlib.sha256(json.dumps(self.canonical(), sort_keys=True).encode()).hexdigest()[:12]
 
 
 _UNION_TAGS = {"float", "int", "list[float]"}

@@ -80,7 +80,8 @@ def record_of(run) -> dict:
     keep["spend_by_kind_gbp"] = spend
     keep["by_year"] = [{k: y[k] for k in SERIES} for y in result.by_year]
     return {"scenario": result.provenance["scenario"], "seed": result.provenance["seed"], "metrics": keep,
-            "parameter_hash": result.provenance["parameter_hash"], "code_version": code_version(), "seconds": run.seconds}
+            "scenario_hash": result.provenance["scenario_hash"], "parameter_hash": result.provenance["parameter_hash"],
+            "code_version": code_version(), "seconds": run.seconds}
 
 
 def run_all(region: str, scenarios: list[str], seeds: list[int], years: int, start: int, jobs: int, progress=None,
@@ -409,6 +410,7 @@ def cmd_compare(args) -> int:
         "region": args.region, "years": args.years, "start_year": args.start, "seeds": seeds,
         "code_version": code_version(), "seconds": round(wall, 1),
         "scenarios": {s: {**summary[s], "explanation": explanations[s],
+                          "scenario_hash": next(r["scenario_hash"] for r in runs if r["scenario"] == s),
                           "parameter_hash": next(r["parameter_hash"] for r in runs if r["scenario"] == s)} for s in names},
     }
     if drawn is not None:

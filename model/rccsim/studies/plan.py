@@ -114,7 +114,7 @@ def _scenario(spec: str, where: str = "study") -> tuple[str, str]:
         resolve_parameters(scen)
     except InputError as exc:
         raise InputError(f"{where}: {exc}") from None
-    return scen.name, hashlib.sha256(json.dumps(scen.canonical(), sort_keys=True).encode()).hexdigest()[:12]
+    return scen.name, scen.digest()
 
 
 def _chunk(specs: list[dict], per_chunk: int, prefix: str = "c") -> dict[str, list[dict]]:
