@@ -31,6 +31,7 @@ from rccsim.levers import PooledBudgetSettings as PooledBudget
 from rccsim.levers import RccBedsSettings as RccBeds
 from rccsim.levers import SharedPlacementsSettings as SharedPlacements
 from rccsim.levers import SingleCustomerSettings as SingleCustomer
+from rccsim.levers import WorkforceAcademySettings as WorkforceAcademy
 from rccsim.levers.blocks import BlockBook
 from rccsim.sim.scenario import Scenario
 from rccsim.sim.simulation import Simulation
@@ -63,7 +64,7 @@ def test_levers_at_zero_size_change_nothing(baseline):
     _, base = baseline
     zero = Levers(capital_homes=CapitalHomes(capital_gbp=0), fostering_hub=FosteringHub(budget_gbp_per_year=0),
                   block_contracts=BlockContracts(beds=0), forecast_led=ForecastLed(max_beds=0),
-                  pooled_budget=PooledBudget(share=0.0))
+                  pooled_budget=PooledBudget(share=0.0), workforce_academy=WorkforceAcademy(budget_gbp_per_year=0))
     _, got = _run(zero, name="baseline")
     assert json.dumps(got.metrics, sort_keys=True) == json.dumps(base.metrics, sort_keys=True)
 
@@ -525,3 +526,25 @@ def test_homes_for_some_children_take_only_them():
     assert (age[focus == Focus.YOUNGER] < YOUNGER_UNDER_AGE).all()
     assert (age[focus == Focus.ADOLESCENT] >= YOUNGER_UNDER_AGE).all()
     assert ((c.flags[child[focus == Focus.EXPLOITATION]] & FLAG_EXPLOITATION) > 0).all()
+
+
+def test_a_workforce_academy_fills_its_regions_vacancies_and_no_others(baseline):
+    """Trainees who complete and take up a post join the members' region's care staff: its vacancy
+    rate falls below the baseline's; other regions' staff are not the academy's."""
+    _, base = baseline
+    cfg = WorkforceAcademy(budget_gbp_per_year=3e6, cost_per_trainee_gbp=3000, training_weeks=4)
+    model, got = _run(Levers(workforce_academy=cfg))
+    m = got.metrics
+    per_year = cfg.budget_gbp_per_year / cfg.cost_per_trainee_gbp
+    assert 0.8 * per_year * YEARS < m["academy_trainees"] < 1.2 * per_year * YEARS
+    assert 0 < m["academy_hired"] <= m["academy_completed"]
+    assert m["academy_left_early"] > 0  # the first-year leaving factor of 1.3
+    wf = model.workforce
+    nw = wf.regions.index("North West")
+    vac = [y["rcc_region_staff_vacancy_rate"] for y in got.by_year]
+    vac0 = [y["rcc_region_staff_vacancy_rate"] for y in base.by_year]
+    assert all(a < b for a, b in zip(vac, vac0)), (vac, vac0)
+    assert wf.lever_hires[:, nw].sum() > 0
+    others = [i for i in range(len(wf.regions)) if i != nw]
+    assert (wf.lever_hires[:, others] == 0).all()
+    assert m["lever_costs_gbp"]["workforce_academy"] == pytest.approx(cfg.budget_gbp_per_year * YEARS)

@@ -12,7 +12,7 @@ LEVERS = [cls for cls in REGISTRY if cls.key in LEVER_TITLES]
 SETTINGS = {"single_customer": lv.SingleCustomerSettings, "shared_placements": lv.SharedPlacementsSettings,
             "capital_homes": lv.CapitalHomesSettings, "fostering_hub": lv.FosteringHubSettings,
             "block_contracts": lv.BlockContractsSettings, "forecast_led": lv.ForecastLedSettings,
-            "pooled_budget": lv.PooledBudgetSettings}
+            "pooled_budget": lv.PooledBudgetSettings, "workforce_academy": lv.WorkforceAcademySettings}
 
 
 def form_fields(cls) -> list[str]:
@@ -57,4 +57,10 @@ SETTING_LABELS = {
     "forecast_led.discount": "Discount on the list price (0 to 1)",
     "forecast_led.term_years": "Contract term (years)",
     "pooled_budget.share": "Share of each member's placement spend paid into the pot (0 to 1)",
+    "workforce_academy.budget_gbp_per_year": "Academy budget a year (£)",
+    "workforce_academy.cost_per_trainee_gbp": "Cost of one training place (£)",
+    "workforce_academy.completion_rate": "Share of trainees who complete (0 to 1)",
+    "workforce_academy.take_up": "Share of those completing who take a post in the region's homes (0 to 1)",
+    "workforce_academy.training_weeks": "Length of the training (weeks)",
+    "workforce_academy.first_year_leave_factor": "Recruits' leaving in their first year, relative to all staff",
 }

@@ -19,6 +19,9 @@ mechanism, its costs and what it reports; the simulation core calls its hooks an
     Beds block-contracted each year ahead of forecast demand (:mod:`rccsim.levers.forecast_led`).
 ``pooled_budget``
     Members' spend paid from a regional pot (:mod:`rccsim.levers.pooled_budget`).
+``workforce_academy``
+    The RCC trains people to work in children's homes of its region
+    (:mod:`rccsim.levers.workforce_academy`).
 ``rcc_beds``
     How the beds the RCC holds are filled (a regional panel's admission order) and what members
     pay for them (:mod:`rccsim.levers.rcc_beds`); added to every run with a lever that holds beds.
@@ -44,12 +47,13 @@ from rccsim.levers.rcc_beds import RccBeds, RccBedsSettings
 from rccsim.levers.running_cost import RunningCost
 from rccsim.levers.shared_placements import SharedPlacements, SharedPlacementsSettings
 from rccsim.levers.single_customer import SingleCustomer, SingleCustomerSettings
+from rccsim.levers.workforce_academy import WorkforceAcademy, WorkforceAcademySettings
 
 #: every lever, in the order the core calls their hooks
 REGISTRY: tuple[type[Lever], ...] = (RunningCost, SingleCustomer, SharedPlacements, CapitalHomes, BlockContracts,
-                                     FosteringHub, ForecastLed, PooledBudget)
+                                     FosteringHub, ForecastLed, PooledBudget, WorkforceAcademy)
 POLICY_LEVERS = ("single_customer", "shared_placements", "capital_homes", "fostering_hub", "block_contracts",
-                 "forecast_led", "pooled_budget")
+                 "forecast_led", "pooled_budget", "workforce_academy")
 
 
 class Levers(LeverSettings):
@@ -62,6 +66,7 @@ class Levers(LeverSettings):
     block_contracts: BlockContractsSettings | None = None
     forecast_led: ForecastLedSettings | None = None
     pooled_budget: PooledBudgetSettings | None = None
+    workforce_academy: WorkforceAcademySettings | None = None
     rcc_beds: RccBedsSettings | None = None
     rcc_running_cost_gbp_per_year: float = Field(0.0, ge=0.0, le=MAX_GBP)
 
@@ -97,4 +102,4 @@ def report_defaults() -> tuple[dict, dict]:
 
 __all__ = ["Lever", "Levers", "REGISTRY", "build", "report_defaults", "BlockContractsSettings", "CapitalHomesSettings",
            "ForecastLedSettings", "FosteringHubSettings", "PooledBudgetSettings", "RccBedsSettings", "SharedPlacementsSettings",
-           "SingleCustomerSettings"]
+           "SingleCustomerSettings", "WorkforceAcademySettings"]

@@ -13,6 +13,11 @@ of the run, in the order of :data:`rccsim.levers.REGISTRY`, at these points:
     their assessment lags in days; returns them changed (more applicants, shorter lags).
 ``carer_leave_rate(model, households, rate)``
     The yearly leaving rate of mainstream fostering households ``households``; returns it changed.
+``staff_recruits(model, day, vacancies)``
+    This month's care staff the lever brings to children's homes (a workforce academy's recruits),
+    by region (:class:`rccsim.core.workforce.Workforce`), given each region's vacancies after
+    leavers; returns the change in staff (those hired, at most the vacancies, less any of the
+    lever's recruits who leave beyond the region's rate), or None.
 ``costs(model)``
     Costs the lever works out at the end of the run (GBP by run year, per item), on top of those it
     charged as it went (:func:`charge`).
@@ -60,6 +65,9 @@ class Lever:
 
     def carer_leave_rate(self, model, households: np.ndarray, rate: np.ndarray) -> np.ndarray:
         return rate
+
+    def staff_recruits(self, model, day: int, vacancies: np.ndarray) -> np.ndarray | None:
+        return None
 
     def costs(self, model) -> dict[str, np.ndarray]:
         return {}

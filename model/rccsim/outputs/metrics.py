@@ -71,6 +71,13 @@ def _safe(num: float, den: float) -> float:
     return float(num) / float(den) if den > 0 else 0.0
 
 
+def _vacancy(by_region: dict, regions: list[str]) -> float:
+    """Care staff vacancy rate over ``regions`` (posts-weighted) from a year's workforce snapshot."""
+    posts = sum(by_region[r]["posts"] for r in regions if r in by_region)
+    staff = sum(by_region[r]["staff"] for r in regions if r in by_region)
+    return float(max(posts - staff, 0.0) / posts) if posts > 0 else 0.0
+
+
 def compute(model) -> tuple[dict, list[dict]]:
     """Whole-run metrics and one dict of metrics per year."""
     c, log, u = model.children, model.recorder.placements, model.units
@@ -122,6 +129,9 @@ def compute(model) -> tuple[dict, list[dict]]:
     sums = model.recorder.sums
     years = []
     bounds = model.year_bounds
+    # the workforce regions of the RCC's members (a workforce academy recruits there)
+    wf = model.workforce
+    rcc_regions = sorted({wf.regions[i] for i in wf.region_of_la[model.rcc.member_index].tolist()})
     for k in range(model.years):
         y0, y1 = int(bounds[k]), int(bounds[k + 1])
         d = y1 - 1  # 31 March
@@ -235,6 +245,7 @@ def compute(model) -> tuple[dict, list[dict]]:
                 "placements_10k_plus_in_year": costly,
                 **snap.get("workforce_england", {}),
                 "workforce_by_region": snap.get("workforce", {}),
+                "rcc_region_staff_vacancy_rate": _vacancy(snap.get("workforce", {}), rcc_regions),
                 "children_homes_end": int(snap.get("children_homes", 0)),
                 "children_homes_places_end": int(snap.get("children_homes_places", 0)),
                 "children_homes_la_end": int(snap.get("children_homes_la", 0)),

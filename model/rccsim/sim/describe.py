@@ -16,6 +16,7 @@ LEVER_TITLES = {
     "block_contracts": "Block contracts",
     "forecast_led": "Forecast-led commissioning",
     "pooled_budget": "Pooled budget",
+    "workforce_academy": "Residential workforce academy",
 }
 NEED = {0: "standard needs", 1: "complex needs", 2: "intensive needs"}
 FOCUS_WORDS = {"highest_needs": "children with intensive needs", "younger": "children under 13",
@@ -74,6 +75,10 @@ def lever_words(key: str, s) -> str:
                 f"up to {s.max_beds} beds, {s.discount:.0%} below list price, on contracts of {s.term_years:g} years")
     if key == "pooled_budget":
         return f"members pay {s.share:.0%} of their placement spend into a regional pot"
+    if key == "workforce_academy":
+        return (f"{money(s.budget_gbp_per_year)} a year trains people for children's homes at "
+                f"{money(s.cost_per_trainee_gbp)} a trainee over {s.training_weeks} weeks; {s.completion_rate:.0%} "
+                f"complete and {s.take_up:.0%} of them take a post in the region's homes")
     return key
 
 

@@ -59,7 +59,8 @@ SERIES = ("cost_total_gbp", "mean_distance_miles", "share_over_20_miles", "moves
 EXPLAINED = ("lever_costs_gbp", "block_voids_gbp", "placements_in_rcc_homes", "mean_distance_rcc_homes_miles",
              "pooled_budget", "weekly_price_gbp_by_kind", "carers_approved", "carers_left", "homes_opened",
              "homes_closed", "by_placement_type", "in_house_placements", "placements_with_other_members",
-             "mean_distance_other_members_miles", "rcc_counterfactual")
+             "mean_distance_other_members_miles", "rcc_counterfactual", "academy_trainees", "academy_hired",
+             "academy_left_early")
 
 
 def record_of(run) -> dict:
@@ -79,6 +80,7 @@ def record_of(run) -> dict:
             spend[kind] = spend.get(kind, 0.0) + v
     keep["spend_by_kind_gbp"] = spend
     keep["by_year"] = [{k: y[k] for k in SERIES} for y in result.by_year]
+    keep["rcc_region_staff_vacancy_end"] = result.by_year[-1].get("rcc_region_staff_vacancy_rate", 0.0) if result.by_year else 0.0
     return {"scenario": result.provenance["scenario"], "seed": result.provenance["seed"], "metrics": keep,
             "scenario_hash": result.provenance["scenario_hash"], "parameter_hash": result.provenance["parameter_hash"],
             "code_version": code_version(), "seconds": run.seconds}
@@ -261,6 +263,20 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
         a, b = _mean(runs, scenario, lambda m, k=key: m[k]), _mean(runs, "baseline", lambda m, k=key: m[k])
         if b and abs(a / b - 1) >= 0.02:
             lines.append(f"{label.capitalize()} over the run: {b:,.0f} -> {a:,.0f}.")
+    # a workforce academy: its trainees and recruits, and the region's vacancies
+    trainees = _mean(runs, scenario, lambda m: m.get("academy_trainees", 0))
+    if trainees:
+        years = max(len(next(r for r in runs if r["scenario"] == scenario)["metrics"]["by_year"]), 1)
+        hired = _mean(runs, scenario, lambda m: m.get("academy_hired", 0.0))
+        early = _mean(runs, scenario, lambda m: m.get("academy_left_early", 0.0))
+        lines.append(f"Workforce academy: {trainees / years:,.0f} trainees a year; {hired / years:,.1f} a year took posts in the "
+                     f"region's children's homes ({hired:,.0f} over the run), of whom {early:,.0f} left in their first year "
+                     "beyond the region's leaving rate.")
+    if any("rcc_region_staff_vacancy_end" in r["metrics"] for r in runs):
+        a = _mean(runs, scenario, lambda m: m.get("rcc_region_staff_vacancy_end", 0.0))
+        b = _mean(runs, "baseline", lambda m: m.get("rcc_region_staff_vacancy_end", 0.0))
+        if trainees or abs(a - b) >= 0.002:
+            lines.append(f"Care staff vacancy rate in the RCC's workforce region at the end: {b:.1%} -> {a:.1%}.")
     pooled = [r["metrics"]["pooled_budget"] for r in runs if r["scenario"] == scenario and r["metrics"].get("pooled_budget")]
     if pooled:
         contrib = np.mean([np.mean(p["contributions_gbp_by_year"]) for p in pooled])
