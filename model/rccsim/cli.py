@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "starts and national exit hazards")
     run.add_argument("--write-ssda903", type=Path, metavar="DIR", help="also write the run's children as SSDA903 "
                      "Header and Episodes files (DfE format, current codes) into DIR")
+    run.add_argument("--sufficiency", type=Path, metavar="CSV", help="also write the area's sufficiency statement "
+                     "(need against supply at each 31 March, by placement kind and need level) to this CSV file")
     cmp_ = sub.add_parser(
         "compare", help="run scenarios on the same seeds and report differences from baseline with 95%% intervals",
         description="Run every scenario on the same seeds (common random numbers) and print, for each scenario, each "
@@ -154,17 +156,17 @@ def _write_atomic(path: Path, text: str) -> None:
     write_text_atomic(path, text)
 
 
-def _check_out(out: Path, folder: bool) -> None:
+def _check_out(out: Path, folder: bool, flag: str = "--out") -> None:
     """--out before anything runs: a file to write (not a folder), or a folder (not a file), and no
     file where a folder of its path should be."""
     out = Path(out)
     if folder and out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} is a file: give a folder to write into")
+        raise InputError(f"{flag} {out} is a file: give a folder to write into")
     if not folder and out.is_dir():
-        raise InputError(f"--out {out} is a folder: give the name of a file to write")
+        raise InputError(f"{flag} {out} is a folder: give the name of a file to write")
     parent = next((p for p in out.parents if p.exists() or p.is_symlink()), None)
     if parent is not None and not parent.is_dir():
-        raise InputError(f"--out {out}: {parent} is a file, not a folder")
+        raise InputError(f"{flag} {out}: {parent} is a file, not a folder")
 
 
 def cmd_db(args) -> int:
@@ -220,13 +222,20 @@ def cmd_run(args) -> int:
                 file=sys.stderr, flush=True,
             )
 
-    run = run_one(spec, on_built=built, keep_model=args.write_ssda903 is not None)
+    run = run_one(spec, on_built=built, keep_model=args.write_ssda903 is not None or args.sufficiency is not None)
     result = run.result
     text = result.to_json()
     if args.write_ssda903 is not None:
         from rccsim.io import ssda903
 
         ssda903.write(run.model, args.write_ssda903)
+    if args.sufficiency is not None:
+        from rccsim.base.files import csv_text
+        from rccsim.outputs.sufficiency import statement
+
+        # a run started from a return simulates from real children: counts of 1 to 4 are withheld
+        table = statement(run.model, small_counts="hide" if args.ssda903 is not None else "show")
+        _write_atomic(args.sufficiency, csv_text(table))
     if args.out:
         _write_atomic(args.out, text + "\n")
     print(text if args.json else result.summary_table())
@@ -282,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
         out = getattr(args, "out", None)
         if out is not None:  # before anything runs: a run, a fit or a load is never wasted on a bad --out
             _check_out(out, folder=args.command in ("compare", "calibrate", "sweep-analyse"))
+        if getattr(args, "sufficiency", None) is not None:
+            _check_out(args.sufficiency, folder=False, flag="--sufficiency")
         if args.command == "run":
             return cmd_run(args)
         if args.command == "compare":

@@ -14,8 +14,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from rccsim.base.codes import Sector, UnitType
-from rccsim.base.tables import Table
+from rccsim.base.codes import N_NEEDS, Kind, Sector, UnitType
+from rccsim.base.tables import Table, weighted_bincount
 
 NEVER = 2**31 - 1
 
@@ -120,5 +120,63 @@ class Recorder:
                 # the residential workforce, by region and over England (rccsim.core.workforce)
                 "workforce": m.workforce.snapshot(year),
                 "workforce_england": m.workforce.england(year),
+                "sufficiency": sufficiency_counts(m),
             }
         )
+
+
+#: the placement kinds a sufficiency statement counts places of (kinship carers are approved for one child)
+SUFFICIENCY_KINDS = (Kind.FOSTER_LA, Kind.FOSTER_IFA, Kind.HOME_LA, Kind.HOME_IND, Kind.SUPPORTED)
+
+
+def sufficiency_counts(model) -> dict:
+    """Need against supply in the run's (reported) LAs now, by placement kind (rows of
+    :data:`SUFFICIENCY_KINDS`) and need level (columns): the region's children placed in each kind,
+    inside the region, more than 20 miles from home; the region's children in emergency or
+    unregistered settings by need level; and the places in the region, by the highest need level
+    they are staffed for: filled by the region's children, by others (other LAs' children, young
+    adults staying put), free, and not offered (no staff, a carer's choice, a home's matching)."""
+    c, u = model.children, model.units
+    reported = model.world.reported
+    kinds = np.asarray(SUFFICIENCY_KINDS)
+    row = np.full(Kind.OTHER + 1, -1, dtype=np.int64)
+    row[kinds] = np.arange(len(kinds))
+    shape = (len(kinds), N_NEEDS)
+    nc = c.n
+    mine = c.in_care[:nc] & reported[c.la[:nc]]
+    kind, need = c.kind[:nc].astype(np.int64), c.need[:nc].astype(np.int64)
+    sel = mine & (row[kind] >= 0)
+    r, k = row[kind[sel]], need[sel]
+    unit = c.unit[:nc][sel]
+    inside = (unit >= 0) & reported[u.la[np.maximum(unit, 0)]]
+
+    def count(mask):
+        return np.bincount(r[mask] * N_NEEDS + k[mask], minlength=shape[0] * shape[1]).reshape(shape)
+
+    children = count(np.ones(len(r), dtype=bool))
+    unreg = np.bincount(need[mine & (kind == Kind.UNREGISTERED)], minlength=N_NEEDS)
+    nu = u.n
+    ok = u.open[:nu] & reported[u.la[:nu]] & ~u.kinship[:nu] & (row[u.kind[:nu].astype(np.int64)] >= 0)
+    ids = np.flatnonzero(ok)
+    key = row[u.kind[ids].astype(np.int64)] * N_NEEDS + u.max_need[ids].astype(np.int64)
+
+    def places(values):
+        return weighted_bincount(key, np.asarray(values, dtype=float), shape[0] * shape[1]).reshape(shape)
+
+    # the region's children in each unit (occupied counts every simulated child)
+    placed = np.flatnonzero(mine & (c.unit[:nc] >= 0))
+    own = np.bincount(c.unit[:nc][placed], minlength=nu)[ids]
+    occupied = u.occupied[ids].astype(np.int64) + u.bg_occupied[ids] + u.staying_put[ids]
+    total = u.places[ids].astype(np.int64)
+    offered = np.maximum(total - u.unavailable[ids], 0)
+    return {
+        "children": children.tolist(),
+        "inside": count(inside).tolist(),
+        "over_20_miles": count(c.distance[:nc][sel] > 20.0).tolist(),
+        "unregistered": unreg.tolist(),
+        "places": places(total).tolist(),
+        "filled_region": places(own).tolist(),
+        "filled_others": places(occupied - own).tolist(),
+        "free": places(np.maximum(offered - occupied, 0)).tolist(),
+        "not_offered": places(total - offered).tolist(),
+    }
