@@ -112,6 +112,26 @@ def test_report_headline_numbers_are_the_databases(tiny_workflow):
     assert cell in text, cell
 
 
+def test_report_sufficiency_table_is_the_databases(tiny_workflow):
+    """The report's sufficiency table: the baseline's children in independent homes at the end, as
+    the database holds them (mean over the plain runs' seeds)."""
+    work = tiny_workflow
+    con = sqlite3.connect(work / "results" / "rccsim.sqlite")
+    rows = con.execute(
+        "SELECT r.run_key, m.year, m.value FROM runs r JOIN metrics m ON m.run_id = r.id WHERE r.study = 'tiny_compare' "
+        "AND r.scenario = 'baseline' AND m.name = 'sufficiency.home_ind.children'").fetchall()
+    con.close()
+    plain = plan_keys(work, "tiny_compare", drawn=False)
+    last = max(y for _, y, _ in rows)
+    values = [v for key, y, v in rows if key in plain and y == last]
+    assert len(values) == 2
+    mean = round(float(np.mean(values)))
+    text = (work / "results" / "report.html").read_text()
+    assert "Sufficiency at the end of the run" in text
+    shown = "&lt;5" if 0 < mean < 5 else f"{mean:,}"
+    assert f"<th class='row'>Independent children&#39;s homes</th><td class='num'>{shown}</td>" in text
+
+
 def test_report_carries_no_child_level_data(tiny_workflow):
     text = (work := tiny_workflow / "results" / "report.html").read_text()
     full_postcode = re.compile(r"\b[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][A-Z]{2}\b")

@@ -26,6 +26,7 @@ import numpy as np
 from rccsim.base.codes import GROUP_OF_KIND, GROUPS, N_KINDS, Kind, Sector, UnitType
 from rccsim.base.tables import weighted_bincount
 from rccsim.levers import report_defaults
+from rccsim.outputs import sufficiency
 
 NEVER = 2**31 - 1
 HIGH_COST_GBP_WEEK = 10_000.0  # the LGA's high-cost placement line (placements costing GBP 10k+ a week)
@@ -246,6 +247,8 @@ def compute(model) -> tuple[dict, list[dict]]:
                 **snap.get("workforce_england", {}),
                 "workforce_by_region": snap.get("workforce", {}),
                 "rcc_region_staff_vacancy_rate": _vacancy(snap.get("workforce", {}), rcc_regions),
+                # need against supply in the area at 31 March, by placement kind (outputs.sufficiency)
+                "sufficiency": sufficiency.by_kind(snap.get("sufficiency")),
                 "children_homes_end": int(snap.get("children_homes", 0)),
                 "children_homes_places_end": int(snap.get("children_homes_places", 0)),
                 "children_homes_la_end": int(snap.get("children_homes_la", 0)),

@@ -79,3 +79,20 @@ def statement(model, small_counts: str = "show") -> pd.DataFrame:
             small = (frame[col] > 0) & (frame[col] < SMALL)
             frame[col] = frame[col].mask(small.fillna(False))
     return frame
+
+
+def by_kind(counts: dict | None) -> dict:
+    """One 31 March's statement summed over need levels, by placement kind (for the run record's
+    ``by_year``): children, placed outside the area, places, free places and the shortfall (the
+    children placed outside less the free places, if more); and the children in emergency or
+    unregistered settings."""
+    if counts is None:
+        return {}
+    out = {}
+    for i, kind in enumerate(SUFFICIENCY_KINDS):
+        children, inside, free = (float(sum(counts[key][i])) for key in ("children", "inside", "free"))
+        out[Kind.NAMES[kind]] = {"children": children, "placed_outside_area": children - inside,
+                                 "places": float(sum(counts["places"][i])), "free": free,
+                                 "shortfall": max(children - inside - free, 0.0)}
+    out["unregistered"] = {"children": float(sum(counts["unregistered"]))}
+    return out

@@ -376,6 +376,42 @@ def by_la_table(la: pd.DataFrame, run_df: pd.DataFrame, names: dict) -> list[dic
             for code, r in t.iterrows()]
 
 
+SUFFICIENCY_ROWS = (("home_ind", "Independent children's homes"), ("home_la", "LA and RCC children's homes"),
+                    ("supported", "Supported accommodation"), ("foster_la", "LA foster carers"),
+                    ("foster_ifa", "Agency foster carers"))
+
+
+def sufficiency_table(met: pd.DataFrame, run_df: pd.DataFrame, scenarios: list[str], titles: dict) -> dict | None:
+    """The area's sufficiency at the end of the run (mean over seeds): the baseline's children,
+    those placed outside the area, its places and free places by placement kind, and each option's
+    shortfall beside the baseline's; counts of children under 5 shown as "<5"."""
+    last = int(met.year.max()) if len(met) else 0
+    end = met[(met.year == last) & met.name.str.startswith("sufficiency.")]
+    if end.empty:
+        return None
+    mean = end.merge(run_df[["run_id", "scenario"]], on="run_id").groupby(["scenario", "name"]).value.mean()
+
+    def get(scenario, name):
+        return float(mean.get((scenario, f"sufficiency.{name}"), float("nan")))
+
+    def count(v):
+        if v != v:
+            return ""
+        v = round(v)
+        return "<5" if 0 < v < SMALL else f"{v:,}"
+
+    rows = []
+    for key, label in SUFFICIENCY_ROWS:
+        rows.append({"label": label, "children": count(get("baseline", f"{key}.children")),
+                     "outside": count(get("baseline", f"{key}.placed_outside_area")),
+                     "places": f"{get('baseline', f'{key}.places'):,.0f}", "free": f"{get('baseline', f'{key}.free'):,.0f}",
+                     "shortfall": [count(get(s, f"{key}.shortfall")) for s in scenarios]})
+    rows.append({"label": "Emergency or unregistered settings", "children": count(get("baseline", "unregistered.children")),
+                 "outside": "", "places": "", "free": "",
+                 "shortfall": [count(get(s, "unregistered.children")) for s in scenarios]})
+    return {"rows": rows, "scenarios": [titles[s] for s in scenarios]}
+
+
 def parameters_table() -> list[dict]:
 
     p = ParamSet.defaults()
@@ -527,6 +563,7 @@ def build(url: str, plan: dict, plan_path: str = "") -> str:
                        for s in scenarios if s != "baseline"],
         "drawn": bool(acting),
         "by_la": by_la_table(la, run_df, names),
+        "sufficiency": sufficiency_table(met, run_df, scenarios, titles),
         "scenario_rows": [{"name": titles[s], "code": s, **dict(zip(("description", "levers", "sources"), _scenario_sources(s, files.get(s))))}
                           for s in scenarios],
         "calibration": calibration_summary(),

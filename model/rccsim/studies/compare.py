@@ -81,6 +81,7 @@ def record_of(run) -> dict:
     keep["spend_by_kind_gbp"] = spend
     keep["by_year"] = [{k: y[k] for k in SERIES} for y in result.by_year]
     keep["rcc_region_staff_vacancy_end"] = result.by_year[-1].get("rcc_region_staff_vacancy_rate", 0.0) if result.by_year else 0.0
+    keep["sufficiency_end"] = result.by_year[-1].get("sufficiency", {}) if result.by_year else {}
     return {"scenario": result.provenance["scenario"], "seed": result.provenance["seed"], "metrics": keep,
             "scenario_hash": result.provenance["scenario_hash"], "parameter_hash": result.provenance["parameter_hash"],
             "code_version": code_version(), "seconds": run.seconds}
@@ -277,6 +278,17 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
         b = _mean(runs, "baseline", lambda m: m.get("rcc_region_staff_vacancy_end", 0.0))
         if trainees or abs(a - b) >= 0.002:
             lines.append(f"Care staff vacancy rate in the RCC's workforce region at the end: {b:.1%} -> {a:.1%}.")
+    # sufficiency: the area's children its own places could not have taken, at the end
+    moved = []
+    for kind in ("home_ind", "home_la", "supported", "foster_la", "foster_ifa"):
+        def short(m, k=kind):
+            return m.get("sufficiency_end", {}).get(k, {}).get("shortfall", 0.0)
+        a, b = _mean(runs, scenario, short), _mean(runs, "baseline", short)
+        if abs(a - b) >= 1.0:
+            moved.append(f"{KIND_LABELS[kind].lower()} {b:,.0f} -> {a:,.0f}")
+    if moved:
+        lines.append("Shortfall at the end (the area's children placed outside it beyond the free places there, "
+                     f"sufficiency statement): {'; '.join(moved)}.")
     pooled = [r["metrics"]["pooled_budget"] for r in runs if r["scenario"] == scenario and r["metrics"].get("pooled_budget")]
     if pooled:
         contrib = np.mean([np.mean(p["contributions_gbp_by_year"]) for p in pooled])
