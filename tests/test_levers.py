@@ -33,7 +33,7 @@ from rccsim.levers import SharedPlacementsSettings as SharedPlacements
 from rccsim.levers import SingleCustomerSettings as SingleCustomer
 from rccsim.levers import WorkforceAcademySettings as WorkforceAcademy
 from rccsim.levers.blocks import BlockBook
-from rccsim.sim.scenario import Scenario
+from rccsim.sim.scenario import Scenario, load_scenario, parse_scenario
 from rccsim.sim.simulation import Simulation
 from rccsim.studies.harness import counterfactual
 
@@ -548,3 +548,12 @@ def test_a_workforce_academy_fills_its_regions_vacancies_and_no_others(baseline)
     others = [i for i in range(len(wf.regions)) if i != nw]
     assert (wf.lever_hires[:, others] == 0).all()
     assert m["lever_costs_gbp"]["workforce_academy"] == pytest.approx(cfg.budget_gbp_per_year * YEARS)
+
+
+def test_a_capital_mix_written_as_a_scenario_reads_back_the_same():
+    """What the dashboard exports (as_scenario) is a scenario file that loads to the same settings."""
+    sky = load_scenario("skyline_homes")
+    written = {"name": "again", "levers": {k: getattr(sky.levers, k).as_scenario() for k in sky.levers.active()}}
+    again = parse_scenario(written, "exported")
+    assert again.levers.capital_homes == sky.levers.capital_homes
+    assert "places" not in written["levers"]["capital_homes"]

@@ -51,6 +51,13 @@ def test_small_counts_are_withheld_when_asked(run):
     assert hidden.children[small].isna().all()
     assert (hidden.children[~small] == shown.children[~small]).all()
     assert hidden.places.equals(shown.places)  # places are not children
+    # nothing hidden can be worked out from what is shown: children = inside + outside
+    rows = hidden[hidden.kind != "unregistered"]
+    one_of = rows.placed_in_area.isna() | rows.placed_outside_area.isna()
+    assert (rows.placed_in_area.isna() == one_of).all() and (rows.placed_outside_area.isna() == one_of).all()
+    assert rows.shortfall[one_of].isna().all()
+    small_filled = (shown.filled_by_area > 0) & (shown.filled_by_area < 5)
+    assert hidden.filled_by_area[small_filled].isna().all()
 
 
 def test_run_writes_the_statement_and_refuses_a_folder(tmp_path, capsys):

@@ -541,11 +541,11 @@ class Market:
         cmask = None
         if self.focused and not initial and regional.any():
             # an RCC home for some children (codes.Focus) is open to them only: a pool of RCC beds
-            # is a candidate for a child if it has a free place in a home for any child or for one
-            # of the child's kind (_assign then picks such a home)
+            # is a candidate for a child if it has a free place that can meet the child's need in a
+            # home for any child or for one of the child's kind (_assign then picks such a home)
             cmask = self._child_focus(ids, day)
             unfocused, focus_free = self._regional_focus()
-            fits = unfocused[cand] | ((focus_free[cand] & cmask[:, None]) > 0)
+            fits = unfocused[cand, need[:, None]] | ((focus_free[cand, need[:, None]] & cmask[:, None]) > 0)
             score[regional & ~fits] = np.inf
         urgent = None
         if self.policy.panel and not initial and regional.any():
@@ -728,8 +728,9 @@ class Market:
         ).astype(np.int64)
 
     def _regional_focus(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per pool: whether it has an RCC home for any child with a free place, and the focus bits
-        of its RCC homes for some children with a free place (this search's placements counted)."""
+        """Per pool and need level: whether it has an RCC home for any child with a free place that
+        can meet that need, and the focus bits of its RCC homes for some children with such a place
+        (this search's placements counted)."""
         u = self.model.units
         n = u.n
         ids = np.flatnonzero((u.regional[:n] > 0) & u.open[:n])
@@ -738,10 +739,12 @@ class Market:
         ids = ids[free]
         pools = u.pool[ids].astype(np.int64)
         focus = u.focus[ids].astype(np.int64)
-        unfocused = np.zeros(self.n_pools, dtype=bool)
-        unfocused[pools[focus == 0]] = True
-        focus_free = np.zeros(self.n_pools, dtype=np.int64)
-        np.bitwise_or.at(focus_free, pools, focus)
+        unfocused = np.zeros((self.n_pools, N_NEEDS), dtype=bool)
+        focus_free = np.zeros((self.n_pools, N_NEEDS), dtype=np.int64)
+        for level in range(N_NEEDS):
+            meets = u.max_need[ids] >= level
+            unfocused[pools[meets & (focus == 0)], level] = True
+            np.bitwise_or.at(focus_free[:, level], pools[meets], focus[meets])
         return unfocused, focus_free
 
     def _assign(self, ids, prow, pcol, pool, quote, need, score, initial=False, cmask=None):

@@ -61,6 +61,7 @@ class Workforce:
         years = model.years
         self.leavers = np.zeros((years + 1, r))  # the run year's flows (row 0: before the run)
         self.lever_hires = np.zeros((years + 1, r))  # staff hired through a lever (an academy)
+        self.lever_staff = np.zeros(r)  # those still employed (they are not the market's recruits)
         self.staff_months = np.zeros((years + 1, r))
         self.months = np.zeros(years + 1)
 
@@ -110,17 +111,20 @@ class Workforce:
         self.managers = np.minimum(self.managers, mposts)
         leave = self.staff * (1.0 - np.exp(-float(p.leave_rate_per_year) / 12.0))
         self.staff -= leave
+        self.lever_staff *= np.exp(-float(p.leave_rate_per_year) / 12.0)  # they leave at the region's rate too
         self.managers -= self.managers * (1.0 - np.exp(-float(p.manager_leave_rate_per_year) / 12.0))
         # staff a lever brings (a workforce academy's recruits) take vacancies first; they are
         # people trained for the work, not drawn from the pool the market recruits from, so the
-        # pool grows with them (the market's hiring does not slow on their account: pool_depletion)
+        # market's hiring slows only as its own recruits outgrow the start (pool_depletion)
         for lever in self.model.levers:
-            change = lever.staff_recruits(self.model, day, np.maximum(posts - self.staff, 0.0))
-            if change is not None:
-                self.staff = np.maximum(self.staff + change, 0.0)
-                self.staff_ref += np.maximum(change, 0.0)
-                self.lever_hires[k] += change
-        h = self._fill(float(p.fill_rate_per_year), self.staff_ref, self.staff)
+            got = lever.staff_recruits(self.model, day, np.maximum(posts - self.staff, 0.0))
+            if got is not None:
+                hired, left = got
+                self.staff = np.maximum(self.staff + hired - left, 0.0)
+                self.lever_staff = np.maximum(self.lever_staff + hired - left, 0.0)
+                self.lever_hires[k] += hired
+                self.leavers[k] += left
+        h = self._fill(float(p.fill_rate_per_year), self.staff_ref, np.maximum(self.staff - self.lever_staff, 0.0))
         vac = np.maximum(posts - self.staff, 0.0)
         self.staff += vac * (1.0 - np.exp(-h / 12.0))
         hm = self._fill(float(p.manager_fill_rate_per_year), self.managers_ref, self.managers)

@@ -296,7 +296,7 @@ def register(app, queue: JobQueue, url: str | None) -> None:
         if what == "export-yaml":
             opts = [s for s in res.request.scenarios if s.name != "baseline"]
             docs = [{"name": s.name, "title": title(s),
-                     "levers": {k: getattr(s.levers, k).model_dump(mode="json") for k in s.levers.active()},
+                     "levers": {k: getattr(s.levers, k).as_scenario() for k in s.levers.active()},
                      **({"parameters": dict(s.parameters)} if s.parameters else {})} for s in opts]
             m = res.meta
             head = (f"# {len(docs)} option{'s' if len(docs) != 1 else ''} exported from the rccsim dashboard: "

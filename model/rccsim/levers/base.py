@@ -16,8 +16,8 @@ of the run, in the order of :data:`rccsim.levers.REGISTRY`, at these points:
 ``staff_recruits(model, day, vacancies)``
     This month's care staff the lever brings to children's homes (a workforce academy's recruits),
     by region (:class:`rccsim.core.workforce.Workforce`), given each region's vacancies after
-    leavers; returns the change in staff (those hired, at most the vacancies, less any of the
-    lever's recruits who leave beyond the region's rate), or None.
+    leavers; returns those hired (at most the vacancies) and those of the lever's recruits who
+    leave this month beyond the region's rate, or None.
 ``costs(model)``
     Costs the lever works out at the end of the run (GBP by run year, per item), on top of those it
     charged as it went (:func:`charge`).
@@ -40,6 +40,10 @@ class LeverSettings(BaseModel):
     """A lever's settings in a scenario file: unknown keys and non-finite numbers are refused."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    def as_scenario(self) -> dict:
+        """The settings as a scenario file gives them (a file written from this reads back the same)."""
+        return self.model_dump(mode="json", exclude_none=True)
 
 
 class Lever:
@@ -66,7 +70,7 @@ class Lever:
     def carer_leave_rate(self, model, households: np.ndarray, rate: np.ndarray) -> np.ndarray:
         return rate
 
-    def staff_recruits(self, model, day: int, vacancies: np.ndarray) -> np.ndarray | None:
+    def staff_recruits(self, model, day: int, vacancies: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         return None
 
     def costs(self, model) -> dict[str, np.ndarray]:

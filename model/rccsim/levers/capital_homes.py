@@ -54,6 +54,13 @@ class CapitalHomesSettings(LeverSettings):
             raise ValueError("with a mix, give places and max_need in each kind of home, not for the programme")
         return self
 
+    def as_scenario(self) -> dict:
+        out = super().as_scenario()
+        if self.mix is not None:  # the kinds carry their sizes
+            out.pop("places", None)
+            out.pop("max_need", None)
+        return out
+
     def homes(self) -> list[HomeKindSettings]:
         """The kind of each home built, in the order they are sited: ``floor(capital_gbp /
         cost_per_home_gbp)`` homes shared among the mix's kinds in proportion to their ``count``

@@ -6,8 +6,7 @@ Poisson number from the lever's own random stream). A trainee completes with cha
 RCC's region with chance ``take_up`` (the rest take other work, or posts elsewhere). Recruits join
 the region's stock of care staff (:mod:`rccsim.core.workforce`) where there is a vacancy; a recruit
 who finds none is not hired. They are people trained for the work, not drawn from the pool the
-market recruits from, so the pool grows with them (the market's own hiring does not slow on their
-account). In their first year they leave ``first_year_leave_factor`` times as often as the region's
+market recruits from: the market's own hiring slows only as its own recruits outgrow the start. In their first year they leave ``first_year_leave_factor`` times as often as the region's
 staff, as new starters do; then they are staff like any other.
 
 What the academy changes is emergent: fewer vacancies leave fewer places unstaffed, agency cover
@@ -49,7 +48,7 @@ class WorkforceAcademySettings(LeverSettings):
     # assumption: new starters in adult social care leave about 1.5 times as often as all staff
     # (Skills for Care, "Retaining more people", 2021-22: 43.7% a year against 29.0%); people
     # trained and chosen for the work may leave less often than that
-    first_year_leave_factor: float = Field(1.3, ge=0.0, le=5.0)
+    first_year_leave_factor: float = Field(1.3, ge=1.0, le=5.0)
 
     @model_validator(mode="after")
     def _trainees(self):
@@ -88,7 +87,7 @@ class WorkforceAcademy(Lever):
             places = np.bincount(wf.region_of_la[model.rcc.member_index], minlength=len(wf.regions)).astype(float)
         return places / places.sum()
 
-    def staff_recruits(self, model, day: int, vacancies: np.ndarray) -> np.ndarray | None:
+    def staff_recruits(self, model, day: int, vacancies: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         cfg = self.settings
         if cfg.budget_gbp_per_year <= 0:
             return None
@@ -119,14 +118,15 @@ class WorkforceAcademy(Lever):
         still = []
         for when, cohort in self._first_year:
             if day - when < 365:
-                gone = cohort * (1.0 - np.exp(-excess / 12.0))
+                stayed = cohort * np.exp(-q / 12.0)  # this month's leavers at the region's rate went first
+                gone = stayed * (1.0 - np.exp(-excess / 12.0))
                 left += gone
-                still.append((when, (cohort - gone) * np.exp(-q / 12.0)))
+                still.append((when, stayed - gone))
         self._first_year = still
         if hired.any():
             self._first_year.append((day, hired))
         self.left_early += float(left.sum())
-        return hired - left
+        return hired, left
 
     def report(self, model, accounts) -> dict:
         return {"academy_trainees": self.trainees, "academy_completed": self.completed, "academy_hired": self.hired,

@@ -27,7 +27,8 @@ recorder took on the day (:func:`rccsim.core.recorder.sufficiency_counts`):
 A row of kind ``unregistered`` gives the area's children in emergency or unregistered settings by
 need level (its ``shortfall`` is all of them). Counts of 1 to 4 children are shown as they are:
 simulated children are not persons; a run started from an SSDA903 return simulates from its
-children, and :func:`statement` then suppresses them (``small_counts="hide"``).
+children, and :func:`statement` then suppresses them (``small_counts="hide"``), with the counts
+they could be worked out from.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from rccsim.core.recorder import SUFFICIENCY_KINDS
 
 COLUMNS = ("children", "placed_in_area", "placed_outside_area", "over_20_miles", "places", "filled_by_area",
            "filled_by_others", "free", "not_offered", "shortfall")
-CHILD_COLUMNS = ("children", "placed_in_area", "placed_outside_area", "over_20_miles", "shortfall")
+CHILD_COLUMNS = ("children", "placed_in_area", "placed_outside_area", "over_20_miles", "filled_by_area", "shortfall")
 SMALL = 5
 
 
@@ -78,14 +79,21 @@ def statement(model, small_counts: str = "show") -> pd.DataFrame:
         for col in CHILD_COLUMNS:
             small = (frame[col] > 0) & (frame[col] < SMALL)
             frame[col] = frame[col].mask(small.fillna(False))
+        # a count hidden must not follow from those shown: children = inside + outside, and the
+        # shortfall is worked from them
+        split = frame.placed_in_area.isna() | frame.placed_outside_area.isna() | frame.children.isna()
+        split &= frame.kind != "unregistered"
+        for col in ("placed_in_area", "placed_outside_area", "shortfall"):
+            frame[col] = frame[col].mask(split)
     return frame
 
 
 def by_kind(counts: dict | None) -> dict:
     """One 31 March's statement summed over need levels, by placement kind (for the run record's
     ``by_year``): children, placed outside the area, places, free places and the shortfall (the
-    children placed outside less the free places, if more); and the children in emergency or
-    unregistered settings."""
+    children placed outside less all the kind's free places, if more: a free place for any need
+    level counts, where :func:`statement`'s rows count those for the row's level or higher); and
+    the children in emergency or unregistered settings."""
     if counts is None:
         return {}
     out = {}

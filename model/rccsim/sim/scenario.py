@@ -45,8 +45,11 @@ class Scenario(BaseModel):
         return self.model_dump(mode="json")
 
     def digest(self) -> str:
-        """A short hash of the scenario's content (its name, settings and parameters), as records carry it."""
-        return hashlib.sha256(json.dumps(self.canonical(), sort_keys=True).encode()).hexdigest()[:12]
+        """A short hash of the scenario's content (its name, settings and parameters), as records
+        carry it; levers and settings left out (None) are not hashed, so adding a lever or an
+        optional setting to the code does not change the hash of a scenario that does not use it."""
+        content = self.model_dump(mode="json", exclude_none=True)
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:12]
 
 
 _UNION_TAGS = {"float", "int", "list[float]"}
