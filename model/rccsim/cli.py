@@ -293,6 +293,12 @@ def main(argv: list[str] | None = None) -> int:
             _check_out(out, folder=args.command in ("compare", "calibrate", "sweep-analyse"))
         if getattr(args, "sufficiency", None) is not None:
             _check_out(args.sufficiency, folder=False, flag="--sufficiency")
+        if args.command in ("run", "compare", "calibrate", "batch"):
+            from rccsim.base.version import code_version
+
+            # the code's version as the command starts (cached for the process and the workers it
+            # forks): an edit to the checkout during a long comparison does not relabel its results
+            code_version()
         if args.command == "run":
             return cmd_run(args)
         if args.command == "compare":
