@@ -428,8 +428,9 @@ class Market:
     def _build_candidates(self) -> None:
         k = int(min(self.model.p.market.neighbour_las, self.n_la))
         near = self.geo.neighbours[:, :k]  # (n_la, k)
+        self.near_las = near
         cols = [self.pool_id(t, near) for t in MARKET_TYPES]
-        self.near_pools = np.concatenate(cols, axis=1)
+        self.near_pools = np.concatenate(cols, axis=1)  # one block of the k LAs per market type
         every = np.arange(self.n_la)
         self.wide_pools = np.concatenate([self.pool_id(t, every) for t in MARKET_TYPES])
 
@@ -474,7 +475,9 @@ class Market:
         # its southern edge; the LA's own spread would make every neighbour look nearer)
         home_e, home_n = c.home_e[ids], c.home_n[ids]
         own_dist = self._pool_miles(home_e, home_n, own)
-        dist = np.concatenate([own_dist, self._pool_miles(home_e, home_n, near)], axis=1)
+        # the near pools are the same k LAs for each market type: their miles once, repeated
+        near_miles = self._la_miles(home_e, home_n, self.near_las[la])
+        dist = np.concatenate([own_dist, np.tile(near_miles, (1, len(MARKET_TYPES)))], axis=1)
         now = int(day.max())
         left = self._rounds(ids, cand, dist, pen, now, initial, placed, skip)
         if len(left):
@@ -487,7 +490,8 @@ class Market:
             wide = np.broadcast_to(open_pools, (len(left), len(open_pools)))
             cand_w = np.concatenate([own_l, wide], axis=1)
             dist_w = np.concatenate(
-                [own_dist[keep], self._pool_miles(home_e[keep], home_n[keep], open_pools[None, :])],
+                [own_dist[keep], self._la_miles(home_e[keep], home_n[keep], np.arange(self.n_la)[None, :])[
+                    :, self.pool_area[open_pools]]],
                 axis=1,
             )
             skip_w = None
@@ -503,6 +507,11 @@ class Market:
             when = day[order[np.searchsorted(ids[order], who)]]
             model.placements.place(who, units, model.units.kind[units].astype(np.int64), price, when, initial=initial)
         return left
+
+    def _la_miles(self, home_e: np.ndarray, home_n: np.ndarray, las: np.ndarray) -> np.ndarray:
+        """Miles from each child's home (rows) to the centre of each LA of ``las`` (one row per
+        child, or one row for all): the distance a pool of that LA is at, whatever its type."""
+        return miles(home_e[:, None], home_n[:, None], self.geo.centroid_e[las], self.geo.centroid_n[las])
 
     def _pool_miles(self, home_e: np.ndarray, home_n: np.ndarray, pools: np.ndarray) -> np.ndarray:
         """Miles from each child's home (rows) to the centre of each pool's LA (``pools``: one
