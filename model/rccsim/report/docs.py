@@ -171,7 +171,8 @@ def lever_results_page(folder: Path) -> str:
         doc = json.loads(path.read_text())
         seeds = doc["seeds"]
         drawn_note = "" if doc.get("assumptions") else ", seed noise only"
-        lines += [f"## {doc['region']} ({len(seeds)} seeds{drawn_note})", "",
+        options = ", ".join(name for name in doc["scenarios"] if name != "baseline")
+        lines += [f"## {doc['region']} ({len(seeds)} seeds{drawn_note}): {options}", "",
                   f"{len(seeds)} seeds, {doc['years']} years from 1 April {doc['start_year']}; {doc['code_version']}; "
                   f"`{path.name}`, last changed {_last_change(path)}.", ""]
         heads = " | ".join(label for _, label, _ in LEVER_METRICS)
