@@ -183,3 +183,13 @@ def test_las_can_be_named_as_an_analyst_would_type_them():
     assert geo.resolve_region("St Helens").la_index.tolist() == geo.resolve_region("St. Helens").la_index.tolist()
     assert geo.resolve_region("Greater Manchester").la_index.tolist() == geo.resolve_region("GM").la_index.tolist()
     assert len(geo.resolve_region("Bristol, Manchester").la_index) == 2
+
+
+def test_docs_writes_into_an_existing_folder(tmp_path):
+    """rccsim docs --out takes a folder, there already or not (it was refused once it existed)."""
+    from rccsim.cli import main
+
+    out = tmp_path / "docs"
+    out.mkdir()
+    assert main(["docs", "--out", str(out)]) == 0
+    assert (out / "lever_results.md").is_file()

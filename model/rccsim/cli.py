@@ -290,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_BAD_INPUT
         out = getattr(args, "out", None)
         if out is not None:  # before anything runs: a run, a fit or a load is never wasted on a bad --out
-            _check_out(out, folder=args.command in ("compare", "calibrate", "sweep-analyse"))
+            _check_out(out, folder=args.command in ("compare", "calibrate", "sweep-analyse", "docs"))
         if getattr(args, "sufficiency", None) is not None:
             _check_out(args.sufficiency, folder=False, flag="--sufficiency")
         if args.command in ("run", "compare", "calibrate", "batch"):
