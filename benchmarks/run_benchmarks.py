@@ -2,7 +2,7 @@
 
 Each case runs in its own process so that its peak resident memory is its own.
 
-    python benchmarks/run_benchmarks.py                  # GM, SE and England, 10 years, seed 1, 3 repeats
+    python benchmarks/run_benchmarks.py                  # GM, SE, England and GM inside England, 10 years, seed 1, 3 repeats
     python benchmarks/run_benchmarks.py --cases GM:10 england:10 --repeat 1
 
 Writes the records to benchmarks/results/latest.json, from which ``rccsim docs`` makes the
@@ -67,7 +67,8 @@ def main() -> None:
     from pathlib import Path
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", nargs="+", default=["GM:10", "SE:10", "england:10"], help="REGION:YEARS")
+    parser.add_argument("--cases", nargs="+", default=["GM:10", "SE:10", "england:10", "GM in england:10"],
+                        help="REGION:YEARS")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="print records as JSON lines")
@@ -76,7 +77,7 @@ def main() -> None:
     args = parser.parse_args()
     machine = f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs"
     print(f"# {machine}", flush=True)
-    print(f"{'case':<14}{'build s':>9}{'run s':>9}{'wall s':>9}{'peak MB':>9}{'children':>10}", flush=True)
+    print(f"{'case':<18}{'build s':>9}{'run s':>9}{'wall s':>9}{'peak MB':>9}{'children':>10}", flush=True)
     records = []
     for case in args.cases:
         region, _, years = case.partition(":")
@@ -88,7 +89,7 @@ def main() -> None:
                 print(json.dumps(r), flush=True)
             else:
                 print(
-                    f"{case:<14}{r['build_s']:>9.1f}{r['run_s']:>9.1f}{r['wall_s']:>9.1f}"
+                    f"{case:<18}{r['build_s']:>9.1f}{r['run_s']:>9.1f}{r['wall_s']:>9.1f}"
                     f"{r['peak_rss_mb']:>9.0f}{r['children']:>10,}",
                     flush=True,
                 )
