@@ -105,6 +105,9 @@ def _apply(model, day: int) -> None:
     pop = geo.las.population_0_17.to_numpy(float)
     la_effort = np.clip((la_ratio / ref["la_ratio"]) ** p.recruitment_response, 0.25, 4.0)
     la_rate = p.la_approvals_per_1000_children * pop / 1000.0 * la_effort
+    cut = model.budgets.recruitment_factor()  # an LA over budget recruits fewer carers (core.budgets)
+    if cut is not None:
+        la_rate = la_rate * cut
     la_rate[~model.world.simulated] = 0.0
     la_apps = rng.poisson(la_rate / 12.0)
     hh = u.open[:n] & (u.utype[:n] == UnitType.FOSTER) & ~u.kinship[:n]

@@ -45,6 +45,7 @@ from rccsim.core import carers, providers, world
 from rccsim.core import children as ch
 from rccsim.core.agents import RCC
 from rccsim.core.background import CHURN_DAYS, Background
+from rccsim.core.budgets import Budgets
 from rccsim.core.calendar import Calendar
 from rccsim.core.market import Market, SearchPolicy
 from rccsim.core.placements import Placements, member
@@ -187,6 +188,7 @@ class CareMarket(mesa.Model):
             for la in members:
                 la.rcc = self.rcc
         self.market.policy = SearchPolicy(self.geo.n, self.rcc.member_index)
+        self.budgets = Budgets(self)  # each LA's placement budget, from the start state's spend
         for lever in self.levers:
             lever.setup(self)
         self._entries = {}
@@ -246,6 +248,7 @@ class CareMarket(mesa.Model):
         self.env.process(self._every(365, lambda d: providers.la_home_review(self, d), offset=180))
         self.env.process(self._every(30, self._accrue_occupancy, offset=1))
         self.env.process(self._every(30, lambda d: self.workforce.monthly(d), offset=20))
+        self.env.process(self._every(30, lambda d: self.budgets.monthly(d), offset=10))
         for lever in self.levers:
             lever.start_processes(self)
         if not self.world.simulated.all():
@@ -415,6 +418,7 @@ class CareMarket(mesa.Model):
                 n_in = int(self.children.in_care[: self.children.n].sum())
                 print(f"  year {k + 1}/{self.years}: {n_in:,} children in care ({time.perf_counter() - t0:.1f}s)",
                       file=sys.stderr, flush=True)
+        self.budgets.book(self.horizon)
         self.wall_seconds = time.perf_counter() - t0
         # Mesa 3 keeps each model's agent-id counter in a class-level dict keyed by the model,
         # which keeps every finished model alive (16 MB a GM run): a sweep's workers grew without

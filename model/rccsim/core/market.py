@@ -538,8 +538,11 @@ class Market:
         # (market.home_distance_factor)
         per_mile = np.where(pool_type == PoolType.IND_HOME, p.distance_weight_gbp_per_mile * p.home_distance_factor,
                             p.distance_weight_gbp_per_mile)
+        # an LA over its placement budget weighs price more against distance and fit
+        # (rccsim.core.budgets; under a pooled budget, by the pot's overspend)
+        price_factor = None if initial else model.budgets.price_factor(child_la)
         score = (
-            quote0
+            (quote0 if price_factor is None else quote0 * price_factor[:, None])
             + per_mile * dist
             + pen[np.arange(n)[:, None], pool_kind]
             - np.where(is_own, p.own_provision_bonus_gbp, 0.0)

@@ -57,6 +57,7 @@ SETTING_LABELS = {
     "forecast_led.discount": "Discount on the list price (0 to 1)",
     "forecast_led.term_years": "Contract term (years)",
     "pooled_budget.share": "Share of each member's placement spend paid into the pot (0 to 1)",
+    "pooled_budget.shares_pressure": "Members judge their overspend by the pot's (off: the pot only moves money)",
     "workforce_academy.budget_gbp_per_year": "Academy budget a year (£)",
     "workforce_academy.cost_per_trainee_gbp": "Cost of one training place (£)",
     "workforce_academy.completion_rate": "Share of trainees who complete (0 to 1)",

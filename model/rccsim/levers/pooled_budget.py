@@ -2,9 +2,14 @@
 
 The contribution is set each year from the year before (the first year from the start state's
 weekly spend); the RCC pays that share of the members' placements and the levers' costs from the
-pot and carries the difference, so the demand risk of each LA is pooled. It moves no placement by
-itself: it changes who pays, and the results show the pot's balance and the single-LA over- and
-underspend it absorbed.
+pot and carries the difference, so the demand risk of each LA is pooled. The results show the
+pot's balance and the single-LA over- and underspend it absorbed.
+
+What it changes in placements comes only through the budget channels of
+:mod:`rccsim.core.budgets`: in ``share`` of its spend a member is over or under the pot's budget,
+not its own, so one LA's run of very expensive children no longer makes it weigh price more or cut
+its own carer recruitment alone (:meth:`rccsim.core.budgets.Budgets.pool`). With
+``shares_pressure: false`` the pot is accounting only: it changes who pays, and no decision.
 """
 
 from __future__ import annotations
@@ -18,11 +23,18 @@ from rccsim.levers.base import Lever, LeverSettings
 
 class PooledBudgetSettings(LeverSettings):
     share: float = Field(1.0, ge=0.0, le=1.0)
+    # members judge their overspend by the pot's (False: the pot moves money and nothing else)
+    shares_pressure: bool = True
 
 
 class PooledBudget(Lever):
     key = "pooled_budget"
     REPORT_DEFAULTS = {"pooled_budget": {}}
+
+    def setup(self, model) -> None:
+        cfg = self.settings
+        if cfg.share > 0 and cfg.shares_pressure:
+            model.budgets.pool(model.rcc.member_index, cfg.share)
 
     def report(self, model, accounts) -> dict:
         """The pot's accounts from the run's spend by payer (``accounts``: see

@@ -72,6 +72,17 @@ def _safe(num: float, den: float) -> float:
     return float(num) / float(den) if den > 0 else 0.0
 
 
+def _budget_year(model, k: int) -> dict:
+    """Run year ``k``'s placement budgets of the RCC's members (rccsim.core.budgets)."""
+    b = model.budgets.yearly(k)
+    mem = model.rcc.member_index
+    return {
+        "members_budget_gbp": float(b["budget"][mem].sum()),
+        "members_overspend": float(b["overspend"][mem].mean()) if len(mem) else 0.0,
+        "members_budget_pressure": float(b["pressure"][mem].mean()) if len(mem) else 0.0,
+    }
+
+
 def _vacancy(by_region: dict, regions: list[str]) -> float:
     """Care staff vacancy rate over ``regions`` (posts-weighted) from a year's workforce snapshot."""
     posts = sum(by_region[r]["posts"] for r in regions if r in by_region)
@@ -269,6 +280,10 @@ def compute(model) -> tuple[dict, list[dict]]:
                 **_yearly_reports(model, k, yearly_defaults),
                 "placements_in_rcc_homes": int((starts_in_year & l_regional).sum()),
                 "rcc_recharges_gbp": recharges,
+                # the RCC's members' placement budgets (rccsim.core.budgets): their total, and the
+                # average monthly forecast of each member's own overspend and of the pressure on
+                # its choices (under a pooled budget, the pot's), over the members
+                **_budget_year(model, k),
             }
         )
 
@@ -301,6 +316,7 @@ def compute(model) -> tuple[dict, list[dict]]:
         }
     # by LA (the run's LAs): stock, flows, distance and stability over the run
     by_la = {}
+    budget_years = [model.budgets.yearly(k) for k in range(model.years)]
     codes = model.geo.las.la_code.to_numpy()
     stock_la = np.bincount(la[in_care_end], minlength=model.geo.n)
     starts_la = np.bincount(la[~initial & (entered < model.horizon)], minlength=model.geo.n)
@@ -332,6 +348,10 @@ def compute(model) -> tuple[dict, list[dict]]:
             # of the run's children placed within the LA's boundary at the end, the share who are
             # other LAs' (meaningful in an England run: a regional run leaves out the background's)
             "share_hosted_from_other_las": _safe(hosted_la[i], inside_la[i]),
+            # placement budget (rccsim.core.budgets): the LA's own forecast overspend and the
+            # pressure on its choices, averaged over the run's months
+            "budget_overspend_mean": float(np.mean([b["overspend"][i] for b in budget_years])),
+            "budget_pressure_mean": float(np.mean([b["pressure"][i] for b in budget_years])),
         }
     # distributions for the report: distance from home at the end, moves per child over the run
     dist_end = l_dist[open_end & (l_dist >= 0)]

@@ -74,7 +74,9 @@ def lever_words(key: str, s) -> str:
         return (f"each year, beds contracted ahead of {s.cover_share:.0%} of the forecast need for children's homes, "
                 f"up to {s.max_beds} beds, {s.discount:.0%} below list price, on contracts of {s.term_years:g} years")
     if key == "pooled_budget":
-        return f"members pay {s.share:.0%} of their placement spend into a regional pot"
+        how = ("each judges its overspend by the pot's" if s.shares_pressure
+               else "each still judges its overspend by its own budget (accounting only)")
+        return f"members pay {s.share:.0%} of their placement spend into a regional pot; {how}"
     if key == "workforce_academy":
         return (f"{money(s.budget_gbp_per_year)} a year trains people for children's homes at "
                 f"{money(s.cost_per_trainee_gbp)} a trainee over {s.training_weeks} weeks; {s.completion_rate:.0%} "

@@ -82,6 +82,9 @@ def record_of(run) -> dict:
     keep["by_year"] = [{k: y[k] for k in SERIES} for y in result.by_year]
     keep["rcc_region_staff_vacancy_end"] = result.by_year[-1].get("rcc_region_staff_vacancy_rate", 0.0) if result.by_year else 0.0
     keep["sufficiency_end"] = result.by_year[-1].get("sufficiency", {}) if result.by_year else {}
+    # the members' placement budgets (rccsim.core.budgets), averaged over the run's years
+    for k in ("members_overspend", "members_budget_pressure"):
+        keep[k + "_mean"] = float(np.mean([y.get(k, 0.0) for y in result.by_year])) if result.by_year else 0.0
     return {"scenario": result.provenance["scenario"], "seed": result.provenance["seed"], "metrics": keep,
             "scenario_hash": result.provenance["scenario_hash"], "parameter_hash": result.provenance["parameter_hash"],
             "code_version": code_version(), "seconds": run.seconds}
@@ -297,7 +300,20 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
         largest = np.mean([p["largest_la_overspend_gbp"] for p in pooled])
         lines.append(f"Pooled budget: members paid £{contrib / 1e6:,.1f}m a year into the pot; its balance at the end was "
                      f"{'a surplus' if balance >= 0 else 'a deficit'} of £{abs(balance) / 1e6:,.1f}m; it carried £{absorbed / 1e6:,.1f}m a year of single-LA over- and underspend "
-                     f"(largest single-LA overspend in a year £{largest / 1e6:,.1f}m). It changes who pays, not where children live.")
+                     f"(largest single-LA overspend in a year £{largest / 1e6:,.1f}m).")
+    if any("members_budget_pressure_mean" in r["metrics"] for r in runs):
+        def over(m):
+            return m.get("members_overspend_mean", 0.0)
+
+        def felt(m):
+            return m.get("members_budget_pressure_mean", 0.0)
+        a, b = _mean(runs, scenario, over), _mean(runs, "baseline", over)
+        fa, fb = _mean(runs, scenario, felt), _mean(runs, "baseline", felt)
+        if abs(a - b) >= 0.001 or abs(fa - fb) >= 0.001:
+            lines.append(f"Placement budgets: members' own forecast overspend averaged {b:+.1%} -> {a:+.1%} of budget; "
+                         f"the overspend that shifts their choices (beyond what reserves absorb; under a pooled budget "
+                         f"the pot's) averaged {fb:.1%} -> {fa:.1%} (it makes price weigh more and cuts their own "
+                         f"carer recruitment, rccsim/core/budgets.py).")
     moves = s["moves_per_child_year"]
     if sig("moves_per_child_year"):
         lines.append(f"Moves per child-year {moves['diff']:+.3f} (95% interval {moves['lo']:+.3f} to {moves['hi']:+.3f}).")
