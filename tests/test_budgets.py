@@ -89,3 +89,30 @@ def test_a_pooled_budget_changes_placements_only_through_the_budget_channels():
     assert np.ptp(felt, axis=1).max() == pytest.approx(0.0, abs=1e-12)  # the same pressure on every member
     assert np.ptp(m_base.budgets.pressure_sum[:, mem], axis=1).max() > 0  # apart, they differ
     assert _without(pool.metrics, "pooled_budget") != _without(base.metrics, "pooled_budget")
+
+
+def test_a_pots_surplus_reinvested_builds_rcc_homes_and_a_deficit_builds_none():
+    # budgets a fifth above the year before's spend leave the pot a surplus each year; a tenth of
+    # it, at GBP 0.2m a home, builds homes that open within the run and take children
+    years = 3
+    levers = Levers(pooled_budget=PooledBudget(share=1.0, reinvest_share=0.1, reinvest_cost_per_home_gbp=200_000,
+                                               reinvest_build_days=60))
+
+    def run(ratio):
+        scenario = Scenario(name="pooled", parameters={"budgets.budget_to_last_spend": ratio}, levers=levers)
+        sim = Simulation(region=REGION, years=years, seed=SEED, scenario=scenario)
+        return sim.model, sim.run().record
+
+    model, rec = run(1.2)
+    pot = rec.metrics["pooled_budget"]
+    assert pot["homes_from_surplus"] > 0
+    assert sum(pot["reinvested_gbp_by_year"]) == pytest.approx(pot["homes_from_surplus"] * 200_000)
+    assert rec.metrics["lever_costs_gbp"]["reinvested_capital"] == pytest.approx(sum(pot["reinvested_gbp_by_year"]))
+    lever = next(lv for lv in model.levers if lv.key == "pooled_budget")
+    # a tenth of each year's surplus, less what it built, is left in the fund
+    assert lever.fund == pytest.approx(0.1 * np.maximum(lever.surplus, 0).sum() - sum(pot["reinvested_gbp_by_year"]))
+    assert rec.metrics["placements_in_rcc_homes"] > 0
+    assert rec.metrics["lever_costs_gbp"]["rcc_homes_running"] > 0
+    _, tight = run(0.5)
+    assert tight.metrics["pooled_budget"]["homes_from_surplus"] == 0
+    assert tight.metrics["placements_in_rcc_homes"] == 0

@@ -100,36 +100,49 @@ def unmet_need_by_la(model) -> tuple[np.ndarray, np.ndarray]:
     return need, np.bincount(c.la[:n][ind], minlength=model.geo.n).astype(float)
 
 
-class CapitalHomes(Lever):
-    key = "capital_homes"
-    holds_beds = True
+class HomeBuilder:
+    """Builds RCC homes one programme at a time: sites each where the RCC's own data show most unmet
+    need, opens it when built and managed, and prices its beds at cost recovery. A capital
+    programme uses one; so does a pooled budget that reinvests its surplus
+    (:mod:`rccsim.levers.pooled_budget`)."""
 
-    def setup(self, model) -> None:
-        cfg = self.settings
-        kinds = cfg.homes()
-        n_homes = len(kinds)
-        if n_homes <= 0:
-            return
-        self.places = np.array([k.places for k in kinds], dtype=np.int64)
-        self.max_need = np.array([k.max_need for k in kinds], dtype=np.int64)
-        self.focus = np.array([Focus.BY_NAME[k.children] for k in kinds], dtype=np.int64)
+    def __init__(self):
+        self.hosts: list[int] = []
+        self.places = np.zeros(0, dtype=np.int64)
+        self.max_need = np.zeros(0, dtype=np.int64)
+        self.focus = np.zeros(0, dtype=np.int64)
+        self.open_days = np.zeros(0, dtype=np.int64)
+
+    def build(self, model, kinds: list[HomeKindSettings], build_days: int) -> list[int]:
+        """Start building ``kinds`` (one home each) now; returns their host LAs."""
+        if not kinds:
+            return []
+        first = len(self.hosts)
+        places = np.array([k.places for k in kinds], dtype=np.int64)
         members = model.rcc.member_index
         need, tie = (v[members] for v in unmet_need_by_la(model))
+        # beds already built or building count against their LA's need
+        for la, n in zip(self.hosts, self.places):
+            need[members == la] -= n
         hosts = []
-        for h in range(n_homes):
+        for h in range(len(kinds)):
             # most unmet need; on a tie, most children in independent homes; then the list's order
             i = int(np.lexsort((np.arange(len(members)), -tie, -need))[0])
             hosts.append(int(members[i]))
-            need[i] -= self.places[h]
-        charge(model, "capital", 0, n_homes * cfg.cost_per_home_gbp)
-        self.hosts = hosts
+            need[i] -= places[h]
+        self.hosts += hosts
+        self.places = np.concatenate([self.places, places])
+        self.max_need = np.concatenate([self.max_need, [k.max_need for k in kinds]]).astype(np.int64)
+        self.focus = np.concatenate([self.focus, [Focus.BY_NAME[k.children] for k in kinds]]).astype(np.int64)
         las = np.array(hosts, dtype=np.int64)
         # a home registers with a registered manager, sought while it is built, from the RCC's own
         # stream (so the market's draws are untouched)
         wait = model.workforce.manager_wait_days(las, model.streams["rcc_managers"].random(len(las)))
-        self.open_days = np.maximum(cfg.build_days, wait) + int(model.env.now)
-        for day in np.unique(self.open_days):
-            model.env.process(self._open(model, np.flatnonzero(self.open_days == day), int(day)))
+        days = np.maximum(build_days, wait) + int(model.env.now)
+        self.open_days = np.concatenate([self.open_days, days]).astype(np.int64)
+        for day in np.unique(days):
+            model.env.process(self._open(model, first + np.flatnonzero(days == day), int(day)))
+        return hosts
 
     def _open(self, model, homes: np.ndarray, day: int):
         """SimPy process: homes ``homes`` (positions in the programme) open on ``day``, each at a
@@ -143,6 +156,28 @@ class CapitalHomes(Lever):
         # members pay the recharge (rccsim.levers.rcc_beds): by default the home's running cost
         # per place (staff; the capital bought the property)
         model.market.price_regional(ids, model.units.weekly_cost[ids] / np.maximum(model.units.places[ids], 1))
+
+
+class CapitalHomes(Lever):
+    key = "capital_homes"
+    holds_beds = True
+
+    def setup(self, model) -> None:
+        cfg = self.settings
+        kinds = cfg.homes()
+        self.builder = HomeBuilder()
+        if not kinds:
+            return
+        charge(model, "capital", 0, len(kinds) * cfg.cost_per_home_gbp)
+        self.builder.build(model, kinds, cfg.build_days)
+
+    @property
+    def hosts(self) -> list[int]:
+        return self.builder.hosts
+
+    @property
+    def open_days(self) -> np.ndarray:
+        return self.builder.open_days
 
     def costs(self, model) -> dict[str, np.ndarray]:
         running = capital_home_running(model)

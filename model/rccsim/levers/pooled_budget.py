@@ -1,8 +1,9 @@
 """Pooled budget: members pay a share of their placement spend into a regional pot.
 
-The contribution is set each year from the year before (the first year from the start state's
-weekly spend); the RCC pays that share of the members' placements and the levers' costs from the
-pot and carries the difference, so the demand risk of each LA is pooled. The results show the
+Each member pays in that share of its placement budget (:mod:`rccsim.core.budgets`: its spend of
+the year before; the first year's from the start state's weekly spend); the RCC pays that share of
+the members' placements and the levers' costs from the pot and carries the difference, so the
+demand risk of each LA is pooled. The results show the
 pot's balance and the single-LA over- and underspend it absorbed.
 
 What it changes in placements comes only through the budget channels of
@@ -10,6 +11,13 @@ What it changes in placements comes only through the budget channels of
 not its own, so one LA's run of very expensive children no longer makes it weigh price more or cut
 its own carer recruitment alone (:meth:`rccsim.core.budgets.Budgets.pool`). With
 ``shares_pressure: false`` the pot is accounting only: it changes who pays, and no decision.
+
+Reinvestment (``reinvest_share``, off by default): at each year's end, that share of the pot's
+surplus on the year (the members' budgets, in ``share``, less what they spent) goes to a fund
+that builds RCC homes (``reinvest_home``, at ``reinvest_cost_per_home_gbp`` each) as soon as it
+holds the price of one. They are sited, opened and filled as capital homes are
+(:class:`rccsim.levers.capital_homes.HomeBuilder`), and their capital is a cost of the year it
+is spent. A year in deficit adds nothing; the fund is never drawn below zero.
 """
 
 from __future__ import annotations
@@ -17,39 +25,80 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from rccsim.base.tables import weighted_bincount
-from rccsim.levers.base import Lever, LeverSettings
+from rccsim.levers.base import MAX_GBP, Lever, LeverSettings, charge
+from rccsim.levers.capital_homes import HomeBuilder, HomeKindSettings
+from rccsim.levers.rcc_beds import capital_home_running
 
 
 class PooledBudgetSettings(LeverSettings):
     share: float = Field(1.0, ge=0.0, le=1.0)
     # members judge their overspend by the pot's (False: the pot moves money and nothing else)
     shares_pressure: bool = True
+    # the share of each year's surplus in the pot spent on RCC homes, what one costs, and its kind
+    reinvest_share: float = Field(0.0, ge=0.0, le=1.0)
+    # GM's Project Skyline: about GBP 0.5m a home (the skyline_homes scenario's sources)
+    reinvest_cost_per_home_gbp: float = Field(500_000.0, ge=50_000.0, le=MAX_GBP)
+    reinvest_home: HomeKindSettings = Field(default_factory=HomeKindSettings)
+    reinvest_build_days: int = Field(540, ge=0, le=3650)
 
 
 class PooledBudget(Lever):
     key = "pooled_budget"
     REPORT_DEFAULTS = {"pooled_budget": {}}
 
+    @property
+    def holds_beds(self) -> bool:
+        """Reinvesting the surplus builds RCC homes (the regional panel fills them)."""
+        return self.settings.share > 0 and self.settings.reinvest_share > 0
+
     def setup(self, model) -> None:
         cfg = self.settings
         if cfg.share > 0 and cfg.shares_pressure:
             model.budgets.pool(model.rcc.member_index, cfg.share)
+        self.builder = HomeBuilder()
+        self.fund = 0.0
+        self.reinvested = np.zeros(model.years)
+        self.surplus = np.zeros(model.years)
+
+    def start_processes(self, model) -> None:
+        if self.holds_beds:
+            model.env.process(self._reinvest(model))
+
+    def _reinvest(self, model):
+        """SimPy process: at each year's end, the pot's surplus on the year builds homes."""
+        cfg = self.settings
+        members = model.rcc.member_index
+        b = model.budgets
+        for k in range(1, model.years):
+            day = int(model.year_bounds[k])
+            yield model.wait_until(day)
+            b.book(int(model.env.now))
+            surplus = cfg.share * float(b.budget[k - 1][members].sum() - b.spent[k - 1][members].sum())
+            self.surplus[k - 1] = surplus
+            self.fund += cfg.reinvest_share * max(surplus, 0.0)
+            n = int(self.fund // cfg.reinvest_cost_per_home_gbp)
+            if n > 0:
+                cost = n * cfg.reinvest_cost_per_home_gbp
+                self.fund -= cost
+                self.reinvested[k] += cost
+                charge(model, "reinvested_capital", k, cost)
+                self.builder.build(model, [cfg.reinvest_home] * n, cfg.reinvest_build_days)
+
+    def costs(self, model) -> dict[str, np.ndarray]:
+        running = capital_home_running(model)  # the homes the surplus built (the same item as capital_homes')
+        return {"rcc_homes_running": running} if running.any() else {}
 
     def report(self, model, accounts) -> dict:
         """The pot's accounts from the run's spend by payer (``accounts``: see
-        :func:`rccsim.outputs.metrics.compute`)."""
+        :func:`rccsim.outputs.metrics.compute`): members pay in ``share`` of their placement
+        budgets (:mod:`rccsim.core.budgets`: each the year before's spend), and the pot pays
+        ``share`` of what they spend and the levers' costs."""
         cfg = self.settings
         if cfg.share <= 0:
             return {"pooled_budget": {}}
         a = accounts
         members = model.rcc.member_index
-        n_la = model.geo.n
-        # the start state's spend rate (a year of it) sets the first year's contributions
-        open0 = a.l_initial & (a.l_start <= 0) & (a.l_end > 0)
-        weekly0 = weighted_bincount(a.l_payer[open0], weights=a.l_price[open0], minlength=n_la)[:n_la]
-        weekly0 += weighted_bincount(a.h_owner[a.h_open <= 0], weights=a.h_cost[a.h_open <= 0], minlength=n_la)[:n_la]
-        basis = np.vstack([weekly0 * 365.25 / 7.0, a.spend_la[:-1]])[:, members]
+        basis = model.budgets.budget[:, members]
         contributions = cfg.share * basis
         spend = cfg.share * a.spend_la[:, members]
         levers_cost = np.sum([v for v in a.lever_items.values()], axis=0) if a.lever_items else np.zeros(model.years)
@@ -62,4 +111,6 @@ class PooledBudget(Lever):
             "balance_gbp_by_year": [float(x) for x in balance],
             "absorbed_gbp_by_year": [float(x) for x in np.abs(gap).sum(axis=1)],
             "largest_la_overspend_gbp": float(max(gap.max(), 0.0)),
+            "reinvested_gbp_by_year": [float(x) for x in getattr(self, "reinvested", np.zeros(model.years))],
+            "homes_from_surplus": len(self.builder.hosts) if hasattr(self, "builder") else 0,
         }}

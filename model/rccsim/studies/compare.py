@@ -301,6 +301,11 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
         lines.append(f"Pooled budget: members paid £{contrib / 1e6:,.1f}m a year into the pot; its balance at the end was "
                      f"{'a surplus' if balance >= 0 else 'a deficit'} of £{abs(balance) / 1e6:,.1f}m; it carried £{absorbed / 1e6:,.1f}m a year of single-LA over- and underspend "
                      f"(largest single-LA overspend in a year £{largest / 1e6:,.1f}m).")
+        built = np.mean([p.get("homes_from_surplus", 0) for p in pooled])
+        if built > 0:
+            spent = np.mean([sum(p.get("reinvested_gbp_by_year", [])) for p in pooled])
+            lines.append(f"Reinvested surplus: £{spent / 1e6:,.1f}m of the pot's surplus built {built:.1f} RCC homes "
+                         "(filled by the regional panel, as capital homes are).")
     if any("members_budget_pressure_mean" in r["metrics"] for r in runs):
         def over(m):
             return m.get("members_overspend_mean", 0.0)
