@@ -16,11 +16,15 @@ SETTINGS = {"single_customer": lv.SingleCustomerSettings, "shared_placements": l
 
 
 def form_fields(cls) -> list[str]:
-    """A lever's settings the form offers as numbers: lists (a capital programme's mix of homes)
-    are set in a scenario file, not on the form."""
-    def is_list(annotation) -> bool:
-        return get_origin(annotation) is list or any(get_origin(a) is list for a in get_args(annotation))
-    return [name for name, f in cls.model_fields.items() if not is_list(f.annotation)]
+    """A lever's settings the form offers as numbers. The others (a capital programme's mix of
+    homes, the kind of home a pooled budget's surplus builds, switches) are set in a scenario
+    file, not on the form."""
+    def is_number(annotation) -> bool:
+        if annotation in (int, float):
+            return True
+        args = get_args(annotation)
+        return get_origin(annotation) is not None and bool(args) and all(a in (int, float, type(None)) for a in args)
+    return [name for name, f in cls.model_fields.items() if is_number(f.annotation)]
 
 
 SERIES_LABELS = {
@@ -57,7 +61,9 @@ SETTING_LABELS = {
     "forecast_led.discount": "Discount on the list price (0 to 1)",
     "forecast_led.term_years": "Contract term (years)",
     "pooled_budget.share": "Share of each member's placement spend paid into the pot (0 to 1)",
-    "pooled_budget.shares_pressure": "Members judge their overspend by the pot's (off: the pot only moves money)",
+    "pooled_budget.reinvest_share": "Share of the pot's yearly surplus spent on RCC homes (0 to 1)",
+    "pooled_budget.reinvest_cost_per_home_gbp": "Cost of one home built from the surplus (£)",
+    "pooled_budget.reinvest_build_days": "Days to build a home from the surplus",
     "workforce_academy.budget_gbp_per_year": "Academy budget a year (£)",
     "workforce_academy.cost_per_trainee_gbp": "Cost of one training place (£)",
     "workforce_academy.completion_rate": "Share of trainees who complete (0 to 1)",
