@@ -74,6 +74,9 @@ def compare_records(run_df: pd.DataFrame, met: pd.DataFrame) -> list[dict]:
     spend = yearly[yearly.name.str.startswith("spend_by_kind_gbp.")].copy()
     spend["kind"] = spend.name.str.split(".", n=1).str[1]
     spend = spend.groupby(["run_id", "kind"]).value.sum()
+    # the members' placement budgets, averaged over the run's years (rccsim.core.budgets)
+    budget_means = yearly[yearly.name.isin(["members_overspend", "members_budget_pressure"])].groupby(
+        ["run_id", "name"]).value.mean()
     records = []
     for row in run_df.itertuples():
         w = whole.loc[row.run_id]
@@ -96,6 +99,9 @@ def compare_records(run_df: pd.DataFrame, met: pd.DataFrame) -> list[dict]:
         m["weekly_price_gbp_by_kind"] = row.extra.get("weekly_price_gbp_by_kind", {})
         m["lever_costs_gbp"] = row.extra.get("lever_costs_gbp", {})
         m["pooled_budget"] = row.extra.get("pooled_budget", {})
+        for k in ("members_overspend", "members_budget_pressure"):
+            if (row.run_id, k) in budget_means.index:  # records of older code lack them
+                m[k + "_mean"] = float(budget_means.loc[(row.run_id, k)])
         m["spend_by_kind_gbp"] = spend.loc[row.run_id].to_dict() if row.run_id in spend.index.get_level_values(0) else {}
         records.append({"scenario": row.scenario, "seed": int(row.seed), "metrics": m})
     return records
