@@ -197,6 +197,11 @@ def test_the_lever_results_page_shows_both_intervals_from_a_saved_comparison(tmp
     (tmp_path / "Wigan.json").write_text(json.dumps(doc))
     stale = next(line for line in lever_results_page(tmp_path).splitlines() if line.startswith("| single_customer"))
     assert "run with earlier settings of `single_customer`: scenario 0123456789ab" in stale
+    # and one whose baseline ran with other installed parameters warns that the model has changed
+    assert "earlier installed parameters" not in lever_results_page(tmp_path)
+    doc["scenarios"]["baseline"]["parameter_hash"] = "ba5e00000000"
+    (tmp_path / "Wigan.json").write_text(json.dumps(doc))
+    assert "**Run with earlier installed parameters** (parameters ba5e00000000" in lever_results_page(tmp_path)
     with pytest.raises(InputError, match="no comparisons"):
         lever_results_page(tmp_path / "empty")
 

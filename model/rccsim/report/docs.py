@@ -29,6 +29,7 @@ from rccsim.base.errors import InputError
 from rccsim.base.files import write_text_atomic
 from rccsim.base.paths import calibration_dir, checkout_root
 from rccsim.base.version import code_version
+from rccsim.inputs.params import ParamSet
 from rccsim.sim.formats import difference, drawn_difference
 from rccsim.sim.scenario import bundled_scenarios, load_scenario
 
@@ -153,6 +154,17 @@ def _settings_changed(name: str, stored: str | None) -> str:
             "Rerun this comparison to show today's settings)")
 
 
+def _parameters_changed(doc: dict) -> str:
+    """A warning when a comparison's baseline ran with other parameters than the installed ones
+    (its stored parameter hash differs): the model it describes is not today's."""
+    stored = doc["scenarios"].get("baseline", {}).get("parameter_hash")
+    now = ParamSet.defaults().digest()
+    if stored is None or stored == now:
+        return ""
+    return (f" **Run with earlier installed parameters** (parameters {stored}; installed now {now}): the baseline "
+            "has changed since, so these differences describe an earlier model. Rerun this comparison to show today's.")
+
+
 def lever_results_page(folder: Path) -> str:
     """The page of what each bundled lever does, from the comparisons saved in ``folder``."""
     files = sorted(folder.glob("*.json")) if folder.is_dir() else []
@@ -174,7 +186,7 @@ def lever_results_page(folder: Path) -> str:
         options = ", ".join(name for name in doc["scenarios"] if name != "baseline")
         lines += [f"## {doc['region']} ({len(seeds)} seeds{drawn_note}): {options}", "",
                   f"{len(seeds)} seeds, {doc['years']} years from 1 April {doc['start_year']}; {doc['code_version']}; "
-                  f"`{path.name}`, last changed {_last_change(path)}.", ""]
+                  f"`{path.name}`, last changed {_last_change(path)}.{_parameters_changed(doc)}", ""]
         heads = " | ".join(label for _, label, _ in LEVER_METRICS)
         lines += [f"| option | {heads} |", "|---|" + "---|" * len(LEVER_METRICS)]
         for name, sc in doc["scenarios"].items():
