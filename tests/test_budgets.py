@@ -109,10 +109,37 @@ def test_a_pots_surplus_reinvested_builds_rcc_homes_and_a_deficit_builds_none():
     assert sum(pot["reinvested_gbp_by_year"]) == pytest.approx(pot["homes_from_surplus"] * 200_000)
     assert rec.metrics["lever_costs_gbp"]["reinvested_capital"] == pytest.approx(sum(pot["reinvested_gbp_by_year"]))
     lever = next(lv for lv in model.levers if lv.key == "pooled_budget")
-    # a tenth of each year's surplus, less what it built, is left in the fund
-    assert lever.fund == pytest.approx(0.1 * np.maximum(lever.surplus, 0).sum() - sum(pot["reinvested_gbp_by_year"]))
+    # at most a tenth of each year's surplus is spent, and the fund never exceeds the pot's balance
+    assert sum(pot["reinvested_gbp_by_year"]) <= 0.1 * np.maximum(lever.surplus, 0).sum() + 1e-6
+    assert 0 <= lever.fund <= max(lever.balance, 0.0) + 1e-6
     assert rec.metrics["placements_in_rcc_homes"] > 0
     assert rec.metrics["lever_costs_gbp"]["rcc_homes_running"] > 0
+    # the pot pays every member's spend and the levers' costs, and takes back the recharges for
+    # its beds: what it spent is the run's whole cost (every LA of the run is a member), each
+    # pound once
+    assert sum(pot["rcc_spend_gbp_by_year"]) == pytest.approx(rec.metrics["cost_total_gbp"], rel=1e-9)
+    # the surplus the run saw at each year's end is the pot's own account of that year, but for
+    # the monthly sampling of spend
+    flows = np.diff([0.0] + pot["balance_gbp_by_year"])
+    for k in range(years - 1):
+        assert lever.surplus[k] == pytest.approx(flows[k], abs=0.02 * pot["contributions_gbp_by_year"][k])
     _, tight = run(0.5)
     assert tight.metrics["pooled_budget"]["homes_from_surplus"] == 0
     assert tight.metrics["placements_in_rcc_homes"] == 0
+
+
+def test_a_capital_programme_and_a_reinvesting_pot_build_apart_and_their_homes_are_paid_once():
+    from rccsim.levers import CapitalHomesSettings as CapitalHomes
+    from rccsim.levers.rcc_beds import capital_home_running
+
+    levers = Levers(capital_homes=CapitalHomes(capital_gbp=2_500_000),
+                    pooled_budget=PooledBudget(share=1.0, reinvest_share=0.1, reinvest_cost_per_home_gbp=200_000,
+                                               reinvest_build_days=60))
+    scenario = Scenario(name="both", parameters={"budgets.budget_to_last_spend": 1.2}, levers=levers)
+    sim = Simulation(region=REGION, years=3, seed=SEED, scenario=scenario)
+    rec = sim.run().record
+    model = sim.model
+    assert rec.metrics["pooled_budget"]["homes_from_surplus"] > 0
+    running = capital_home_running(model)
+    assert rec.metrics["lever_costs_gbp"]["rcc_homes_running"] == pytest.approx(running.sum())
+    assert sum(y["cost_total_gbp"] for y in rec.by_year) == pytest.approx(rec.metrics["cost_total_gbp"])

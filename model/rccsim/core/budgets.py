@@ -1,8 +1,8 @@
 """LAs' placement budgets, and what an overspend does to their choices.
 
 Each LA has a placement budget for each run year: its spend of the year before
-(``budgets.budget_to_last_spend`` times it; the first year's budget is a year of the start state's
-spend rate). The LGA found councils' placement budgets set at about the year before's outturn: a
+(``budgets.budget_to_last_spend`` times it; the first year's budget is a year at the spend rate of
+the first monthly review, ten days in). The LGA found councils' placement budgets set at about the year before's outturn: a
 budget of GBP 4.7bn for 2023-24 against GBP 4.7bn spent in 2022-23 (and GBP 4.1bn budgeted for
 it), so the overspend is the year's growth in spend.
 
@@ -105,6 +105,11 @@ class Budgets:
         bounds = m.year_bounds
         self.book(day)
         self._rate = self.weekly_spend()
+        if not self.months.any():
+            # the first year's budget: a year at the spend rate of the first review, not of the
+            # start date (the start state's spend falls in its first days as the placements that
+            # were ending end: Salford's by 8% in a fortnight)
+            self.budget[0] = self.ratio * self._rate * WEEKS_PER_YEAR
         k = min(int(np.searchsorted(bounds, day, side="right")) - 1, m.years - 1)
         outturn = self.spent[k] + self._rate * (int(bounds[k + 1]) - day) / 7.0
         budget = self.budget[k]

@@ -60,7 +60,7 @@ SETTING_LABELS = {
     "forecast_led.max_beds": "Most beds contracted ahead",
     "forecast_led.discount": "Discount on the list price (0 to 1)",
     "forecast_led.term_years": "Contract term (years)",
-    "pooled_budget.share": "Share of each member's placement spend paid into the pot (0 to 1)",
+    "pooled_budget.share": "Share of each member's placement budget paid into the pot, and of its spend paid from it (0 to 1)",
     "pooled_budget.reinvest_share": "Share of the pot's yearly surplus spent on RCC homes (0 to 1)",
     "pooled_budget.reinvest_cost_per_home_gbp": "Cost of one home built from the surplus (£)",
     "pooled_budget.reinvest_build_days": "Days to build a home from the surplus",

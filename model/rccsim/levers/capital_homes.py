@@ -121,9 +121,17 @@ class HomeBuilder:
         places = np.array([k.places for k in kinds], dtype=np.int64)
         members = model.rcc.member_index
         need, tie = (v[members] for v in unmet_need_by_la(model))
-        # beds already built or building count against their LA's need
-        for la, n in zip(self.hosts, self.places):
-            need[members == la] -= n
+        # beds still being built, by this programme or another (a capital programme and a pooled
+        # budget's reinvestment in one run), count against their LA's need; homes already open
+        # have taken their children out of the count
+        now = int(model.env.now)
+        builders = model.__dict__.setdefault("rcc_home_builders", [])
+        if self not in builders:
+            builders.append(self)
+        for builder in builders:
+            pending = builder.open_days > now
+            for la, n in zip(np.asarray(builder.hosts, dtype=np.int64)[pending], builder.places[pending]):
+                need[members == la] -= n
         hosts = []
         for h in range(len(kinds)):
             # most unmet need; on a tie, most children in independent homes; then the list's order

@@ -17,8 +17,9 @@ surplus on the year (the members' budgets, in ``share``, less what they spent) g
 that builds RCC homes (``reinvest_home``, at ``reinvest_cost_per_home_gbp`` each) as soon as it
 holds the price of one. They are sited, opened and filled as capital homes are
 (:class:`rccsim.levers.capital_homes.HomeBuilder`), and their capital is a cost of the year it
-is spent. A year in deficit adds nothing; the fund is never drawn below zero. The first year is not
-counted: its budget is the start state's spend rate, not one the members set.
+is spent. A year in deficit adds nothing, and the fund never holds more than the pot's running
+balance: a pot in deficit builds nothing. The surplus counts the levers' costs of the year and the
+members' recharges for RCC beds, which come back to the RCC, as the pot's accounts do.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class PooledBudget(Lever):
             model.budgets.pool(model.rcc.member_index, cfg.share)
         self.builder = HomeBuilder()
         self.fund = 0.0
+        self.balance = 0.0  # the pot's running balance (the most the fund may hold)
         self.reinvested = np.zeros(model.years)
         self.surplus = np.zeros(model.years)
 
@@ -68,18 +70,15 @@ class PooledBudget(Lever):
     def _reinvest(self, model):
         """SimPy process: at each year's end, the pot's surplus on the year builds homes."""
         cfg = self.settings
-        members = model.rcc.member_index
-        b = model.budgets
-        # from the end of the second year: the first year's budget is a year of the start state's
-        # spend rate, which the run's first-year spend falls below as the start's placements end
-        # (in GM about 5%); that gap is the start state's, not a surplus the members made
-        for k in range(2, model.years):
+        for k in range(1, model.years):
             day = int(model.year_bounds[k])
             yield model.wait_until(day)
-            b.book(int(model.env.now))
-            surplus = cfg.share * float(b.budget[k - 1][members].sum() - b.spent[k - 1][members].sum())
+            model.budgets.book(int(model.env.now))
+            surplus = self.year_surplus(model, k - 1)
             self.surplus[k - 1] = surplus
-            self.fund += cfg.reinvest_share * max(surplus, 0.0)
+            self.balance += surplus
+            # a year in deficit adds nothing; the fund never holds more than the pot's balance
+            self.fund = min(self.fund + cfg.reinvest_share * max(surplus, 0.0), max(self.balance, 0.0))
             n = int(self.fund // cfg.reinvest_cost_per_home_gbp)
             if n > 0:
                 cost = n * cfg.reinvest_cost_per_home_gbp
@@ -88,8 +87,28 @@ class PooledBudget(Lever):
                 charge(model, "reinvested_capital", k, cost)
                 self.builder.build(model, [cfg.reinvest_home] * n, cfg.reinvest_build_days)
 
+    def year_surplus(self, model, k: int) -> float:
+        """The pot's surplus on run year ``k`` as the run knows it at the year's end: ``share`` of
+        the members' budgets less ``share`` of what they spent (sampled monthly,
+        :mod:`rccsim.core.budgets`), less the levers' costs of the year, plus the members'
+        recharges for RCC beds, which come back to the RCC (the same terms as :meth:`report`)."""
+        cfg = self.settings
+        members = model.rcc.member_index
+        b = model.budgets
+        out = cfg.share * float(b.budget[k][members].sum() - b.spent[k][members].sum())
+        items = {name: np.asarray(v, dtype=float) for name, v in model.lever_costs.items()}
+        for lever in model.levers:
+            items.update({name: np.asarray(v, dtype=float) for name, v in lever.costs(model).items()})
+        out -= float(sum(v[k] for v in items.values()))
+        out += _recharges(model, k)
+        return out
+
     def costs(self, model) -> dict[str, np.ndarray]:
-        running = capital_home_running(model)  # the homes the surplus built (the same item as capital_homes')
+        # the running cost of the homes the surplus built; a capital programme in the same run
+        # reports the same item for all the RCC's homes, so only one of the two reports it
+        if any(lv.key == "capital_homes" for lv in model.levers):
+            return {}
+        running = capital_home_running(model)
         return {"rcc_homes_running": running} if running.any() else {}
 
     def report(self, model, accounts) -> dict:
@@ -106,15 +125,33 @@ class PooledBudget(Lever):
         contributions = cfg.share * basis
         spend = cfg.share * a.spend_la[:, members]
         levers_cost = np.sum([v for v in a.lever_items.values()], axis=0) if a.lever_items else np.zeros(model.years)
-        balance = np.cumsum(contributions.sum(axis=1) - spend.sum(axis=1) - levers_cost)
+        # every member's recharge for an RCC bed comes back to the RCC, whose homes and contracts
+        # are among the levers' costs: the pot pays its share of them and takes them all back
+        recharges = a.recharge_la[:, members].sum(axis=1)
+        balance = np.cumsum(contributions.sum(axis=1) - spend.sum(axis=1) - levers_cost + recharges)
         gap = spend - contributions  # each member's over (+) or under (-) spend the pot carried
         return {"pooled_budget": {
             "share": cfg.share,
             "contributions_gbp_by_year": [float(x) for x in contributions.sum(axis=1)],
-            "rcc_spend_gbp_by_year": [float(x) for x in (spend.sum(axis=1) + levers_cost)],
+            "rcc_spend_gbp_by_year": [float(x) for x in (spend.sum(axis=1) + levers_cost - recharges)],
             "balance_gbp_by_year": [float(x) for x in balance],
             "absorbed_gbp_by_year": [float(x) for x in np.abs(gap).sum(axis=1)],
             "largest_la_overspend_gbp": float(max(gap.max(), 0.0)),
             "reinvested_gbp_by_year": [float(x) for x in getattr(self, "reinvested", np.zeros(model.years))],
+            # homes the surplus started building (a home opens once built and managed)
             "homes_from_surplus": len(self.builder.hosts) if hasattr(self, "builder") else 0,
         }}
+
+
+def _recharges(model, k: int) -> float:
+    """What members paid the RCC for children in its beds in run year ``k`` (GBP), from the
+    placement log."""
+    log = model.recorder.placements
+    n = log.n
+    reg = np.flatnonzero(log.regional[:n])
+    if len(reg) == 0:
+        return 0.0
+    y0, y1 = int(model.year_bounds[k]), int(model.year_bounds[k + 1])
+    lo = np.maximum(log.start[reg].astype(np.int64), y0)
+    hi = np.minimum(log.end[reg].astype(np.int64), y1)
+    return float((log.price[reg] * np.maximum(hi - lo, 0) / 7.0).sum())

@@ -76,10 +76,15 @@ def _budget_year(model, k: int) -> dict:
     """Run year ``k``'s placement budgets of the RCC's members (rccsim.core.budgets)."""
     b = model.budgets.yearly(k)
     mem = model.rcc.member_index
+    budget = b["budget"][mem]
+    total = float(budget.sum())
+
+    def weighted(x):  # by budget: a small LA's large ratio does not outweigh a large LA's
+        return float((x[mem] * budget).sum() / total) if total > 0 else 0.0
     return {
-        "members_budget_gbp": float(b["budget"][mem].sum()),
-        "members_overspend": float(b["overspend"][mem].mean()) if len(mem) else 0.0,
-        "members_budget_pressure": float(b["pressure"][mem].mean()) if len(mem) else 0.0,
+        "members_budget_gbp": total,
+        "members_overspend": weighted(b["overspend"]),
+        "members_budget_pressure": weighted(b["pressure"]),
     }
 
 
@@ -137,6 +142,7 @@ def compute(model) -> tuple[dict, list[dict]]:
     h_owner = u.owner_la[:un][la_home].astype(np.int64)
     n_la = model.geo.n
     spend_la = np.zeros((model.years, n_la))  # who pays: placements by payer, LA homes by owner
+    recharge_la = np.zeros((model.years, n_la))  # of which recharges for RCC beds (paid back to the RCC)
 
     sums = model.recorder.sums
     years = []
@@ -205,6 +211,7 @@ def compute(model) -> tuple[dict, list[dict]]:
         spend_kind[Kind.HOME_LA] += la_home_cost
         spend_la[k] = weighted_bincount(l_payer, weights=l_price * overlap / 7.0, minlength=n_la)[:n_la]
         spend_la[k] += weighted_bincount(h_owner, weights=h_cost * home_days / 7.0, minlength=n_la)[:n_la]
+        recharge_la[k] = weighted_bincount(l_payer, weights=l_price * (overlap / 7.0 - market_weeks), minlength=n_la)[:n_la]
         lever_year = {name: float(arr[k]) for name, arr in lever_items.items()}
         cost = float(spend_kind.sum()) + sum(lever_year.values())
         starts_in_year = (l_start >= y0) & (l_start < y1) & ~l_initial
@@ -282,7 +289,7 @@ def compute(model) -> tuple[dict, list[dict]]:
                 "rcc_recharges_gbp": recharges,
                 # the RCC's members' placement budgets (rccsim.core.budgets): their total, and the
                 # average monthly forecast of each member's own overspend and of the pressure on
-                # its choices (under a pooled budget, the pot's), over the members
+                # its choices (under a pooled budget, the pot's), weighted by the members' budgets
                 **_budget_year(model, k),
             }
         )
@@ -418,7 +425,7 @@ def compute(model) -> tuple[dict, list[dict]]:
         "by_la": by_la,
     }
     # what each lever reports (defaults for the levers a run does not have: the same keys in every run)
-    accounts = SimpleNamespace(spend_la=spend_la, lever_items=lever_items, l_payer=l_payer, l_price=l_price,
+    accounts = SimpleNamespace(spend_la=spend_la, recharge_la=recharge_la, lever_items=lever_items, l_payer=l_payer, l_price=l_price,
                                l_initial=l_initial, l_start=l_start, l_end=l_end, h_owner=h_owner, h_cost=h_cost,
                                h_open=h_open)
     reports = dict(whole_defaults)

@@ -76,7 +76,11 @@ def lever_words(key: str, s) -> str:
     if key == "pooled_budget":
         how = ("each judges its overspend by the pot's" if s.shares_pressure
                else "each still judges its overspend by its own budget (accounting only)")
-        return f"members pay {s.share:.0%} of their placement spend into a regional pot; {how}"
+        what = f"members pay {s.share:.0%} of their placement budgets into a regional pot, which pays that share of their spend; {how}"
+        if s.reinvest_share > 0:
+            what += (f"; {s.reinvest_share:.0%} of each year's surplus builds RCC homes at "
+                     f"{money(s.reinvest_cost_per_home_gbp)} each")
+        return what
     if key == "workforce_academy":
         return (f"{money(s.budget_gbp_per_year)} a year trains people for children's homes at "
                 f"{money(s.cost_per_trainee_gbp)} a trainee over {s.training_weeks} weeks; {s.completion_rate:.0%} "

@@ -304,8 +304,8 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
         built = np.mean([p.get("homes_from_surplus", 0) for p in pooled])
         if built > 0:
             spent = np.mean([sum(p.get("reinvested_gbp_by_year", [])) for p in pooled])
-            lines.append(f"Reinvested surplus: £{spent / 1e6:,.1f}m of the pot's surplus built {built:.1f} RCC homes "
-                         "(filled by the regional panel, as capital homes are).")
+            lines.append(f"Reinvested surplus: £{spent / 1e6:,.1f}m of the pot's surplus started {built:.1f} RCC homes "
+                         "(each opens once built and managed; the regional panel fills them, as it fills capital homes).")
     if any("members_budget_pressure_mean" in r["metrics"] for r in runs):
         def over(m):
             return m.get("members_overspend_mean", 0.0)
@@ -315,7 +315,7 @@ def explain(runs: list[dict], scenario: str, summary: dict) -> list[str]:
         a, b = _mean(runs, scenario, over), _mean(runs, "baseline", over)
         fa, fb = _mean(runs, scenario, felt), _mean(runs, "baseline", felt)
         if abs(a - b) >= 0.001 or abs(fa - fb) >= 0.001:
-            lines.append(f"Placement budgets: members' own forecast overspend averaged {b:+.1%} -> {a:+.1%} of budget; "
+            lines.append(f"Placement budgets: members' own forecast overspend (weighted by budget) averaged {b:+.1%} -> {a:+.1%} of budget; "
                          f"the overspend that shifts their choices (beyond what reserves absorb; under a pooled budget "
                          f"the pot's) averaged {fb:.1%} -> {fa:.1%} (it makes price weigh more and cuts their own "
                          f"carer recruitment, rccsim/core/budgets.py).")
