@@ -92,6 +92,16 @@ def charge(model, item: str, year_index: int, amount: float) -> None:
     arr[year_index] += amount
 
 
+def cost_items(model) -> dict[str, np.ndarray]:
+    """The levers' costs by item (GBP by run year): what they charged as the run went, then what
+    they work out from the run so far (:meth:`Lever.costs`; an item two levers report is counted
+    once)."""
+    items = {k: np.asarray(v, dtype=float) for k, v in getattr(model, "lever_costs", {}).items()}
+    for lever in model.levers:
+        items.update({k: np.asarray(v, dtype=float) for k, v in lever.costs(model).items()})
+    return items
+
+
 def charge_yearly(model, item: str, amount: float) -> None:
     """``amount`` (GBP) in every run year."""
     for k in range(model.years):

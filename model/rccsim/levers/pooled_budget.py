@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from rccsim.levers.base import MAX_GBP, Lever, LeverSettings, charge
+from rccsim.levers.base import MAX_GBP, Lever, LeverSettings, charge, cost_items
 from rccsim.levers.capital_homes import HomeBuilder, HomeKindSettings
 from rccsim.levers.rcc_beds import capital_home_running
 
@@ -96,10 +96,7 @@ class PooledBudget(Lever):
         members = model.rcc.member_index
         b = model.budgets
         out = cfg.share * float(b.budget[k][members].sum() - b.spent[k][members].sum())
-        items = {name: np.asarray(v, dtype=float) for name, v in model.lever_costs.items()}
-        for lever in model.levers:
-            items.update({name: np.asarray(v, dtype=float) for name, v in lever.costs(model).items()})
-        out -= float(sum(v[k] for v in items.values()))
+        out -= float(sum(v[k] for v in cost_items(model).values()))
         out += _recharges(model, k)
         return out
 

@@ -26,6 +26,7 @@ import numpy as np
 from rccsim.base.codes import GROUP_OF_KIND, GROUPS, N_KINDS, Kind, Sector, UnitType
 from rccsim.base.tables import weighted_bincount
 from rccsim.levers import report_defaults
+from rccsim.levers.base import cost_items
 from rccsim.outputs import sufficiency
 
 NEVER = 2**31 - 1
@@ -131,9 +132,7 @@ def compute(model) -> tuple[dict, list[dict]]:
 
     # the levers' own costs (capital, block payments, hub, RCC running costs): what they charged as
     # the run went, then what they work out at the end (rccsim.levers.base: costs)
-    lever_items = {k: np.asarray(v, dtype=float) for k, v in getattr(model, "lever_costs", {}).items()}
-    for lever in model.levers:
-        lever_items.update({k: np.asarray(v, dtype=float) for k, v in lever.costs(model).items()})
+    lever_items = cost_items(model)
     whole_defaults, yearly_defaults = report_defaults()
     l_unit = log.unit[rows].astype(np.int64)
     l_regional = log.regional[rows].copy()  # placed in a bed the RCC held (it may since have let it go)
